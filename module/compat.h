@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every difference between the supported kernels (Debian 6.1 and 6.12) lives
+ * here, so the rest of the module reads as if there were one kernel.
+ */
+#ifndef QCHAN_COMPAT_H
+#define QCHAN_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/mm.h>
+
+/* 6.5 dropped the vmas argument of pin_user_pages_remote(). */
+static inline long qchan_pin_user_pages_remote(struct mm_struct *mm, unsigned long start,
+					       unsigned long nr_pages, unsigned int gup_flags,
+					       struct page **pages, int *locked)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	return pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages, locked);
+#else
+	return pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages, NULL, locked);
+#endif
+}
+
+/* 6.1 names iterator directions READ/WRITE; later kernels ITER_DEST/ITER_SOURCE. */
+#ifndef ITER_DEST
+#define ITER_DEST	READ
+#define ITER_SOURCE	WRITE
+#endif
+
+#endif /* QCHAN_COMPAT_H */

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * qchan internals.
+ *
+ * Objects
+ * -------
+ * qchan_ctx      one per process that opened /dev/qchan: its channels, its
+ *                side-channel connections and the rcvids of the messages its
+ *                threads have received and not yet replied to.
+ * qchan_channel  owned by one ctx; holds the queue of SEND-blocked messages
+ *                (priority order, FIFO within a priority) and the list of
+ *                RECEIVE-blocked server threads.
+ * qchan_conn     a connection to a channel: an anon-inode file (fd coid) or an
+ *                entry of the owner's side-channel table.
+ * qchan_msg      lives on the kernel stack of the sending thread for the whole
+ *                send: the thread is blocked until the message is finished,
+ *                so a message needs no allocation and no reference count.
+ * qchan_receiver lives on the kernel stack of a RECEIVE-blocked server thread.
+ *
+ * Lifetimes
+ * ---------
+ * conn -> channel -> ctx are kref'd in that direction only.  A ctx is "live"
+ * until its owner process closes it (exit, exec, explicit close): shutdown
+ * then destroys every channel, which fails every queued and every
+ * REPLY-blocked message with -ESRCH and wakes every receiver; the memory
+ * stays until the last kref goes.
+ *
+ * Locking overview
+ * ----------------
+ * ctx->lock (spinlock) is the one lock of the message state machine.  It
+ * covers, for every channel of that ctx: the send queue, the receiver list,
+ * msg->state/status/busy, and ctx->rcvids (an allocating xarray whose
+ * modifications are made with the __xa_* calls under ctx->lock, which *is*
+ * the xarray's own lock: see ctx_lock()).  A server process is the natural
+ * unit: it never contends with other servers, and one lock makes the
+ * queue -> rcvid -> done transitions atomic without lock ordering.
+ *
+ * ctx->conn_lock (mutex) serialises side-channel attach/detach and channel
+ * create/destroy; it is taken before ctx->lock, never inside it.
+ * qchan_ctx_table (global xarray, its own lock) maps owner tgid -> ctx for
+ * ConnectAttach; it is looked up under RCU and never on the send path.
+ *
+ * Nothing that can sleep, fault or copy from/to user memory runs under
+ * ctx->lock.  Wake-ups of a message's sender are issued with ctx->lock held:
+ * the sender re-checks its state under the same lock before it returns, so
+ * a woken sender cannot leave (and free its stack message, or exit) while
+ * its waker still touches it.
+ *
+ * Message states (msg->state, under ctx->lock)
+ * --------------------------------------------
+ *   QUEUED     on chan->send_queue: the sender is SEND-blocked.
+ *   RECEIVED   owned by an rcvid in ctx->rcvids: the sender is REPLY-blocked;
+ *              the server may MsgRead/MsgWrite/MsgReply/MsgError it.
+ *   DONE       finished (reply, error, abort, channel death); the sender
+ *              returns as soon as msg->busy drops to zero.
+ * msg->busy counts server threads copying from or to the sender's memory; the
+ * sender's buffers (and its mm) stay valid while busy > 0 because the sender
+ * does not return before busy is zero, even when killed.
+ */
+#ifndef QCHAN_INTERNAL_H
+#define QCHAN_INTERNAL_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/uio.h>
+#include <linux/xarray.h>
+#include <linux/qchan.h>
+
+#include "compat.h"
+
+struct dentry;
+
+/* Module parameters (main.c). */
+extern unsigned int qchan_inline_max;
+extern unsigned int qchan_max_channels;
+extern unsigned int qchan_max_connections;
+extern unsigned int qchan_max_queued;
+
+extern struct dentry *qchan_debugfs_dir;
+
+/* Global counters of live objects, for introspection and leak tests. */
+struct qchan_stats {
+	atomic_t ctxs;
+	atomic_t channels;
+	atomic_t connections;
+	atomic_t msgs_in_flight;
+	atomic_long_t pinned_pages;
+	atomic_long_t msgs_total;
+	atomic_long_t bytes_inline;
+	atomic_long_t bytes_direct;
+};
+extern struct qchan_stats qchan_stats;
+
+struct qchan_ctx {
+	struct kref ref;
+	struct rcu_head rcu;		/* qchan_ctx_table lookups are RCU */
+	struct xarray rcvids;		/* rcvid -> struct qchan_msg; its lock is ctx->lock */
+	u32 next_rcvid;			/* cyclic allocation cursor */
+	struct mutex conn_lock;		/* channel and side-connection tables */
+	struct xarray channels;		/* chid -> struct qchan_channel */
+	struct xarray side_conns;	/* coid - QCHAN_SIDE_CHANNEL -> struct qchan_conn */
+	struct pid *owner;		/* thread-group pid of the owning process */
+	const struct cred *cred;	/* opener's credentials, for connect checks */
+	bool dead;			/* under ctx->lock (and conn_lock for tables) */
+	atomic_t nr_queued;		/* messages this process has queued as a sender */
+	unsigned int nr_channels;	/* under conn_lock */
+	unsigned int nr_side_conns;	/* under conn_lock */
+	atomic_t nr_fd_conns;
+};
+
+#define ctx_lock(ctx)		xa_lock(&(ctx)->rcvids)
+#define ctx_unlock(ctx)		xa_unlock(&(ctx)->rcvids)
+#define ctx_lockdep_assert(ctx)	lockdep_assert_held(&(ctx)->rcvids.xa_lock)
+
+struct qchan_channel {
+	struct kref ref;
+	struct qchan_ctx *ctx;		/* owner; holds a ctx reference */
+	int chid;
+	u32 flags;			/* QCHAN_CHF_* */
+	bool dead;			/* under ctx->lock */
+	struct list_head send_queue;	/* struct qchan_msg, by priority then FIFO */
+	struct list_head receivers;	/* struct qchan_receiver, FIFO */
+	u32 next_scoid;
+};
+
+struct qchan_conn {
+	struct kref ref;
+	struct qchan_channel *chan;	/* holds a channel reference */
+	struct qchan_ctx *owner;	/* the attaching process's ctx for side channels, else NULL */
+	int coid;			/* side-channel id, or -1 for fd connections */
+	u32 flags;			/* QCHAN_COF_* */
+	int scoid;
+};
+
+enum qchan_msg_state {
+	QCHAN_MSG_QUEUED,
+	QCHAN_MSG_RECEIVED,
+	QCHAN_MSG_DONE,
+};
+
+/* Messages up to this size use a buffer on the sender's stack. */
+#define QCHAN_STACK_INLINE	128
+
+struct qchan_msg {
+	struct list_head node;		/* chan->send_queue while QUEUED */
+	struct task_struct *sender;
+	struct mm_struct *mm;		/* sender's mm: pinned against while busy */
+	struct qchan_channel *chan;
+	struct qchan_conn *conn;
+	enum qchan_msg_state state;
+	int busy;			/* server threads copying sender memory */
+	int rcvid;
+	int priority;
+	int error;			/* -errno to return to the sender, or 0 */
+	s64 status;			/* MsgReply status */
+
+	/* The sender's vectors (kernel copies of its iovec arrays). */
+	const struct iovec *siov;
+	unsigned long sparts;
+	size_t slen;
+	const struct iovec *riov;
+	unsigned long rparts;
+	size_t rlen;
+
+	/* Short-message tier: the send data, copied by the sender. */
+	void *sbuf;			/* NULL when the server reads the sender's pages */
+	/* Short-reply tier: the reply data, copied by the server, then by the sender. */
+	void *rbuf;
+	size_t rbuf_len;		/* bytes valid in rbuf */
+	size_t rbuf_cap;
+
+	u8 stack_sbuf[QCHAN_STACK_INLINE];
+	u8 stack_rbuf[QCHAN_STACK_INLINE];
+};
+
+struct qchan_receiver {
+	struct list_head node;		/* chan->receivers while waiting */
+	struct task_struct *task;
+	struct qchan_msg *msg;		/* handed over by a sender, under ctx->lock */
+	int rcvid;			/* reserved in ctx->rcvids before waiting */
+	int error;			/* set when the channel dies */
+};
+
+/* main.c */
+struct qchan_ctx *qchan_ctx_lookup_pid(struct pid *tgid);
+void qchan_ctx_put(struct qchan_ctx *ctx);
+
+/* channel.c */
+int qchan_channel_create(struct qchan_ctx *ctx, struct qchan_channel_create __user *uarg);
+int qchan_channel_destroy_ioctl(struct qchan_ctx *ctx, struct qchan_channel_destroy __user *uarg);
+struct qchan_channel *qchan_channel_get(struct qchan_ctx *ctx, int chid);
+void qchan_channel_put(struct qchan_channel *chan);
+void qchan_ctx_shutdown_channels(struct qchan_ctx *ctx);
+
+/* connection.c */
+int qchan_connect_attach(struct qchan_ctx *ctx, struct qchan_connect_attach __user *uarg);
+int qchan_connect_detach(struct qchan_ctx *ctx, struct qchan_connect_detach __user *uarg);
+int qchan_connect_query(struct qchan_ctx *ctx, struct qchan_connect_query __user *uarg);
+struct qchan_conn *qchan_conn_get(struct qchan_ctx *ctx, int coid);
+void qchan_conn_put(struct qchan_conn *conn);
+void qchan_ctx_shutdown_conns(struct qchan_ctx *ctx);
+
+/* msg.c */
+int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg);
+int qchan_msg_receive(struct qchan_ctx *ctx, struct qchan_msg_receive __user *uarg);
+int qchan_msg_reply(struct qchan_ctx *ctx, struct qchan_msg_reply __user *uarg);
+int qchan_msg_read(struct qchan_ctx *ctx, struct qchan_msg_rw __user *uarg);
+int qchan_msg_write(struct qchan_ctx *ctx, struct qchan_msg_rw __user *uarg);
+int qchan_msg_info(struct qchan_ctx *ctx, struct qchan_msg_info_get __user *uarg);
+int qchan_msg_reply_receive(struct qchan_ctx *ctx, struct qchan_msg_reply_receive __user *uarg);
+void qchan_channel_fail_all(struct qchan_channel *chan);
+
+/* copy.c: the copy engine */
+ssize_t qchan_copy_from_sender(struct qchan_msg *msg, size_t offset, struct iov_iter *to);
+ssize_t qchan_copy_to_sender(struct qchan_msg *msg, size_t offset, struct iov_iter *from);
+
+/* kmsg.c */
+int qchan_kmsg_init(void);
+void qchan_kmsg_exit(void);
+
+/* kmsg_test.c */
+int qchan_kmsg_test_init(void);
+void qchan_kmsg_test_exit(void);
+
+#endif /* QCHAN_INTERNAL_H */

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * qchan: QNX Neutrino-style synchronous message passing for Linux.
+ *
+ * Userspace opens /dev/qchan once per process (the "context"); every ioctl
+ * below is issued on that file descriptor.  A context belongs to the process
+ * that opened it: other processes (a child after fork(), a receiver of the fd
+ * over SCM_RIGHTS) get -EBADFD, and the owner closing it (or exec with
+ * O_CLOEXEC, or exit) destroys its channels and fails every message queued on
+ * them or waiting for a reply from it.
+ *
+ * Connections without QCHAN_COF_SIDE_CHANNEL are real file descriptors
+ * (close, dup, fork and CLOEXEC behave as for any fd, as QNX fd-space coids
+ * do).  Side-channel connections live in the context, numbered from
+ * QCHAN_SIDE_CHANNEL up.
+ *
+ * Conventions: every struct has a flags word (unknown bits are -EINVAL) and
+ * reserved fields that must be zero on input; user pointers travel as __u64
+ * *_ptr; vectors are arrays of struct iovec (the layout of QNX's iov_t).
+ * Known but not yet implemented flag bits give -EOPNOTSUPP.
+ */
+#ifndef _UAPI_LINUX_QCHAN_H
+#define _UAPI_LINUX_QCHAN_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define QCHAN_ABI_VERSION	1
+
+/* Feature bits reported by QCHAN_IOC_GET_FEATURES. */
+#define QCHAN_FEAT_MSG			(1ULL << 0) /* channels, connections, send/receive/reply/read/write/info */
+#define QCHAN_FEAT_REPLY_RECEIVE	(1ULL << 1) /* QCHAN_IOC_MSG_REPLY_RECEIVE */
+#define QCHAN_FEAT_SIDE_CHANNEL		(1ULL << 2) /* QCHAN_COF_SIDE_CHANNEL connections */
+#define QCHAN_FEAT_KMSG			(1ULL << 3) /* per-CPU kernel messages (internal; debugfs test interface) */
+
+/* QNX's "server fault" errno: a fault in the server's buffers, reported to the client. */
+#define QCHAN_ESRVRFAULT	312
+
+/* Side-channel connection ids start here (QNX's _NTO_SIDE_CHANNEL). */
+#define QCHAN_SIDE_CHANNEL	0x40000000
+
+/* Largest errno MsgError may pass (kernel restart codes start at 512). */
+#define QCHAN_MAX_ERROR		511
+
+struct qchan_features {
+	__u32 size;		/* out: sizeof(struct qchan_features) of the kernel */
+	__u32 abi_version;	/* out: QCHAN_ABI_VERSION */
+	__u64 features;		/* out: QCHAN_FEAT_* */
+	__u32 max_iov;		/* out: most iovecs in one vector */
+	__u32 inline_max;	/* out: messages up to this size go through a kernel buffer */
+	__u32 flags;		/* in: 0 */
+	__u32 pad;		/* in: 0 */
+	__u64 reserved[4];	/* in: 0 */
+};
+
+/* Channel flags: the values of QNX's _NTO_CHF_* where QNX has one. */
+#define QCHAN_CHF_FIXED_PRIORITY	(1U << 0)  /* no priority inheritance */
+#define QCHAN_CHF_UNBLOCK		(1U << 1)  /* not yet: -EOPNOTSUPP */
+#define QCHAN_CHF_THREAD_DEATH		(1U << 2)  /* not yet: -EOPNOTSUPP */
+#define QCHAN_CHF_DISCONNECT		(1U << 3)  /* not yet: -EOPNOTSUPP */
+#define QCHAN_CHF_SENDER_LEN		(1U << 5)  /* accepted: info always carries srcmsglen */
+#define QCHAN_CHF_COID_DISCONNECT	(1U << 6)  /* not yet: -EOPNOTSUPP */
+#define QCHAN_CHF_REPLY_LEN		(1U << 7)  /* accepted: info always carries dstmsglen */
+#define QCHAN_CHF_PRIVATE		(1U << 12) /* only the owning process may connect */
+#define QCHAN_CHF_PUBLIC		(1U << 30) /* qchan: any uid may connect (default: same euid or CAP_SYS_ADMIN) */
+
+struct qchan_channel_create {
+	__u32 flags;		/* in: QCHAN_CHF_* */
+	__s32 chid;		/* out */
+	__u64 reserved[2];	/* in: 0 */
+};
+
+struct qchan_channel_destroy {
+	__s32 chid;		/* in */
+	__u32 flags;		/* in: 0 */
+	__u64 reserved;		/* in: 0 */
+};
+
+/* Connection flags. */
+#define QCHAN_COF_CLOEXEC	(1U << 0)  /* fd connection: O_CLOEXEC */
+#define QCHAN_COF_SIDE_CHANNEL	(1U << 1)  /* id in the context, >= QCHAN_SIDE_CHANNEL */
+
+struct qchan_connect_attach {
+	__u32 nd;		/* in: node descriptor; 0 (local) only */
+	__s32 pid;		/* in: 0 for the caller's process; else in the caller's pid namespace */
+	__s32 chid;		/* in */
+	__u32 flags;		/* in: QCHAN_COF_* */
+	__s32 index;		/* in: side channel: lowest acceptable coid (0 = any); fd: 0 */
+	__s32 coid;		/* out: fd, or side-channel coid */
+	__u64 reserved[2];	/* in: 0 */
+};
+
+/* Detaches a side-channel connection; fd connections are closed with close(). */
+struct qchan_connect_detach {
+	__s32 coid;		/* in */
+	__u32 flags;		/* in: 0 */
+	__u64 reserved;		/* in: 0 */
+};
+
+/* Describes a connection of either kind: lets libchan tell a coid from any other fd. */
+struct qchan_connect_query {
+	__s32 coid;		/* in */
+	__u32 flags;		/* in: 0 */
+	__s32 pid;		/* out: channel owner, in the caller's pid namespace (0 if gone) */
+	__s32 chid;		/* out */
+	__u32 coflags;		/* out: QCHAN_COF_* the connection was made with */
+	__u32 pad;		/* in: 0 */
+	__u64 reserved[2];	/* in: 0 */
+};
+
+struct qchan_msg_send {
+	__s32 coid;		/* in */
+	__u32 flags;		/* in: 0 */
+	__u32 send_parts;	/* in: iovecs at send_iov_ptr */
+	__u32 reply_parts;	/* in: iovecs at reply_iov_ptr */
+	__u64 send_iov_ptr;	/* in: const struct iovec * */
+	__u64 reply_iov_ptr;	/* in: struct iovec * */
+	__s64 status;		/* out: the status the server passed to MsgReply */
+	__u64 reserved[2];	/* in: 0 */
+};
+
+/* struct _msg_info of QNX, with fixed-width types. */
+struct qchan_msg_info {
+	__u32 nd;
+	__u32 srcnd;
+	__s32 pid;		/* sender's process, in the receiver's pid namespace */
+	__s32 tid;		/* sender's thread, in the receiver's pid namespace */
+	__s32 chid;
+	__s32 scoid;		/* server connection id: unique per sending process and channel */
+	__s32 coid;		/* the sender's coid */
+	__s32 msglen;		/* bytes delivered by this call */
+	__s32 srcmsglen;	/* total bytes the sender sent */
+	__s32 dstmsglen;	/* total bytes of the sender's reply buffers */
+	__s16 priority;		/* sender's priority: rt_priority, 0 for non-realtime */
+	__s16 flags;
+	__u32 reserved;
+};
+
+struct qchan_msg_receive {
+	__s32 chid;		/* in */
+	__u32 flags;		/* in: 0 */
+	__u32 parts;		/* in: iovecs at iov_ptr */
+	__u32 pad;		/* in: 0 */
+	__u64 iov_ptr;		/* in: struct iovec * */
+	__u64 info_ptr;		/* in: struct qchan_msg_info *, or 0 */
+	__s32 rcvid;		/* out: > 0 for a message */
+	__u32 bytes;		/* out: bytes copied into the iovecs */
+	__u64 reserved[2];	/* in: 0 */
+};
+
+#define QCHAN_REPLY_ERROR	(1U << 0)  /* fail the send with errno 'error' (MsgError) */
+
+struct qchan_msg_reply {
+	__s32 rcvid;		/* in */
+	__u32 flags;		/* in: QCHAN_REPLY_* */
+	__s64 status;		/* in: what MsgSend returns */
+	__u32 parts;		/* in: iovecs at iov_ptr */
+	__s32 error;		/* in: with QCHAN_REPLY_ERROR: 0 (EOK) .. QCHAN_MAX_ERROR */
+	__u64 iov_ptr;		/* in: const struct iovec * */
+	__u64 reserved[2];	/* in: 0 */
+};
+
+/* MsgRead / MsgWrite: the sender's send buffers / reply buffers at an offset. */
+struct qchan_msg_rw {
+	__s32 rcvid;		/* in */
+	__u32 flags;		/* in: 0 */
+	__u64 offset;		/* in */
+	__u32 parts;		/* in: iovecs at iov_ptr */
+	__u32 pad;		/* in: 0 */
+	__u64 iov_ptr;		/* in */
+	__u64 bytes;		/* out: bytes copied */
+	__u64 reserved[2];	/* in: 0 */
+};
+
+struct qchan_msg_info_get {
+	__s32 rcvid;		/* in */
+	__u32 flags;		/* in: 0 */
+	__u64 info_ptr;		/* in: struct qchan_msg_info * */
+	__u64 reserved[2];	/* in: 0 */
+};
+
+/*
+ * MsgReply followed by MsgReceive in one call.  reply.rcvid == 0 skips the
+ * reply.  The reply's outcome lands in reply_result (0 or -errno); the
+ * ioctl's own result is the receive's, exactly as if the calls were made in
+ * sequence by a loop that ignores a failed reply.
+ */
+struct qchan_msg_reply_receive {
+	struct qchan_msg_reply reply;		/* in */
+	struct qchan_msg_receive receive;	/* in/out */
+	__s32 reply_result;			/* out */
+	__u32 pad;				/* in: 0 */
+};
+
+#define QCHAN_IOC_MAGIC	'Q'
+
+#define QCHAN_IOC_GET_FEATURES		_IOWR(QCHAN_IOC_MAGIC, 0xa0, struct qchan_features)
+#define QCHAN_IOC_CHANNEL_CREATE	_IOWR(QCHAN_IOC_MAGIC, 0xa1, struct qchan_channel_create)
+#define QCHAN_IOC_CHANNEL_DESTROY	_IOWR(QCHAN_IOC_MAGIC, 0xa2, struct qchan_channel_destroy)
+#define QCHAN_IOC_CONNECT_ATTACH	_IOWR(QCHAN_IOC_MAGIC, 0xa3, struct qchan_connect_attach)
+#define QCHAN_IOC_CONNECT_DETACH	_IOWR(QCHAN_IOC_MAGIC, 0xa4, struct qchan_connect_detach)
+#define QCHAN_IOC_CONNECT_QUERY		_IOWR(QCHAN_IOC_MAGIC, 0xa5, struct qchan_connect_query)
+#define QCHAN_IOC_MSG_SEND		_IOWR(QCHAN_IOC_MAGIC, 0xb0, struct qchan_msg_send)
+#define QCHAN_IOC_MSG_RECEIVE		_IOWR(QCHAN_IOC_MAGIC, 0xb1, struct qchan_msg_receive)
+#define QCHAN_IOC_MSG_REPLY		_IOWR(QCHAN_IOC_MAGIC, 0xb2, struct qchan_msg_reply)
+#define QCHAN_IOC_MSG_READ		_IOWR(QCHAN_IOC_MAGIC, 0xb3, struct qchan_msg_rw)
+#define QCHAN_IOC_MSG_WRITE		_IOWR(QCHAN_IOC_MAGIC, 0xb4, struct qchan_msg_rw)
+#define QCHAN_IOC_MSG_INFO		_IOWR(QCHAN_IOC_MAGIC, 0xb5, struct qchan_msg_info_get)
+#define QCHAN_IOC_MSG_REPLY_RECEIVE	_IOWR(QCHAN_IOC_MAGIC, 0xb6, struct qchan_msg_reply_receive)
+
+#endif /* _UAPI_LINUX_QCHAN_H */
