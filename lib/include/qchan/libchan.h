@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libchan's native API: the qchan ioctls as C calls, plus qchan's extensions
+ * to the QNX API.
+ *
+ * Every qchan_* call returns a non-negative result on success and -errno on
+ * failure; none touches errno.  Flags are the kernel's (QCHAN_CHF_*,
+ * QCHAN_COF_* of <linux/qchan.h>), info is struct qchan_msg_info, which has
+ * the layout of QNX's struct _msg_info (a pointer to either may be cast to
+ * the other).
+ *
+ * The process's qchan context (one open file of /dev/qchan) is opened on
+ * first use and shared by all threads.  A child created by fork() opens its
+ * own on first use: it inherits no channels and no side-channel connections,
+ * only fd connections (which stay usable).  The context is closed on exec.
+ */
+#ifndef _QCHAN_LIBCHAN_H
+#define _QCHAN_LIBCHAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <linux/qchan.h>
+#include <sys/neutrino.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The context fd (opened now if needed), or -errno (-ENOENT without the module). */
+int qchan_context_fd(void);
+
+/* QCHAN_IOC_GET_FEATURES: what the loaded module implements. */
+int qchan_get_features(struct qchan_features *features);
+
+/* Returns the new chid.  flags: QCHAN_CHF_*. */
+int qchan_channel_create(unsigned int flags);
+int qchan_channel_destroy(int chid);
+
+/*
+ * Connects to channel @chid of process @pid (0: the caller's) on node @nd
+ * (0 only).  flags: QCHAN_COF_*.  With QCHAN_COF_SIDE_CHANNEL the coid is a
+ * side-channel id >= max(@index, QCHAN_SIDE_CHANNEL); otherwise it is a file
+ * descriptor >= @index (moved there with F_DUPFD if the kernel's lowest free
+ * fd is below).  Returns the coid.
+ */
+int qchan_connect_attach(uint32_t nd, pid_t pid, int chid, int index, unsigned int flags);
+/* Detaches a side-channel coid or closes an fd coid (-EINVAL if it is no connection). */
+int qchan_connect_detach(int coid);
+/* Describes coid (query->pid, chid, coflags); -EINVAL or -EBADF if it is no connection. */
+int qchan_connect_query(int coid, struct qchan_connect_query *query);
+
+/*
+ * Sends and waits for the reply; returns 0 with the server's reply status
+ * in *status (may be NULL), or -errno: the errno MsgError gave, -ESRVRFAULT
+ * if the server faulted on its buffers, -EFAULT, -ESRCH, -EINTR, -EBADF, ...
+ */
+int qchan_msg_send(int coid, const void *smsg, size_t sbytes, void *rmsg, size_t rbytes,
+		   long *status);
+int qchan_msg_sendv(int coid, const struct iovec *siov, size_t sparts,
+		    const struct iovec *riov, size_t rparts, long *status);
+
+/* Returns the rcvid (> 0); fills *info if not NULL (info->msglen: bytes delivered). */
+int qchan_msg_receive(int chid, void *msg, size_t bytes, struct qchan_msg_info *info);
+int qchan_msg_receivev(int chid, const struct iovec *iov, size_t parts,
+		       struct qchan_msg_info *info);
+
+/* Return 0. */
+int qchan_msg_reply(int rcvid, long status, const void *msg, size_t bytes);
+int qchan_msg_replyv(int rcvid, long status, const struct iovec *iov, size_t parts);
+/* Fails the client's send with errno @error (0 = EOK: the send returns 0). */
+int qchan_msg_error(int rcvid, int error);
+
+/* The client's send (read) or reply (write) buffers at @offset; return bytes moved. */
+ssize_t qchan_msg_read(int rcvid, void *msg, size_t bytes, size_t offset);
+ssize_t qchan_msg_readv(int rcvid, const struct iovec *iov, size_t parts, size_t offset);
+ssize_t qchan_msg_write(int rcvid, const void *msg, size_t bytes, size_t offset);
+ssize_t qchan_msg_writev(int rcvid, const struct iovec *iov, size_t parts, size_t offset);
+
+int qchan_msg_info(int rcvid, struct qchan_msg_info *info);
+
+/*
+ * Replies to @rcvid (unless it is 0) with @status and @riov, then receives
+ * on @chid into @iov, in one system call.  The result is the receive's (the
+ * new rcvid or -errno), exactly as for a server loop that ignores a failed
+ * reply; the reply's own outcome (0 or -errno) goes to *reply_result if it
+ * is not NULL (0 when the reply was skipped).
+ */
+int qchan_msg_reply_receive(int rcvid, long status, const struct iovec *riov, size_t rparts,
+			    int chid, const struct iovec *iov, size_t parts,
+			    struct qchan_msg_info *info, int *reply_result);
+
+/*
+ * qchan extension to the QNX API, in QNX style: MsgReplyv(rcvid, status,
+ * riov, rparts) followed by MsgReceivev(chid, iov, parts, info) in one
+ * system call; rcvid 0 skips the reply.  Returns the new rcvid; on a failed
+ * receive -1 and errno (MsgReplyReceive_r: -errno).  A failed reply is not
+ * reported (the receive proceeds), as in the usual server loop
+ *	for (rcvid = 0;;) { MsgReply(rcvid, ...); rcvid = MsgReceive(...); }
+ */
+int MsgReplyReceive(int rcvid, long status, const iov_t *riov, size_t rparts,
+		    int chid, const iov_t *iov, size_t parts, struct _msg_info *info);
+int MsgReplyReceive_r(int rcvid, long status, const iov_t *riov, size_t rparts,
+		      int chid, const iov_t *iov, size_t parts, struct _msg_info *info);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _QCHAN_LIBCHAN_H */

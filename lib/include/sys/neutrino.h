@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * <sys/neutrino.h> for Linux: the QNX Neutrino 7 message-passing kernel calls,
+ * implemented by libchan over the qchan kernel module (/dev/qchan).
+ *
+ * Source written for QNX compiles unchanged against this header (with -I to
+ * libchan's include directory) and links with -lchan.  Names, prototypes and
+ * constant values follow QNX Neutrino 7.0: sizes are size_t, MsgSend*
+ * return long, receive ids are int (rcvid_t is provided for 7.1+ sources).
+ *
+ * Every call sets errno and returns -1 on failure; its _r twin returns
+ * -errno instead and leaves errno alone.  What qchan does not implement
+ * (pulses, timeouts, name_attach, ...) is not declared, so such source
+ * fails at compile time rather than at run time.
+ *
+ * Only the C library's own headers are included: nothing qchan-specific
+ * leaks into a QNX program's namespace.  The native API with qchan
+ * extensions (MsgReplyReceive, qchan_*) lives in <qchan/libchan.h>.
+ */
+#ifndef _SYS_NEUTRINO_H_INCLUDED
+#define _SYS_NEUTRINO_H_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* QNX's fixed-width type names, used by QNX sources and by this header. */
+typedef int8_t		_Int8t;
+typedef uint8_t		_Uint8t;
+typedef int16_t		_Int16t;
+typedef uint16_t	_Uint16t;
+typedef int32_t		_Int32t;
+typedef uint32_t	_Uint32t;
+typedef int64_t		_Int64t;
+typedef uint64_t	_Uint64t;
+
+/* QNX errno values missing from Linux's <errno.h>. */
+#ifndef EOK
+#define EOK		0	/* no error */
+#endif
+#ifndef ESRVRFAULT
+#define ESRVRFAULT	312	/* the server faulted on its own buffers */
+#endif
+
+/* The local node (QNX also has it in <sys/netmgr.h>); qchan has no network. */
+#ifndef ND_LOCAL_NODE
+#define ND_LOCAL_NODE	0
+#endif
+
+/* I/O vectors: QNX's iov_t is struct iovec. */
+typedef struct iovec iov_t;
+
+#define SETIOV(_iov, _addr, _len) \
+	((_iov)->iov_base = (void *)(_addr), (_iov)->iov_len = (_len))
+#define GETIOVBASE(_iov)	((_iov)->iov_base)
+#define GETIOVLEN(_iov)		((_iov)->iov_len)
+
+/* QNX 7.1 and later type receive ids; qchan's are int as in QNX 7.0. */
+typedef int rcvid_t;
+
+/*
+ * Channel flags (ChannelCreate).  qchan implements FIXED_PRIORITY,
+ * SENDER_LEN, REPLY_LEN (info always carries both lengths) and PRIVATE; the
+ * kernel fails UNBLOCK, THREAD_DEATH, DISCONNECT and COID_DISCONNECT with
+ * EOPNOTSUPP for now and every other flag with EINVAL.
+ */
+#define _NTO_CHF_FIXED_PRIORITY		0x0001u
+#define _NTO_CHF_UNBLOCK		0x0002u
+#define _NTO_CHF_THREAD_DEATH		0x0004u
+#define _NTO_CHF_DISCONNECT		0x0008u
+#define _NTO_CHF_NET_MSG		0x0010u
+#define _NTO_CHF_SENDER_LEN		0x0020u
+#define _NTO_CHF_COID_DISCONNECT	0x0040u
+#define _NTO_CHF_REPLY_LEN		0x0080u
+#define _NTO_CHF_STICKY			0x0100u
+#define _NTO_CHF_ASYNC_NONBLOCK		0x0200u
+#define _NTO_CHF_ASYNC			0x0400u
+#define _NTO_CHF_GLOBAL			0x0800u
+#define _NTO_CHF_PRIVATE		0x1000u
+#define _NTO_CHF_MSG_PAUSING		0x2000u
+#define _NTO_CHF_SIG_RESTART		0x4000u
+#define _NTO_CHF_UNBLOCK_TIMER		0x8000u
+
+/*
+ * Connection flags (ConnectAttach, ConnectFlags).  qchan implements
+ * _NTO_COF_CLOEXEC; ConnectAttach fails any other flag with EINVAL.
+ */
+#define _NTO_COF_CLOEXEC		0x0001u
+#define _NTO_COF_DEAD			0x0002u
+#define _NTO_COF_NOSHARE		0x0040u
+#define _NTO_COF_NETCON			0x0080u
+#define _NTO_COF_NONBLOCK		0x0100u
+#define _NTO_COF_ASYNC			0x0200u
+#define _NTO_COF_GLOBAL			0x0400u
+#define _NTO_COF_NOEVENT		0x0800u
+#define _NTO_COF_INSECURE		0x1000u
+
+/*
+ * As ConnectAttach's index: ask for a side-channel connection (a coid
+ * outside the file-descriptor space).  Side-channel coids have this bit set.
+ */
+#define _NTO_SIDE_CHANNEL		0x40000000u
+
+/* struct _msg_info flags. */
+#define _NTO_MI_ENDIAN_BIG		0x0001u
+#define _NTO_MI_ENDIAN_DIFF		0x0002u
+#define _NTO_MI_UNBLOCK_REQ		0x0100u
+#define _NTO_MI_NET_CRED_DIRTY		0x0200u
+
+/*
+ * What MsgReceive, MsgReceivev and MsgInfo report about a message
+ * (QNX 7.0 layout).  pid and tid are in the receiver's pid namespace.
+ */
+struct _msg_info {
+	_Uint32t	nd;		/* client's node: ND_LOCAL_NODE */
+	_Uint32t	srcnd;		/* server's node as seen by the client */
+	pid_t		pid;		/* client process */
+	_Int32t		tid;		/* client thread (Linux tid) */
+	_Int32t		chid;		/* channel the message arrived on */
+	_Int32t		scoid;		/* server connection id */
+	_Int32t		coid;		/* client's connection id */
+	_Int32t		msglen;		/* bytes delivered by this call */
+	_Int32t		srcmsglen;	/* total bytes the client sent */
+	_Int32t		dstmsglen;	/* total bytes of the client's reply buffers */
+	_Int16t		priority;	/* client's realtime priority, 0 if none */
+	_Int16t		flags;		/* _NTO_MI_* */
+	_Uint32t	reserved;
+};
+
+#define _server_info	_msg_info
+
+/*
+ * Pulses.  qchan delivers none yet (MsgReceive never returns 0); the type
+ * and codes exist so that QNX servers that handle them compile.
+ */
+#define _PULSE_TYPE			0
+#define _PULSE_SUBTYPE			0
+#define _PULSE_CODE_UNBLOCK		(-32)
+#define _PULSE_CODE_DISCONNECT		(-33)
+#define _PULSE_CODE_THREADDEATH		(-34)
+#define _PULSE_CODE_COIDDEATH		(-35)
+#define _PULSE_CODE_MINAVAIL		0
+#define _PULSE_CODE_MAXAVAIL		127
+
+struct _pulse {
+	_Uint16t	type;
+	_Uint16t	subtype;
+	_Int8t		code;
+	_Uint8t		zero[3];
+#ifdef SIGEV_NONE	/* <signal.h> declares union sigval (POSIX.1b visible) */
+	union sigval	value;
+#else
+	union {
+		int	sival_int;
+		void	*sival_ptr;
+	}		value;
+#endif
+	_Int32t		scoid;
+};
+
+/* Channels. */
+extern int ChannelCreate(unsigned __flags);
+extern int ChannelCreate_r(unsigned __flags);
+extern int ChannelDestroy(int __chid);
+extern int ChannelDestroy_r(int __chid);
+
+/* Connections. */
+extern int ConnectAttach(_Uint32t __nd, pid_t __pid, int __chid, unsigned __index, int __flags);
+extern int ConnectAttach_r(_Uint32t __nd, pid_t __pid, int __chid, unsigned __index, int __flags);
+extern int ConnectDetach(int __coid);
+extern int ConnectDetach_r(int __coid);
+extern int ConnectFlags(pid_t __pid, int __coid, unsigned __mask, unsigned __bits);
+extern int ConnectFlags_r(pid_t __pid, int __coid, unsigned __mask, unsigned __bits);
+
+/*
+ * Sending.  The "nc" variants are the same calls: in qchan no Msg* call is a
+ * cancellation point.
+ */
+extern long MsgSend(int __coid, const void *__smsg, size_t __sbytes, void *__rmsg, size_t __rbytes);
+extern long MsgSend_r(int __coid, const void *__smsg, size_t __sbytes, void *__rmsg, size_t __rbytes);
+extern long MsgSendnc(int __coid, const void *__smsg, size_t __sbytes, void *__rmsg, size_t __rbytes);
+extern long MsgSendnc_r(int __coid, const void *__smsg, size_t __sbytes, void *__rmsg, size_t __rbytes);
+extern long MsgSendsv(int __coid, const void *__smsg, size_t __sbytes, const iov_t *__riov, size_t __rparts);
+extern long MsgSendsv_r(int __coid, const void *__smsg, size_t __sbytes, const iov_t *__riov, size_t __rparts);
+extern long MsgSendsvnc(int __coid, const void *__smsg, size_t __sbytes, const iov_t *__riov, size_t __rparts);
+extern long MsgSendsvnc_r(int __coid, const void *__smsg, size_t __sbytes, const iov_t *__riov, size_t __rparts);
+extern long MsgSendvs(int __coid, const iov_t *__siov, size_t __sparts, void *__rmsg, size_t __rbytes);
+extern long MsgSendvs_r(int __coid, const iov_t *__siov, size_t __sparts, void *__rmsg, size_t __rbytes);
+extern long MsgSendvsnc(int __coid, const iov_t *__siov, size_t __sparts, void *__rmsg, size_t __rbytes);
+extern long MsgSendvsnc_r(int __coid, const iov_t *__siov, size_t __sparts, void *__rmsg, size_t __rbytes);
+extern long MsgSendv(int __coid, const iov_t *__siov, size_t __sparts, const iov_t *__riov, size_t __rparts);
+extern long MsgSendv_r(int __coid, const iov_t *__siov, size_t __sparts, const iov_t *__riov, size_t __rparts);
+extern long MsgSendvnc(int __coid, const iov_t *__siov, size_t __sparts, const iov_t *__riov, size_t __rparts);
+extern long MsgSendvnc_r(int __coid, const iov_t *__siov, size_t __sparts, const iov_t *__riov, size_t __rparts);
+
+/* Receiving. */
+extern int MsgReceive(int __chid, void *__msg, size_t __bytes, struct _msg_info *__info);
+extern int MsgReceive_r(int __chid, void *__msg, size_t __bytes, struct _msg_info *__info);
+extern int MsgReceivev(int __chid, const iov_t *__iov, size_t __parts, struct _msg_info *__info);
+extern int MsgReceivev_r(int __chid, const iov_t *__iov, size_t __parts, struct _msg_info *__info);
+
+/* Replying: EOK on success. */
+extern int MsgReply(int __rcvid, long __status, const void *__msg, size_t __bytes);
+extern int MsgReply_r(int __rcvid, long __status, const void *__msg, size_t __bytes);
+extern int MsgReplyv(int __rcvid, long __status, const iov_t *__iov, size_t __parts);
+extern int MsgReplyv_r(int __rcvid, long __status, const iov_t *__iov, size_t __parts);
+extern int MsgError(int __rcvid, int __err);
+extern int MsgError_r(int __rcvid, int __err);
+
+/* The client's buffers while it is REPLY-blocked: bytes moved. */
+extern ssize_t MsgRead(int __rcvid, void *__msg, size_t __bytes, size_t __offset);
+extern ssize_t MsgRead_r(int __rcvid, void *__msg, size_t __bytes, size_t __offset);
+extern ssize_t MsgReadv(int __rcvid, const iov_t *__iov, size_t __parts, size_t __offset);
+extern ssize_t MsgReadv_r(int __rcvid, const iov_t *__iov, size_t __parts, size_t __offset);
+extern ssize_t MsgWrite(int __rcvid, const void *__msg, size_t __bytes, size_t __offset);
+extern ssize_t MsgWrite_r(int __rcvid, const void *__msg, size_t __bytes, size_t __offset);
+extern ssize_t MsgWritev(int __rcvid, const iov_t *__iov, size_t __parts, size_t __offset);
+extern ssize_t MsgWritev_r(int __rcvid, const iov_t *__iov, size_t __parts, size_t __offset);
+
+extern int MsgInfo(int __rcvid, struct _msg_info *__info);
+extern int MsgInfo_r(int __rcvid, struct _msg_info *__info);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _SYS_NEUTRINO_H_INCLUDED */
