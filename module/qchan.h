@@ -51,6 +51,8 @@
  *   QUEUED     on chan->send_queue: the sender is SEND-blocked.
  *   RECEIVED   owned by an rcvid in ctx->rcvids: the sender is REPLY-blocked;
  *              the server may MsgRead/MsgWrite/MsgReply/MsgError it.
+ *   REPLYING   the rcvid is gone and one thread is copying the reply; a signal
+ *              or the channel's death no longer changes the outcome.
  *   DONE       finished (reply, error, abort, channel death); the sender
  *              returns as soon as msg->busy drops to zero.
  * msg->busy counts server threads copying from or to the sender's memory; the
@@ -60,6 +62,7 @@
 #ifndef QCHAN_INTERNAL_H
 #define QCHAN_INTERNAL_H
 
+#include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -67,6 +70,7 @@
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/uio.h>
 #include <linux/xarray.h>
 #include <linux/qchan.h>
@@ -109,8 +113,7 @@ struct qchan_ctx {
 	bool dead;			/* under ctx->lock (and conn_lock for tables) */
 	atomic_t nr_queued;		/* messages this process has queued as a sender */
 	unsigned int nr_channels;	/* under conn_lock */
-	unsigned int nr_side_conns;	/* under conn_lock */
-	atomic_t nr_fd_conns;
+	atomic_t nr_conns;		/* connections this process attached, both kinds */
 };
 
 #define ctx_lock(ctx)		xa_lock(&(ctx)->rcvids)
@@ -119,19 +122,22 @@ struct qchan_ctx {
 
 struct qchan_channel {
 	struct kref ref;
+	struct rcu_head rcu;		/* lockless chid lookups */
+	kuid_t euid;			/* creator's, for connect permission */
+	atomic_t next_scoid;
 	struct qchan_ctx *ctx;		/* owner; holds a ctx reference */
 	int chid;
 	u32 flags;			/* QCHAN_CHF_* */
 	bool dead;			/* under ctx->lock */
 	struct list_head send_queue;	/* struct qchan_msg, by priority then FIFO */
 	struct list_head receivers;	/* struct qchan_receiver, FIFO */
-	u32 next_scoid;
 };
 
 struct qchan_conn {
 	struct kref ref;
+	struct rcu_head rcu;		/* lockless side-channel lookups */
 	struct qchan_channel *chan;	/* holds a channel reference */
-	struct qchan_ctx *owner;	/* the attaching process's ctx for side channels, else NULL */
+	struct qchan_ctx *acct;		/* the attaching process's ctx: limits; holds a reference */
 	int coid;			/* side-channel id, or -1 for fd connections */
 	u32 flags;			/* QCHAN_COF_* */
 	int scoid;
@@ -140,6 +146,7 @@ struct qchan_conn {
 enum qchan_msg_state {
 	QCHAN_MSG_QUEUED,
 	QCHAN_MSG_RECEIVED,
+	QCHAN_MSG_REPLYING,
 	QCHAN_MSG_DONE,
 };
 
@@ -155,8 +162,10 @@ struct qchan_msg {
 	enum qchan_msg_state state;
 	int busy;			/* server threads copying sender memory */
 	int rcvid;
+	int coid;			/* as the sender named it, for _msg_info */
 	int priority;
 	int error;			/* -errno to return to the sender, or 0 */
+	size_t delivered;		/* bytes the receive copied, for _msg_info */
 	s64 status;			/* MsgReply status */
 
 	/* The sender's vectors (kernel copies of its iovec arrays). */
@@ -192,6 +201,7 @@ void qchan_ctx_put(struct qchan_ctx *ctx);
 
 /* channel.c */
 int qchan_channel_create(struct qchan_ctx *ctx, struct qchan_channel_create __user *uarg);
+int qchan_channel_destroy(struct qchan_ctx *ctx, int chid);
 int qchan_channel_destroy_ioctl(struct qchan_ctx *ctx, struct qchan_channel_destroy __user *uarg);
 struct qchan_channel *qchan_channel_get(struct qchan_ctx *ctx, int chid);
 void qchan_channel_put(struct qchan_channel *chan);
@@ -216,6 +226,10 @@ int qchan_msg_reply_receive(struct qchan_ctx *ctx, struct qchan_msg_reply_receiv
 void qchan_channel_fail_all(struct qchan_channel *chan);
 
 /* copy.c: the copy engine */
+int qchan_iov_import(const struct iovec __user *uvec, u32 nr, struct iovec *fast,
+		     struct iovec **iovp, size_t *total);
+int qchan_gather_from_user(void *buf, const struct iovec *iov, unsigned long nr, size_t len);
+int qchan_scatter_to_user(const struct iovec *iov, unsigned long nr, const void *buf, size_t len);
 ssize_t qchan_copy_from_sender(struct qchan_msg *msg, size_t offset, struct iov_iter *to);
 ssize_t qchan_copy_to_sender(struct qchan_msg *msg, size_t offset, struct iov_iter *from);
 

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Channels: creation, lookup and destruction.  A channel belongs to the ctx
+ * of the process that created it; its queues are covered by that ctx's lock.
+ */
+#include <linux/cred.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "qchan.h"
+
+#define QCHAN_CHF_KNOWN	(QCHAN_CHF_FIXED_PRIORITY | QCHAN_CHF_UNBLOCK | QCHAN_CHF_THREAD_DEATH | \
+			 QCHAN_CHF_DISCONNECT | QCHAN_CHF_SENDER_LEN | QCHAN_CHF_COID_DISCONNECT | \
+			 QCHAN_CHF_REPLY_LEN | QCHAN_CHF_PRIVATE | QCHAN_CHF_PUBLIC)
+/* Defined by QNX, part of the roadmap (pulses, unblock protocol), not implemented yet. */
+#define QCHAN_CHF_NOT_YET (QCHAN_CHF_UNBLOCK | QCHAN_CHF_THREAD_DEATH | QCHAN_CHF_DISCONNECT | \
+			   QCHAN_CHF_COID_DISCONNECT)
+
+static void qchan_channel_free(struct kref *ref)
+{
+	struct qchan_channel *chan = container_of(ref, struct qchan_channel, ref);
+
+	WARN_ON(!list_empty(&chan->send_queue) || !list_empty(&chan->receivers));
+	qchan_ctx_put(chan->ctx);
+	atomic_dec(&qchan_stats.channels);
+	kfree_rcu(chan, rcu);
+}
+
+void qchan_channel_put(struct qchan_channel *chan)
+{
+	kref_put(&chan->ref, qchan_channel_free);
+}
+
+/* Returns a referenced channel of @ctx, or NULL; lockless (RCU). */
+struct qchan_channel *qchan_channel_get(struct qchan_ctx *ctx, int chid)
+{
+	struct qchan_channel *chan;
+
+	if (chid <= 0)
+		return NULL;
+	rcu_read_lock();
+	chan = xa_load(&ctx->channels, chid);
+	if (chan && !kref_get_unless_zero(&chan->ref))
+		chan = NULL;
+	rcu_read_unlock();
+	return chan;
+}
+
+int qchan_channel_create(struct qchan_ctx *ctx, struct qchan_channel_create __user *uarg)
+{
+	struct qchan_channel_create a;
+	struct qchan_channel *chan;
+	u32 chid;
+	int err;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	if (memchr_inv(a.reserved, 0, sizeof(a.reserved)) || (a.flags & ~QCHAN_CHF_KNOWN))
+		return -EINVAL;
+	if ((a.flags & QCHAN_CHF_PRIVATE) && (a.flags & QCHAN_CHF_PUBLIC))
+		return -EINVAL;
+	if (a.flags & QCHAN_CHF_NOT_YET)
+		return -EOPNOTSUPP;
+
+	chan = kzalloc(sizeof(*chan), GFP_KERNEL_ACCOUNT);
+	if (!chan)
+		return -ENOMEM;
+	kref_init(&chan->ref);
+	INIT_LIST_HEAD(&chan->send_queue);
+	INIT_LIST_HEAD(&chan->receivers);
+	chan->flags = a.flags;
+	chan->euid = current_euid();
+	kref_get(&ctx->ref);
+	chan->ctx = ctx;
+	atomic_inc(&qchan_stats.channels);
+
+	mutex_lock(&ctx->conn_lock);
+	if (ctx->dead) {
+		err = -EBADFD;
+		goto err_unlock;
+	}
+	if (ctx->nr_channels >= READ_ONCE(qchan_max_channels)) {
+		err = -EAGAIN;
+		goto err_unlock;
+	}
+	err = xa_alloc(&ctx->channels, &chid, chan, XA_LIMIT(1, INT_MAX), GFP_KERNEL);
+	if (err)
+		goto err_unlock;
+	chan->chid = chid;
+	ctx->nr_channels++;
+	mutex_unlock(&ctx->conn_lock);
+
+	if (put_user(chan->chid, &uarg->chid)) {
+		/* Nobody can know the chid yet, so nobody can have connected. */
+		qchan_channel_destroy(ctx, chid);
+		return -EFAULT;
+	}
+	return 0;
+
+err_unlock:
+	mutex_unlock(&ctx->conn_lock);
+	qchan_channel_put(chan);
+	return err;
+}
+
+/* Unpublishes the channel, then fails everything queued on or received from it. */
+int qchan_channel_destroy(struct qchan_ctx *ctx, int chid)
+{
+	struct qchan_channel *chan;
+
+	if (chid <= 0)
+		return -EINVAL;
+	mutex_lock(&ctx->conn_lock);
+	chan = xa_erase(&ctx->channels, chid);
+	if (chan)
+		ctx->nr_channels--;
+	mutex_unlock(&ctx->conn_lock);
+	if (!chan)
+		return -EINVAL;
+
+	qchan_channel_fail_all(chan);
+	qchan_channel_put(chan);
+	return 0;
+}
+
+int qchan_channel_destroy_ioctl(struct qchan_ctx *ctx, struct qchan_channel_destroy __user *uarg)
+{
+	struct qchan_channel_destroy a;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	if (a.flags || a.reserved)
+		return -EINVAL;
+	return qchan_channel_destroy(ctx, a.chid);
+}
+
+void qchan_ctx_shutdown_channels(struct qchan_ctx *ctx)
+{
+	struct qchan_channel *chan;
+	unsigned long chid;
+
+	mutex_lock(&ctx->conn_lock);
+	xa_for_each(&ctx->channels, chid, chan) {
+		xa_erase(&ctx->channels, chid);
+		ctx->nr_channels--;
+		qchan_channel_fail_all(chan);
+		qchan_channel_put(chan);
+	}
+	mutex_unlock(&ctx->conn_lock);
+}

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The copy engine: moves message bytes between a sender's address space and
+ * the calling server thread's.
+ *
+ * Two tiers.  A message of at most qchan_inline_max bytes is copied by the
+ * sender into a kernel buffer before it blocks (on its stack up to
+ * QCHAN_STACK_INLINE bytes): no page is pinned and the server's copy-out is a
+ * plain copy_to_iter().  A larger message is copied once, directly between
+ * the address spaces: the server thread pins the sender's pages a bounded
+ * chunk at a time (pin_user_pages_remote on the sender's mm) and copies
+ * between them and its own buffers, so a message of any size never pins more
+ * than QCHAN_PIN_CHUNK pages at once, and the bytes land in the cache of the
+ * thread that uses them.  Replies mirror this: a short reply goes through a
+ * kernel buffer that the sender copies out when it wakes, a long one is
+ * written straight into the sender's pinned reply pages.
+ *
+ * Errors: -EFAULT is a fault in the caller's (server's) own buffers,
+ * -EREMOTEIO a fault in the sender's; msg.c turns them into the errnos each
+ * side sees.
+ */
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+
+#include "qchan.h"
+
+#define QCHAN_PIN_CHUNK	16	/* pages pinned at once: 64 KiB with 4 KiB pages */
+
+/*
+ * Copies a sender's iovec array into the kernel, validated: at most
+ * UIO_MAXIOV parts, each inside the user address range, the total at most
+ * MAX_RW_COUNT.  *iovp is @fast or a kmalloc'ed array the caller kfree()s.
+ */
+int qchan_iov_import(const struct iovec __user *uvec, u32 nr, struct iovec *fast,
+		     struct iovec **iovp, size_t *total)
+{
+	struct iovec *iov = fast;
+	size_t len = 0;
+	u32 i;
+	int err;
+
+	if (nr > UIO_MAXIOV)
+		return -EINVAL;
+	if (nr > UIO_FASTIOV) {
+		iov = kmalloc_array(nr, sizeof(*iov), GFP_KERNEL);
+		if (!iov)
+			return -ENOMEM;
+	}
+	if (copy_from_user(iov, uvec, array_size(nr, sizeof(*iov)))) {
+		err = -EFAULT;
+		goto err_free;
+	}
+	for (i = 0; i < nr; i++) {
+		if (iov[i].iov_len > MAX_RW_COUNT ||
+		    check_add_overflow(len, iov[i].iov_len, &len) || len > MAX_RW_COUNT) {
+			err = -EINVAL;
+			goto err_free;
+		}
+		if (!access_ok(iov[i].iov_base, iov[i].iov_len)) {
+			err = -EFAULT;
+			goto err_free;
+		}
+	}
+	*iovp = iov;
+	*total = len;
+	return 0;
+
+err_free:
+	if (iov != fast)
+		kfree(iov);
+	return err;
+}
+
+/* The sender gathers its own send data into @buf (short-message tier). */
+int qchan_gather_from_user(void *buf, const struct iovec *iov, unsigned long nr, size_t len)
+{
+	size_t done = 0, n;
+	unsigned long i;
+
+	for (i = 0; i < nr && done < len; i++) {
+		n = min(iov[i].iov_len, len - done);
+		if (copy_from_user(buf + done, iov[i].iov_base, n))
+			return -EFAULT;
+		done += n;
+	}
+	return 0;
+}
+
+/* The sender scatters a short reply from @buf into its own reply vector. */
+int qchan_scatter_to_user(const struct iovec *iov, unsigned long nr, const void *buf, size_t len)
+{
+	size_t done = 0, n;
+	unsigned long i;
+
+	for (i = 0; i < nr && done < len; i++) {
+		n = min(iov[i].iov_len, len - done);
+		if (copy_to_user(iov[i].iov_base, buf + done, n))
+			return -EFAULT;
+		done += n;
+	}
+	return 0;
+}
+
+/*
+ * Moves up to iov_iter_count(@iter) bytes between the sender's vector
+ * (@iov, @nr, @total bytes) from @offset and @iter, through pinned pages of
+ * the sender's mm.  @to_sender: the iter is the source and the sender's
+ * pages are written.
+ */
+static ssize_t qchan_copy_remote(struct qchan_msg *msg, const struct iovec *iov,
+				 unsigned long nr, size_t total, size_t offset,
+				 struct iov_iter *iter, bool to_sender)
+{
+	struct page *pages[QCHAN_PIN_CHUNK];
+	size_t want, done = 0;
+	unsigned long seg = 0;
+
+	if (offset >= total)
+		return 0;
+	want = min(iov_iter_count(iter), total - offset);
+
+	while (done < want) {
+		unsigned long addr, pgoff, npages, i;
+		size_t chunk, left;
+		long pinned;
+
+		/* Find the part holding @offset (zero-length parts are skipped here too). */
+		while (seg < nr && offset >= iov[seg].iov_len) {
+			offset -= iov[seg].iov_len;
+			seg++;
+		}
+		if (WARN_ON_ONCE(seg >= nr))
+			break;
+
+		addr = (unsigned long)iov[seg].iov_base + offset;
+		pgoff = offset_in_page(addr);
+		chunk = min3(iov[seg].iov_len - offset, want - done,
+			     (size_t)QCHAN_PIN_CHUNK * PAGE_SIZE - pgoff);
+		npages = DIV_ROUND_UP(pgoff + chunk, PAGE_SIZE);
+
+		mmap_read_lock(msg->mm);
+		pinned = qchan_pin_user_pages_remote(msg->mm, addr & PAGE_MASK, npages,
+						     to_sender ? FOLL_WRITE : 0, pages, NULL);
+		mmap_read_unlock(msg->mm);
+		if (pinned <= 0)
+			return -EREMOTEIO;
+		atomic_long_add(pinned, &qchan_stats.pinned_pages);
+		if (pinned < npages)	/* copy what was pinned; the next round reports the fault */
+			chunk = pinned * PAGE_SIZE - pgoff;
+
+		for (i = 0, left = chunk; left; i++) {
+			size_t piece = min(left, PAGE_SIZE - pgoff);
+			size_t copied;
+
+			if (to_sender)
+				copied = copy_page_from_iter(pages[i], pgoff, piece, iter);
+			else
+				copied = copy_page_to_iter(pages[i], pgoff, piece, iter);
+			if (copied != piece) {
+				chunk = 0;	/* fault in the caller's buffers */
+				break;
+			}
+			left -= piece;
+			pgoff = 0;
+		}
+
+		if (to_sender)
+			unpin_user_pages_dirty_lock(pages, pinned, true);
+		else
+			unpin_user_pages(pages, pinned);
+		atomic_long_sub(pinned, &qchan_stats.pinned_pages);
+		if (!chunk)
+			return -EFAULT;
+
+		done += chunk;
+		offset += chunk;
+	}
+	atomic_long_add(done, &qchan_stats.bytes_direct);
+	return done;
+}
+
+/* Server side: the sender's send data from @offset into @to. */
+ssize_t qchan_copy_from_sender(struct qchan_msg *msg, size_t offset, struct iov_iter *to)
+{
+	size_t n;
+
+	if (!msg->sbuf)
+		return qchan_copy_remote(msg, msg->siov, msg->sparts, msg->slen, offset, to, false);
+
+	if (offset >= msg->slen)
+		return 0;
+	n = min(iov_iter_count(to), msg->slen - offset);
+	if (copy_to_iter(msg->sbuf + offset, n, to) != n)
+		return -EFAULT;
+	atomic_long_add(n, &qchan_stats.bytes_inline);
+	return n;
+}
+
+/* Server side: @from into the sender's reply buffers from @offset. */
+ssize_t qchan_copy_to_sender(struct qchan_msg *msg, size_t offset, struct iov_iter *from)
+{
+	return qchan_copy_remote(msg, msg->riov, msg->rparts, msg->rlen, offset, from, true);
+}
