@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libchan internals: raw system calls and the process's qchan context.
+ */
+#ifndef LIBCHAN_INTERNAL_H
+#define LIBCHAN_INTERNAL_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Everything not marked QCHAN_EXPORT is hidden (-fvisibility=hidden). */
+#define QCHAN_EXPORT	__attribute__((visibility("default")))
+
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+
+#define PTR_U64(p)	((uint64_t)(uintptr_t)(p))
+
+/*
+ * System calls that return -errno and leave errno alone, so that the _r
+ * calls and the native API never touch errno and the hot path skips the C
+ * library's wrapper (as liburing does).  Other architectures go through
+ * syscall(2) and restore errno.
+ */
+#if defined(__x86_64__)
+static inline long qchan_sys3(long nr, long a1, long a2, long a3)
+{
+	long ret;
+
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a1), "S"(a2), "d"(a3)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+#elif defined(__aarch64__)
+static inline long qchan_sys3(long nr, long a1, long a2, long a3)
+{
+	register long x8 __asm__("x8") = nr;
+	register long x0 __asm__("x0") = a1;
+	register long x1 __asm__("x1") = a2;
+	register long x2 __asm__("x2") = a3;
+
+	__asm__ volatile("svc 0"
+			 : "+r"(x0)
+			 : "r"(x8), "r"(x1), "r"(x2)
+			 : "memory", "cc");
+	return x0;
+}
+#else
+static inline long qchan_sys3(long nr, long a1, long a2, long a3)
+{
+	int saved = errno;
+	long ret = syscall(nr, a1, a2, a3);
+
+	if (ret == -1) {
+		ret = -errno;
+		errno = saved;
+	}
+	return ret;
+}
+#endif
+
+static inline int qchan_ioctl(int fd, unsigned long req, void *arg)
+{
+	return (int)qchan_sys3(SYS_ioctl, fd, (long)req, (long)arg);
+}
+
+static inline int qchan_fcntl(int fd, int cmd, long arg)
+{
+	return (int)qchan_sys3(SYS_fcntl, fd, cmd, arg);
+}
+
+static inline int qchan_close(int fd)
+{
+	return (int)qchan_sys3(SYS_close, fd, 0, 0);
+}
+
+/* -errno -> -1 with errno set; anything else unchanged. */
+static inline long qchan_set_errno(long ret)
+{
+	if (unlikely(ret < 0)) {
+		errno = (int)-ret;
+		return -1;
+	}
+	return ret;
+}
+
+/*
+ * The process's context fd: -1 until first use, then the fd of
+ * /dev/qchan.  Read with a relaxed load on every call; only the slow path
+ * (first use, or first use after fork) takes a lock.
+ */
+extern int qchan_ctx_fd_cache __attribute__((visibility("hidden")));
+int qchan_ctx_open(void) __attribute__((visibility("hidden")));
+
+static inline int qchan_ctx(void)
+{
+	int fd = __atomic_load_n(&qchan_ctx_fd_cache, __ATOMIC_RELAXED);
+
+	if (likely(fd >= 0))
+		return fd;
+	return qchan_ctx_open();
+}
+
+#endif /* LIBCHAN_INTERNAL_H */

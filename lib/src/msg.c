@@ -1,0 +1,454 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Messages: MsgSend*, MsgReceive*, MsgReply*, MsgError, MsgRead*, MsgWrite*,
+ * MsgInfo, MsgReplyReceive and their native counterparts.
+ *
+ * Each is one ioctl on the context fd with its argument block on the stack:
+ * no allocation, no other system call, errno untouched except by the QNX
+ * calls that report through it.  Single buffers become one-element vectors.
+ */
+#include <limits.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
+
+#include <linux/qchan.h>
+#include <qchan/libchan.h>
+#include <sys/neutrino.h>
+
+#include "internal.h"
+
+/* struct _msg_info is the kernel's struct qchan_msg_info: MsgReceive passes it through. */
+#define SAME_FIELD(f) \
+	_Static_assert(offsetof(struct _msg_info, f) == offsetof(struct qchan_msg_info, f) && \
+		       sizeof(((struct _msg_info *)0)->f) == sizeof(((struct qchan_msg_info *)0)->f), \
+		       "_msg_info." #f)
+SAME_FIELD(nd);
+SAME_FIELD(srcnd);
+SAME_FIELD(pid);
+SAME_FIELD(tid);
+SAME_FIELD(chid);
+SAME_FIELD(scoid);
+SAME_FIELD(coid);
+SAME_FIELD(msglen);
+SAME_FIELD(srcmsglen);
+SAME_FIELD(dstmsglen);
+SAME_FIELD(priority);
+SAME_FIELD(flags);
+SAME_FIELD(reserved);
+_Static_assert(sizeof(struct _msg_info) == sizeof(struct qchan_msg_info), "_msg_info size");
+_Static_assert(sizeof(iov_t) == 16 || sizeof(void *) != 8, "iov_t is struct iovec");
+
+/* The kernel counts parts in 32 bits; anything larger is over its limit anyway. */
+static inline int parts_ok(size_t parts)
+{
+	return likely(parts <= UINT32_MAX);
+}
+
+/* Core calls: -errno on failure. */
+
+static inline int msg_sendv(int coid, const struct iovec *siov, size_t sparts,
+			    const struct iovec *riov, size_t rparts, long *status)
+{
+	struct qchan_msg_send arg = {
+		.coid = coid,
+		.send_parts = (uint32_t)sparts,
+		.reply_parts = (uint32_t)rparts,
+		.send_iov_ptr = PTR_U64(siov),
+		.reply_iov_ptr = PTR_U64(riov),
+	};
+	int fd = qchan_ctx();
+	int ret;
+
+	if (unlikely(fd < 0))
+		return fd;
+	if (!parts_ok(sparts) || !parts_ok(rparts))
+		return -EINVAL;
+	ret = qchan_ioctl(fd, QCHAN_IOC_MSG_SEND, &arg);
+	if (unlikely(ret < 0))
+		return ret;
+	*status = (long)arg.status;
+	return 0;
+}
+
+static inline int msg_receivev(int chid, const struct iovec *iov, size_t parts, void *info)
+{
+	struct qchan_msg_receive arg = {
+		.chid = chid,
+		.parts = (uint32_t)parts,
+		.iov_ptr = PTR_U64(iov),
+		.info_ptr = PTR_U64(info),
+	};
+	int fd = qchan_ctx();
+	int ret;
+
+	if (unlikely(fd < 0))
+		return fd;
+	if (!parts_ok(parts))
+		return -EINVAL;
+	ret = qchan_ioctl(fd, QCHAN_IOC_MSG_RECEIVE, &arg);
+	return unlikely(ret < 0) ? ret : arg.rcvid;
+}
+
+static inline int msg_reply(int rcvid, uint32_t flags, long status, int error,
+			    const struct iovec *iov, size_t parts)
+{
+	struct qchan_msg_reply arg = {
+		.rcvid = rcvid,
+		.flags = flags,
+		.status = status,
+		.parts = (uint32_t)parts,
+		.error = error,
+		.iov_ptr = PTR_U64(iov),
+	};
+	int fd = qchan_ctx();
+	int ret;
+
+	if (unlikely(fd < 0))
+		return fd;
+	if (!parts_ok(parts))
+		return -EINVAL;
+	ret = qchan_ioctl(fd, QCHAN_IOC_MSG_REPLY, &arg);
+	return unlikely(ret < 0) ? ret : 0;
+}
+
+static inline ssize_t msg_rw(unsigned long req, int rcvid, const struct iovec *iov, size_t parts,
+			     size_t offset)
+{
+	struct qchan_msg_rw arg = {
+		.rcvid = rcvid,
+		.offset = offset,
+		.parts = (uint32_t)parts,
+		.iov_ptr = PTR_U64(iov),
+	};
+	int fd = qchan_ctx();
+	int ret;
+
+	if (unlikely(fd < 0))
+		return fd;
+	if (!parts_ok(parts))
+		return -EINVAL;
+	ret = qchan_ioctl(fd, req, &arg);
+	return unlikely(ret < 0) ? ret : (ssize_t)arg.bytes;
+}
+
+static inline int msg_info(int rcvid, void *info)
+{
+	struct qchan_msg_info_get arg = {
+		.rcvid = rcvid,
+		.info_ptr = PTR_U64(info),
+	};
+	int fd = qchan_ctx();
+	int ret;
+
+	if (unlikely(fd < 0))
+		return fd;
+	ret = qchan_ioctl(fd, QCHAN_IOC_MSG_INFO, &arg);
+	return unlikely(ret < 0) ? ret : 0;
+}
+
+static inline int msg_reply_receive(int rcvid, long status, const struct iovec *riov,
+				    size_t rparts, int chid, const struct iovec *iov, size_t parts,
+				    void *info, int *reply_result)
+{
+	struct qchan_msg_reply_receive arg = {
+		.receive = {
+			.chid = chid,
+			.parts = (uint32_t)parts,
+			.iov_ptr = PTR_U64(iov),
+			.info_ptr = PTR_U64(info),
+		},
+	};
+	int fd = qchan_ctx();
+	int ret;
+
+	if (unlikely(fd < 0))
+		return fd;
+	if (!parts_ok(parts) || !parts_ok(rparts))
+		return -EINVAL;
+	/* rcvid 0 means "no reply": leave the reply block all zero. */
+	if (rcvid) {
+		arg.reply.rcvid = rcvid;
+		arg.reply.status = status;
+		arg.reply.parts = (uint32_t)rparts;
+		arg.reply.iov_ptr = PTR_U64(riov);
+	}
+	ret = qchan_ioctl(fd, QCHAN_IOC_MSG_REPLY_RECEIVE, &arg);
+	if (reply_result)
+		*reply_result = arg.reply_result;
+	return unlikely(ret < 0) ? ret : arg.receive.rcvid;
+}
+
+#define IOV1(base, len)	{ .iov_base = (void *)(base), .iov_len = (len) }
+
+/* Native API. */
+
+QCHAN_EXPORT int qchan_msg_sendv(int coid, const struct iovec *siov, size_t sparts,
+				 const struct iovec *riov, size_t rparts, long *status)
+{
+	long st;
+	int ret = msg_sendv(coid, siov, sparts, riov, rparts, &st);
+
+	if (ret == 0 && status)
+		*status = st;
+	return ret;
+}
+
+QCHAN_EXPORT int qchan_msg_send(int coid, const void *smsg, size_t sbytes, void *rmsg,
+				size_t rbytes, long *status)
+{
+	struct iovec s = IOV1(smsg, sbytes), r = IOV1(rmsg, rbytes);
+
+	return qchan_msg_sendv(coid, &s, 1, &r, 1, status);
+}
+
+QCHAN_EXPORT int qchan_msg_receivev(int chid, const struct iovec *iov, size_t parts,
+				    struct qchan_msg_info *info)
+{
+	return msg_receivev(chid, iov, parts, info);
+}
+
+QCHAN_EXPORT int qchan_msg_receive(int chid, void *msg, size_t bytes, struct qchan_msg_info *info)
+{
+	struct iovec v = IOV1(msg, bytes);
+
+	return msg_receivev(chid, &v, 1, info);
+}
+
+QCHAN_EXPORT int qchan_msg_replyv(int rcvid, long status, const struct iovec *iov, size_t parts)
+{
+	return msg_reply(rcvid, 0, status, 0, iov, parts);
+}
+
+QCHAN_EXPORT int qchan_msg_reply(int rcvid, long status, const void *msg, size_t bytes)
+{
+	struct iovec v = IOV1(msg, bytes);
+
+	return msg_reply(rcvid, 0, status, 0, &v, 1);
+}
+
+QCHAN_EXPORT int qchan_msg_error(int rcvid, int error)
+{
+	return msg_reply(rcvid, QCHAN_REPLY_ERROR, 0, error, NULL, 0);
+}
+
+QCHAN_EXPORT ssize_t qchan_msg_readv(int rcvid, const struct iovec *iov, size_t parts,
+				     size_t offset)
+{
+	return msg_rw(QCHAN_IOC_MSG_READ, rcvid, iov, parts, offset);
+}
+
+QCHAN_EXPORT ssize_t qchan_msg_read(int rcvid, void *msg, size_t bytes, size_t offset)
+{
+	struct iovec v = IOV1(msg, bytes);
+
+	return msg_rw(QCHAN_IOC_MSG_READ, rcvid, &v, 1, offset);
+}
+
+QCHAN_EXPORT ssize_t qchan_msg_writev(int rcvid, const struct iovec *iov, size_t parts,
+				      size_t offset)
+{
+	return msg_rw(QCHAN_IOC_MSG_WRITE, rcvid, iov, parts, offset);
+}
+
+QCHAN_EXPORT ssize_t qchan_msg_write(int rcvid, const void *msg, size_t bytes, size_t offset)
+{
+	struct iovec v = IOV1(msg, bytes);
+
+	return msg_rw(QCHAN_IOC_MSG_WRITE, rcvid, &v, 1, offset);
+}
+
+QCHAN_EXPORT int qchan_msg_info(int rcvid, struct qchan_msg_info *info)
+{
+	return msg_info(rcvid, info);
+}
+
+QCHAN_EXPORT int qchan_msg_reply_receive(int rcvid, long status, const struct iovec *riov,
+					 size_t rparts, int chid, const struct iovec *iov,
+					 size_t parts, struct qchan_msg_info *info,
+					 int *reply_result)
+{
+	return msg_reply_receive(rcvid, status, riov, rparts, chid, iov, parts, info,
+				 reply_result);
+}
+
+/*
+ * QNX API.  MsgSend* return the reply status, which may itself be negative:
+ * only the failure path sets errno (or returns -errno from the _r twin).
+ */
+
+#define DEFINE_SEND(name, stype, sparam, slen, rtype, rparam, rlen, SIOV, RIOV)		\
+QCHAN_EXPORT long name##_r(int coid, stype sparam, size_t slen, rtype rparam, size_t rlen)	\
+{												\
+	SIOV; RIOV;										\
+	long status;										\
+	int ret = msg_sendv(coid, siov_, sparts_, riov_, rparts_, &status);			\
+												\
+	return ret < 0 ? ret : status;								\
+}												\
+												\
+QCHAN_EXPORT long name(int coid, stype sparam, size_t slen, rtype rparam, size_t rlen)		\
+{												\
+	SIOV; RIOV;										\
+	long status;										\
+	int ret = msg_sendv(coid, siov_, sparts_, riov_, rparts_, &status);			\
+												\
+	if (unlikely(ret < 0)) {								\
+		errno = -ret;									\
+		return -1;									\
+	}											\
+	return status;										\
+}
+
+#define S_BUF	struct iovec s_ = IOV1(smsg, sbytes); const struct iovec *siov_ = &s_; \
+		size_t sparts_ = 1
+#define S_IOV	const struct iovec *siov_ = siov; size_t sparts_ = sparts
+#define R_BUF	struct iovec r_ = IOV1(rmsg, rbytes); const struct iovec *riov_ = &r_; \
+		size_t rparts_ = 1
+#define R_IOV	const struct iovec *riov_ = riov; size_t rparts_ = rparts
+
+DEFINE_SEND(MsgSend, const void *, smsg, sbytes, void *, rmsg, rbytes, S_BUF, R_BUF)
+DEFINE_SEND(MsgSendsv, const void *, smsg, sbytes, const iov_t *, riov, rparts, S_BUF, R_IOV)
+DEFINE_SEND(MsgSendvs, const iov_t *, siov, sparts, void *, rmsg, rbytes, S_IOV, R_BUF)
+DEFINE_SEND(MsgSendv, const iov_t *, siov, sparts, const iov_t *, riov, rparts, S_IOV, R_IOV)
+
+/* No call of qchan's is a cancellation point: the "nc" variants are the same functions. */
+#define ALIAS(name, target)	__attribute__((alias(#target))) QCHAN_EXPORT
+long MsgSendnc(int, const void *, size_t, void *, size_t) ALIAS(MsgSendnc, MsgSend);
+long MsgSendnc_r(int, const void *, size_t, void *, size_t) ALIAS(MsgSendnc_r, MsgSend_r);
+long MsgSendsvnc(int, const void *, size_t, const iov_t *, size_t) ALIAS(MsgSendsvnc, MsgSendsv);
+long MsgSendsvnc_r(int, const void *, size_t, const iov_t *, size_t)
+	ALIAS(MsgSendsvnc_r, MsgSendsv_r);
+long MsgSendvsnc(int, const iov_t *, size_t, void *, size_t) ALIAS(MsgSendvsnc, MsgSendvs);
+long MsgSendvsnc_r(int, const iov_t *, size_t, void *, size_t) ALIAS(MsgSendvsnc_r, MsgSendvs_r);
+long MsgSendvnc(int, const iov_t *, size_t, const iov_t *, size_t) ALIAS(MsgSendvnc, MsgSendv);
+long MsgSendvnc_r(int, const iov_t *, size_t, const iov_t *, size_t) ALIAS(MsgSendvnc_r, MsgSendv_r);
+
+QCHAN_EXPORT int MsgReceive_r(int chid, void *msg, size_t bytes, struct _msg_info *info)
+{
+	struct iovec v = IOV1(msg, bytes);
+
+	return msg_receivev(chid, &v, 1, info);
+}
+
+QCHAN_EXPORT int MsgReceive(int chid, void *msg, size_t bytes, struct _msg_info *info)
+{
+	struct iovec v = IOV1(msg, bytes);
+
+	return (int)qchan_set_errno(msg_receivev(chid, &v, 1, info));
+}
+
+QCHAN_EXPORT int MsgReceivev_r(int chid, const iov_t *iov, size_t parts, struct _msg_info *info)
+{
+	return msg_receivev(chid, iov, parts, info);
+}
+
+QCHAN_EXPORT int MsgReceivev(int chid, const iov_t *iov, size_t parts, struct _msg_info *info)
+{
+	return (int)qchan_set_errno(msg_receivev(chid, iov, parts, info));
+}
+
+QCHAN_EXPORT int MsgReply_r(int rcvid, long status, const void *msg, size_t bytes)
+{
+	struct iovec v = IOV1(msg, bytes);
+
+	return msg_reply(rcvid, 0, status, 0, &v, 1);
+}
+
+QCHAN_EXPORT int MsgReply(int rcvid, long status, const void *msg, size_t bytes)
+{
+	struct iovec v = IOV1(msg, bytes);
+
+	return (int)qchan_set_errno(msg_reply(rcvid, 0, status, 0, &v, 1));
+}
+
+QCHAN_EXPORT int MsgReplyv_r(int rcvid, long status, const iov_t *iov, size_t parts)
+{
+	return msg_reply(rcvid, 0, status, 0, iov, parts);
+}
+
+QCHAN_EXPORT int MsgReplyv(int rcvid, long status, const iov_t *iov, size_t parts)
+{
+	return (int)qchan_set_errno(msg_reply(rcvid, 0, status, 0, iov, parts));
+}
+
+QCHAN_EXPORT int MsgError_r(int rcvid, int err)
+{
+	return msg_reply(rcvid, QCHAN_REPLY_ERROR, 0, err, NULL, 0);
+}
+
+QCHAN_EXPORT int MsgError(int rcvid, int err)
+{
+	return (int)qchan_set_errno(msg_reply(rcvid, QCHAN_REPLY_ERROR, 0, err, NULL, 0));
+}
+
+QCHAN_EXPORT ssize_t MsgRead_r(int rcvid, void *msg, size_t bytes, size_t offset)
+{
+	struct iovec v = IOV1(msg, bytes);
+
+	return msg_rw(QCHAN_IOC_MSG_READ, rcvid, &v, 1, offset);
+}
+
+QCHAN_EXPORT ssize_t MsgRead(int rcvid, void *msg, size_t bytes, size_t offset)
+{
+	struct iovec v = IOV1(msg, bytes);
+
+	return qchan_set_errno(msg_rw(QCHAN_IOC_MSG_READ, rcvid, &v, 1, offset));
+}
+
+QCHAN_EXPORT ssize_t MsgReadv_r(int rcvid, const iov_t *iov, size_t parts, size_t offset)
+{
+	return msg_rw(QCHAN_IOC_MSG_READ, rcvid, iov, parts, offset);
+}
+
+QCHAN_EXPORT ssize_t MsgReadv(int rcvid, const iov_t *iov, size_t parts, size_t offset)
+{
+	return qchan_set_errno(msg_rw(QCHAN_IOC_MSG_READ, rcvid, iov, parts, offset));
+}
+
+QCHAN_EXPORT ssize_t MsgWrite_r(int rcvid, const void *msg, size_t bytes, size_t offset)
+{
+	struct iovec v = IOV1(msg, bytes);
+
+	return msg_rw(QCHAN_IOC_MSG_WRITE, rcvid, &v, 1, offset);
+}
+
+QCHAN_EXPORT ssize_t MsgWrite(int rcvid, const void *msg, size_t bytes, size_t offset)
+{
+	struct iovec v = IOV1(msg, bytes);
+
+	return qchan_set_errno(msg_rw(QCHAN_IOC_MSG_WRITE, rcvid, &v, 1, offset));
+}
+
+QCHAN_EXPORT ssize_t MsgWritev_r(int rcvid, const iov_t *iov, size_t parts, size_t offset)
+{
+	return msg_rw(QCHAN_IOC_MSG_WRITE, rcvid, iov, parts, offset);
+}
+
+QCHAN_EXPORT ssize_t MsgWritev(int rcvid, const iov_t *iov, size_t parts, size_t offset)
+{
+	return qchan_set_errno(msg_rw(QCHAN_IOC_MSG_WRITE, rcvid, iov, parts, offset));
+}
+
+QCHAN_EXPORT int MsgInfo_r(int rcvid, struct _msg_info *info)
+{
+	return msg_info(rcvid, info);
+}
+
+QCHAN_EXPORT int MsgInfo(int rcvid, struct _msg_info *info)
+{
+	return (int)qchan_set_errno(msg_info(rcvid, info));
+}
+
+QCHAN_EXPORT int MsgReplyReceive_r(int rcvid, long status, const iov_t *riov, size_t rparts,
+				   int chid, const iov_t *iov, size_t parts,
+				   struct _msg_info *info)
+{
+	return msg_reply_receive(rcvid, status, riov, rparts, chid, iov, parts, info, NULL);
+}
+
+QCHAN_EXPORT int MsgReplyReceive(int rcvid, long status, const iov_t *riov, size_t rparts,
+				 int chid, const iov_t *iov, size_t parts, struct _msg_info *info)
+{
+	return (int)qchan_set_errno(msg_reply_receive(rcvid, status, riov, rparts, chid, iov,
+						      parts, info, NULL));
+}

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Host-side check of libchan without the qchan module: with no /dev/qchan,
+ * every call must fail cleanly -- -1 and errno ENOENT for the QNX calls,
+ * -ENOENT with errno untouched for the _r calls and the native API -- and
+ * argument checks done in the library must come first where they do not
+ * need the kernel.  Run by "make -C lib check" on a machine without the
+ * module (it skips if /dev/qchan exists).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <qchan/libchan.h>
+#include <sys/neutrino.h>
+
+static int failures, checks;
+
+#define ERRNO_CANARY	4242
+
+/* A QNX call: returns -1 with errno @err. */
+#define CHECK_QNX(call, err)							\
+	do {									\
+		long ret_;							\
+		errno = 0;							\
+		ret_ = (long)(call);						\
+		checks++;							\
+		if (ret_ != -1 || errno != (err)) {				\
+			printf("not ok %d %s: got %ld errno %d (%s), want -1 errno %d\n", \
+			       checks, #call, ret_, errno, strerror(errno), (err)); \
+			failures++;						\
+		} else {							\
+			printf("ok %d %s\n", checks, #call);			\
+		}								\
+	} while (0)
+
+/* An _r or native call: returns -@err, errno left alone. */
+#define CHECK_R(call, err)							\
+	do {									\
+		long ret_;							\
+		errno = ERRNO_CANARY;						\
+		ret_ = (long)(call);						\
+		checks++;							\
+		if (ret_ != -(long)(err) || errno != ERRNO_CANARY) {		\
+			printf("not ok %d %s: got %ld errno %d, want %ld errno untouched\n", \
+			       checks, #call, ret_, errno, -(long)(err));	\
+			failures++;						\
+		} else {							\
+			printf("ok %d %s\n", checks, #call);			\
+		}								\
+	} while (0)
+
+int main(void)
+{
+	struct stat st;
+	char buf[16] = "hello";
+	iov_t iov[2];
+	struct _msg_info info;
+	struct qchan_msg_info qinfo;
+	struct qchan_features feat;
+	long status;
+	int rr;
+
+	if (stat("/dev/qchan", &st) == 0) {
+		printf("1..0 # SKIP /dev/qchan exists: this test is for machines without the module\n");
+		return 0;
+	}
+	SETIOV(&iov[0], buf, 5);
+	SETIOV(&iov[1], buf + 5, sizeof(buf) - 5);
+
+	CHECK_QNX(ChannelCreate(0), ENOENT);
+	CHECK_R(ChannelCreate_r(0), ENOENT);
+	CHECK_QNX(ChannelDestroy(1), ENOENT);
+	CHECK_R(ChannelDestroy_r(1), ENOENT);
+	CHECK_QNX(ConnectAttach(0, 0, 1, _NTO_SIDE_CHANNEL, 0), ENOENT);
+	CHECK_R(ConnectAttach_r(0, 0, 1, _NTO_SIDE_CHANNEL, 0), ENOENT);
+	CHECK_QNX(ConnectAttach(0, 0, 1, 0, _NTO_COF_CLOEXEC), ENOENT);
+	CHECK_R(ConnectAttach_r(0, 0, 1, 0, _NTO_COF_CLOEXEC), ENOENT);
+	CHECK_QNX(ConnectDetach(_NTO_SIDE_CHANNEL), ENOENT);
+	CHECK_R(ConnectDetach_r(_NTO_SIDE_CHANNEL), ENOENT);
+	CHECK_QNX(ConnectDetach(0), ENOENT);
+	CHECK_R(ConnectDetach_r(0), ENOENT);
+	CHECK_QNX(ConnectFlags(0, 0, _NTO_COF_CLOEXEC, 0), ENOENT);
+	CHECK_R(ConnectFlags_r(0, 0, _NTO_COF_CLOEXEC, 0), ENOENT);
+
+	CHECK_QNX(MsgSend(_NTO_SIDE_CHANNEL, buf, 5, buf, sizeof(buf)), ENOENT);
+	CHECK_R(MsgSend_r(_NTO_SIDE_CHANNEL, buf, 5, buf, sizeof(buf)), ENOENT);
+	CHECK_QNX(MsgSendnc(_NTO_SIDE_CHANNEL, buf, 5, buf, sizeof(buf)), ENOENT);
+	CHECK_R(MsgSendnc_r(_NTO_SIDE_CHANNEL, buf, 5, buf, sizeof(buf)), ENOENT);
+	CHECK_QNX(MsgSendv(_NTO_SIDE_CHANNEL, iov, 2, iov, 2), ENOENT);
+	CHECK_R(MsgSendv_r(_NTO_SIDE_CHANNEL, iov, 2, iov, 2), ENOENT);
+	CHECK_QNX(MsgSendvnc(_NTO_SIDE_CHANNEL, iov, 2, iov, 2), ENOENT);
+	CHECK_R(MsgSendvnc_r(_NTO_SIDE_CHANNEL, iov, 2, iov, 2), ENOENT);
+	CHECK_QNX(MsgSendsv(_NTO_SIDE_CHANNEL, buf, 5, iov, 2), ENOENT);
+	CHECK_R(MsgSendsv_r(_NTO_SIDE_CHANNEL, buf, 5, iov, 2), ENOENT);
+	CHECK_QNX(MsgSendsvnc(_NTO_SIDE_CHANNEL, buf, 5, iov, 2), ENOENT);
+	CHECK_R(MsgSendsvnc_r(_NTO_SIDE_CHANNEL, buf, 5, iov, 2), ENOENT);
+	CHECK_QNX(MsgSendvs(_NTO_SIDE_CHANNEL, iov, 2, buf, sizeof(buf)), ENOENT);
+	CHECK_R(MsgSendvs_r(_NTO_SIDE_CHANNEL, iov, 2, buf, sizeof(buf)), ENOENT);
+	CHECK_QNX(MsgSendvsnc(_NTO_SIDE_CHANNEL, iov, 2, buf, sizeof(buf)), ENOENT);
+	CHECK_R(MsgSendvsnc_r(_NTO_SIDE_CHANNEL, iov, 2, buf, sizeof(buf)), ENOENT);
+
+	CHECK_QNX(MsgReceive(1, buf, sizeof(buf), &info), ENOENT);
+	CHECK_R(MsgReceive_r(1, buf, sizeof(buf), &info), ENOENT);
+	CHECK_QNX(MsgReceivev(1, iov, 2, NULL), ENOENT);
+	CHECK_R(MsgReceivev_r(1, iov, 2, NULL), ENOENT);
+	CHECK_QNX(MsgReply(1, 0, buf, 5), ENOENT);
+	CHECK_R(MsgReply_r(1, 0, buf, 5), ENOENT);
+	CHECK_QNX(MsgReplyv(1, 0, iov, 2), ENOENT);
+	CHECK_R(MsgReplyv_r(1, 0, iov, 2), ENOENT);
+	CHECK_QNX(MsgError(1, EINVAL), ENOENT);
+	CHECK_R(MsgError_r(1, EINVAL), ENOENT);
+	CHECK_QNX(MsgRead(1, buf, sizeof(buf), 0), ENOENT);
+	CHECK_R(MsgRead_r(1, buf, sizeof(buf), 0), ENOENT);
+	CHECK_QNX(MsgReadv(1, iov, 2, 3), ENOENT);
+	CHECK_R(MsgReadv_r(1, iov, 2, 3), ENOENT);
+	CHECK_QNX(MsgWrite(1, buf, 5, 0), ENOENT);
+	CHECK_R(MsgWrite_r(1, buf, 5, 0), ENOENT);
+	CHECK_QNX(MsgWritev(1, iov, 2, 7), ENOENT);
+	CHECK_R(MsgWritev_r(1, iov, 2, 7), ENOENT);
+	CHECK_QNX(MsgInfo(1, &info), ENOENT);
+	CHECK_R(MsgInfo_r(1, &info), ENOENT);
+	CHECK_QNX(MsgReplyReceive(1, 0, iov, 1, 1, iov, 2, &info), ENOENT);
+	CHECK_R(MsgReplyReceive_r(0, 0, NULL, 0, 1, iov, 2, &info), ENOENT);
+
+	CHECK_R(qchan_context_fd(), ENOENT);
+	CHECK_R(qchan_get_features(&feat), ENOENT);
+	CHECK_R(qchan_channel_create(QCHAN_CHF_PUBLIC), ENOENT);
+	CHECK_R(qchan_channel_destroy(1), ENOENT);
+	CHECK_R(qchan_connect_attach(0, 0, 1, 0, QCHAN_COF_SIDE_CHANNEL), ENOENT);
+	CHECK_R(qchan_connect_detach(QCHAN_SIDE_CHANNEL), ENOENT);
+	CHECK_R(qchan_connect_query(3, NULL), ENOENT);
+	CHECK_R(qchan_msg_send(QCHAN_SIDE_CHANNEL, buf, 5, buf, 5, &status), ENOENT);
+	CHECK_R(qchan_msg_sendv(QCHAN_SIDE_CHANNEL, iov, 2, iov, 2, NULL), ENOENT);
+	CHECK_R(qchan_msg_receive(1, buf, 5, &qinfo), ENOENT);
+	CHECK_R(qchan_msg_receivev(1, iov, 2, NULL), ENOENT);
+	CHECK_R(qchan_msg_reply(1, 3, buf, 5), ENOENT);
+	CHECK_R(qchan_msg_replyv(1, 3, iov, 2), ENOENT);
+	CHECK_R(qchan_msg_error(1, ENOSYS), ENOENT);
+	CHECK_R(qchan_msg_read(1, buf, 5, 0), ENOENT);
+	CHECK_R(qchan_msg_readv(1, iov, 2, 0), ENOENT);
+	CHECK_R(qchan_msg_write(1, buf, 5, 0), ENOENT);
+	CHECK_R(qchan_msg_writev(1, iov, 2, 0), ENOENT);
+	CHECK_R(qchan_msg_info(1, &qinfo), ENOENT);
+	CHECK_R(qchan_msg_reply_receive(1, 0, iov, 1, 1, iov, 2, &qinfo, &rr), ENOENT);
+
+	/* ConnectAttach checks its QNX flags before it needs a context; ConnectFlags does not. */
+	CHECK_QNX(ConnectAttach(0, 0, 1, 0, _NTO_COF_NOSHARE), EINVAL);
+	CHECK_R(ConnectAttach_r(0, 0, 1, 0, 0x80), EINVAL);
+	CHECK_QNX(ConnectFlags(0, 0, 0x2, 0), ENOENT);
+
+	/* A second attempt re-tries the open (no cached failure). */
+	CHECK_QNX(ChannelCreate(0), ENOENT);
+	CHECK_R(qchan_context_fd(), ENOENT);
+
+	/* The header's constants are QNX's. */
+	checks++;
+	if (_NTO_SIDE_CHANNEL != 0x40000000u || ESRVRFAULT != 312 || EOK != 0 ||
+	    sizeof(struct _msg_info) != 48 || _NTO_CHF_PRIVATE != 0x1000u) {
+		printf("not ok %d constants\n", checks);
+		failures++;
+	} else {
+		printf("ok %d constants\n", checks);
+	}
+	checks++;
+	SETIOV(&iov[0], buf, 3);
+	if (GETIOVBASE(&iov[0]) != buf || GETIOVLEN(&iov[0]) != 3) {
+		printf("not ok %d SETIOV/GETIOV*\n", checks);
+		failures++;
+	} else {
+		printf("ok %d SETIOV/GETIOV*\n", checks);
+	}
+	/* TAP allows the plan last. */
+	printf("1..%d\n", checks);
+	printf("# %d failed of %d\n", failures, checks);
+	return failures ? 1 : 0;
+}
