@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# qchan: QNX Neutrino-style message passing for Linux.
+#
+#   make                 qchan.ko (Debian 6.1 headers, or KDIR=...), libchan,
+#                        selftests, examples, tools, benchmarks
+#   make demo            install what is missing, build, boot a guest, show it
+#   make check           install what is missing, build, test on every kernel
+#                        (KERNELS="6.1 6.12"; TESTS="msg_basic_test ..." picks binaries)
+#   make lint            checkpatch --strict and sparse on both kernels
+#   make dkms-check      build through dkms against both kernels' headers
+#   make bench           the benchmarks (bench/run)
+#   make install         headers, libchan.so/.a and libchan.pc (DESTDIR, PREFIX)
+#
+# Outputs go to $(BUILD) (default build/); sub-makes get BUILD and TOP.
+
+TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+BUILD ?= $(TOP)/build
+override BUILD := $(abspath $(BUILD))
+export TOP BUILD
+
+# The kernel series `make` builds for (KDIR overrides it), and the series
+# `make check` / `make modules` cover.
+KERNEL ?= 6.1
+KERNELS ?= 6.1 6.12
+KDIR ?=
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+SUBMAKE = $(MAKE) -C $(1) TOP=$(TOP) BUILD=$(BUILD)
+# Parts owned by other people that may not exist yet in a given checkout.
+have = $(wildcard $(TOP)/$(1)/Makefile)
+
+CC ?= gcc
+TOOLS_CFLAGS := -O2 -g -Wall -Wextra -Werror -I$(TOP)/uapi -I$(TOP)/lib/include
+
+all: module lib selftests examples tools bench-build
+
+# ------------------------------------------------------------------ module
+# qchan.ko for one kernel in $(BUILD)/mod-<release>/, linked to $(BUILD)/qchan.ko.
+module:
+	$(TOP)/scripts/build-module --link $(if $(KDIR),--kdir $(KDIR),--kernel $(KERNEL))
+
+# qchan.ko for every kernel of KERNELS.
+modules:
+	@set -e; for k in $(KERNELS); do $(TOP)/scripts/build-module --kernel $$k; done
+
+# ------------------------------------------------------------------ userspace
+lib:
+	$(call SUBMAKE,lib)
+
+selftests: lib
+	$(call SUBMAKE,selftests)
+
+examples: lib
+	$(if $(call have,examples),$(call SUBMAKE,examples),@echo "examples/: nothing to build yet")
+
+bench-build: lib
+	$(if $(call have,bench),$(call SUBMAKE,bench),@echo "bench/: nothing to build yet")
+
+# Small tools, one .c file each, statically linked so any guest can run them.
+TOOLS := $(patsubst $(TOP)/tools/%.c,$(BUILD)/tools/%,$(wildcard $(TOP)/tools/*.c))
+tools: $(TOOLS)
+
+$(BUILD)/tools/%: $(TOP)/tools/%.c $(TOP)/uapi/linux/qchan.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TOOLS_CFLAGS) -static -o $@ $<
+
+install: lib
+	$(call SUBMAKE,lib) install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+# ------------------------------------------------------------------ run
+deps:
+	$(TOP)/scripts/deps
+
+# The README's two commands.  Both install what is missing first; the rest
+# runs in a sub-make so nothing is evaluated before the dependencies exist.
+demo:
+	$(TOP)/scripts/deps
+	$(MAKE) -f $(TOP)/Makefile module lib examples tools
+	$(TOP)/scripts/demo --kernel $(KERNEL)
+
+check:
+	$(TOP)/scripts/deps
+	$(MAKE) -f $(TOP)/Makefile modules lib selftests examples tools bench-build
+	$(TOP)/scripts/check --kernels "$(KERNELS)" $(if $(TESTS),--tests "$(TESTS)") \
+		$(if $(filter 0 no,$(DKMS)),,--dkms)
+
+lint:
+	$(TOP)/scripts/deps
+	$(TOP)/scripts/lint $(KERNELS)
+
+dkms-check:
+	$(TOP)/scripts/dkms-check $(KERNELS)
+
+bench:
+	@if [ -x $(TOP)/bench/run ]; then \
+		$(TOP)/scripts/deps && $(MAKE) -f $(TOP)/Makefile modules lib bench-build && \
+		$(TOP)/bench/run; \
+	else \
+		echo "bench/run does not exist yet: no benchmarks to run"; \
+	fi
+
+clean:
+	rm -rf $(BUILD)/mod-* $(BUILD)/lib $(BUILD)/selftests $(BUILD)/examples \
+		$(BUILD)/tools $(BUILD)/bench $(BUILD)/qchan.ko $(BUILD)/vm $(BUILD)/dkms
+
+# Also drops the kernel image cache and the linux-source extracts.
+distclean:
+	rm -rf $(BUILD)
+
+.PHONY: all module modules lib selftests examples bench-build tools install deps demo \
+	check lint dkms-check bench clean distclean
