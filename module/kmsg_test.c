@@ -1,12 +1,877 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Placeholder: replaced by the kernel-messages test interface (issue 3). */
+/*
+ * Test and benchmark interface of the kernel messages (kmsg.h), for root
+ * only and only with the module parameter kmsg_test=1: it lets its user
+ * flood every CPU with interrupts.
+ *
+ * /sys/kernel/debug/qchan/kmsg/test/
+ *   ctl       write one command per write(2):
+ *     reset NIDS NREC        new run: message ids 0..NIDS-1, records for ids < NREC
+ *     send S T TYPE ID N MODE
+ *                            send N messages with ids ID..ID+N-1 from sender index S
+ *                            to CPU T; TYPE imm|rtn; MODE task (process context),
+ *                            irqoff (irqs off, a spinlock held), hardirq (from an
+ *                            immediate handler on the writer's CPU) or pool
+ *                            (qchan_kmsg_call()).  Returns once they are queued.
+ *     wait MS                wait until every message sent in this run has run
+ *     hold T MS              start a routine "blocker" on CPU T that sleeps until
+ *                            "release" (or MS ms); returns once it runs
+ *     release                end the blockers and wait for them
+ *     bg_start TYPE SLEEP    background senders (one kthread per online CPU,
+ *                            TYPE imm|rtn|mix) until bg_stop or module unload;
+ *                            every SLEEP-th routine message sleeps 50-100 us
+ *     bg_stop
+ *     bench WHAT SRC DST N   in-kernel cost per message from CPU SRC to DST:
+ *                            imm, imm_batch, rtn, rtn_batch (kmsg), scf
+ *                            (smp_call_function_single, wait=1), wq
+ *                            (queue_work_on + flush_work)
+ *   counters  per (type, sender, target): sent ran dup ooo misplaced badctx, then totals
+ *   records   one line per recorded message that ran
+ *   bench     the last bench result
+ *
+ * Counting is exact: every message carries its id; a bitmap catches
+ * duplicates, the last id run per (type, sender, target) catches reordering,
+ * and sent/ran count every message.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": kmsg_test: " fmt
+
+#include <linux/bitmap.h>
+#include <linux/cpu.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/rwsem.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+
 #include "qchan.h"
+#include "kmsg.h"
+
+static bool kmsg_test;
+module_param(kmsg_test, bool, 0444);
+MODULE_PARM_DESC(kmsg_test, "Create the kernel-message test interface (debugfs qchan/kmsg/test)");
+
+#define KT_MAX_IDS	(4U << 20)
+#define KT_MAX_RECS	(1U << 20)
+#define KT_HARDIRQ_BATCH 128
+#define KT_BENCH_BATCH_MAX 100000U
+
+struct kt_msg {
+	struct qchan_kmsg km;
+	u32 id;
+	u16 sender;
+	u16 target;
+	u8 type;
+	u8 used;
+	u16 sent_cpu;
+	u64 t_send;
+};
+
+struct kt_rec {
+	u32 id;
+	u16 sender, target, sent_cpu, ran_cpu;
+	u8 type, hardirq, preemptible, irqs_off, task, blocked;
+	u64 t_send, t_run, exec_seq;
+};
+
+struct kt_pair {
+	atomic_long_t sent, ran, dup, ooo, misplaced, badctx;
+};
+
+/* One run (between two resets).  Pointers change only under kt_rwsem (write). */
+static struct {
+	struct kt_msg *msgs;
+	u32 nids;
+	struct kt_rec *recs;
+	u32 nrec;
+	unsigned long *seen;
+	atomic64_t *last;		/* [type][sender][target]: last id run */
+	struct kt_pair *pairs;		/* [type][sender][target] */
+	atomic_long_t in_flight;
+	atomic_long_t send_fail;
+	atomic64_t exec_seq;
+} kt;
+
+static DECLARE_RWSEM(kt_rwsem);
+static DECLARE_WAIT_QUEUE_HEAD(kt_wq);
+static DEFINE_SPINLOCK(kt_lock);	/* held around sends in "irqoff" mode */
+static struct dentry *kt_dir;
+
+static inline size_t kt_idx(unsigned int type, unsigned int sender, unsigned int target)
+{
+	return ((size_t)type * nr_cpu_ids + sender) * nr_cpu_ids + target;
+}
+
+/* Blockers: a routine message per CPU that sleeps until released. */
+struct kt_blocker {
+	struct qchan_kmsg km;
+	unsigned long deadline;
+	bool started;
+};
+static struct kt_blocker *kt_blockers;	/* [nr_cpu_ids] */
+static int *kt_blocked;			/* [nr_cpu_ids]: a blocker is running there */
+static bool kt_release;
+
+static void kt_blocker_fn(struct qchan_kmsg *m)
+{
+	struct kt_blocker *b = container_of(m, struct kt_blocker, km);
+	unsigned int cpu = raw_smp_processor_id();
+
+	WRITE_ONCE(kt_blocked[cpu], 1);
+	smp_store_release(&b->started, true);
+	wake_up_all(&kt_wq);
+	/* Routine work may sleep: this is what it is for. */
+	while (!READ_ONCE(kt_release) && time_before(jiffies, b->deadline))
+		msleep(1);
+	WRITE_ONCE(kt_blocked[cpu], 0);
+}
+
+/* What every test message does when it runs. */
+static void kt_ran(struct kt_msg *msg)
+{
+	unsigned int cpu = raw_smp_processor_id();
+	struct kt_pair *pair = &kt.pairs[kt_idx(msg->type, msg->sender, msg->target)];
+	atomic64_t *last = &kt.last[kt_idx(msg->type, msg->sender, msg->target)];
+	bool hardirq = in_hardirq(), preempt = preemptible();
+	bool irqs_off = irqs_disabled(), task = in_task();
+	u64 seq = atomic64_inc_return(&kt.exec_seq);
+	bool ctx_ok;
+
+	if (test_and_set_bit(msg->id, kt.seen))
+		atomic_long_inc(&pair->dup);
+	if ((s64)atomic64_xchg(last, msg->id) > (s64)msg->id)
+		atomic_long_inc(&pair->ooo);
+	if (cpu != msg->target)
+		atomic_long_inc(&pair->misplaced);
+	if (msg->type == QCHAN_KMSG_IMMEDIATE)
+		ctx_ok = hardirq && irqs_off && !preempt;
+	else
+		ctx_ok = task && preempt && !irqs_off;
+	if (!ctx_ok)
+		atomic_long_inc(&pair->badctx);
+
+	if (msg->id < kt.nrec) {
+		struct kt_rec *r = &kt.recs[msg->id];
+
+		r->id = msg->id;
+		r->sender = msg->sender;
+		r->target = msg->target;
+		r->sent_cpu = msg->sent_cpu;
+		r->ran_cpu = cpu;
+		r->type = msg->type;
+		r->hardirq = hardirq;
+		r->preemptible = preempt;
+		r->irqs_off = irqs_off;
+		r->task = task;
+		r->blocked = READ_ONCE(kt_blocked[cpu]);
+		r->t_send = msg->t_send;
+		r->exec_seq = seq;
+		smp_store_release(&r->t_run, ktime_get_ns());
+	}
+	atomic_long_inc(&pair->ran);
+	if (atomic_long_dec_and_test(&kt.in_flight))
+		wake_up_all(&kt_wq);
+}
+
+static void kt_msg_fn(struct qchan_kmsg *m)
+{
+	kt_ran(container_of(m, struct kt_msg, km));
+}
+
+static void kt_pool_fn(void *arg)
+{
+	kt_ran(arg);
+}
+
+enum kt_mode { KT_TASK, KT_IRQOFF, KT_HARDIRQ, KT_POOL };
+
+/* Prepares and sends one message; called with preemption disabled. */
+static void kt_send_one(struct kt_msg *msg, enum kt_mode mode)
+{
+	struct kt_pair *pair = &kt.pairs[kt_idx(msg->type, msg->sender, msg->target)];
+
+	msg->sent_cpu = smp_processor_id();
+	msg->t_send = ktime_get_ns();
+	atomic_long_inc(&pair->sent);
+	atomic_long_inc(&kt.in_flight);
+	if (mode == KT_POOL) {
+		if (qchan_kmsg_call(msg->target, kt_pool_fn, msg, msg->type)) {
+			atomic_long_inc(&kt.send_fail);
+			atomic_long_dec(&pair->sent);
+			atomic_long_dec(&kt.in_flight);
+		}
+		return;
+	}
+	qchan_kmsg_init_msg(&msg->km, kt_msg_fn);
+	qchan_kmsg_send(msg->target, &msg->km, msg->type);
+}
+
+struct kt_launch {
+	struct qchan_kmsg km;
+	struct kt_msg *first;
+	unsigned int n;
+	struct completion done;
+};
+
+/* "hardirq" mode: the sends happen inside an immediate handler. */
+static void kt_launch_fn(struct qchan_kmsg *m)
+{
+	struct kt_launch *l = container_of(m, struct kt_launch, km);
+	unsigned int i;
+
+	for (i = 0; i < l->n; i++)
+		kt_send_one(&l->first[i], KT_HARDIRQ);
+	complete(&l->done);
+}
+
+static int kt_send(unsigned int sender, unsigned int target, unsigned int type,
+		   u32 first, u32 count, enum kt_mode mode)
+{
+	unsigned long flags;
+	u32 i, j;
+
+	if (sender >= nr_cpu_ids || target >= nr_cpu_ids || !count)
+		return -EINVAL;
+	if (first >= kt.nids || count > kt.nids - first)
+		return -ERANGE;
+	for (i = first; i < first + count; i++) {
+		struct kt_msg *msg = &kt.msgs[i];
+
+		/* Each id is sent once per run: that is what makes dups visible. */
+		if (xchg(&msg->used, 1))
+			return -EEXIST;
+		msg->id = i;
+		msg->sender = sender;
+		msg->target = target;
+		msg->type = type;
+	}
+
+	for (i = first; i < first + count; i += j) {
+		u32 batch = min_t(u32, first + count - i, KT_HARDIRQ_BATCH);
+
+		switch (mode) {
+		case KT_TASK:
+		case KT_POOL:
+			for (j = 0; j < batch; j++) {
+				preempt_disable();
+				kt_send_one(&kt.msgs[i + j], mode);
+				preempt_enable();
+			}
+			break;
+		case KT_IRQOFF:
+			for (j = 0; j < batch; j++) {
+				spin_lock_irqsave(&kt_lock, flags);
+				kt_send_one(&kt.msgs[i + j], mode);
+				spin_unlock_irqrestore(&kt_lock, flags);
+			}
+			break;
+		case KT_HARDIRQ: {
+			struct kt_launch l = { .first = &kt.msgs[i], .n = batch };
+
+			init_completion(&l.done);
+			qchan_kmsg_init_msg(&l.km, kt_launch_fn);
+			qchan_kmsg_send(raw_smp_processor_id(), &l.km, QCHAN_KMSG_IMMEDIATE);
+			wait_for_completion(&l.done);
+			/* complete() is the handler's last access, but kmsg may still hold it */
+			qchan_kmsg_sync(&l.km);
+			j = batch;
+			break;
+		}
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+static void kt_free_run(void)
+{
+	kvfree(kt.msgs);
+	kvfree(kt.recs);
+	kvfree(kt.seen);
+	kvfree(kt.last);
+	kvfree(kt.pairs);
+	kt.msgs = NULL;
+	kt.recs = NULL;
+	kt.seen = NULL;
+	kt.last = NULL;
+	kt.pairs = NULL;
+	kt.nids = 0;
+	kt.nrec = 0;
+}
+
+/* Called with kt_rwsem held for writing. */
+static int kt_reset(u32 nids, u32 nrec)
+{
+	size_t npairs = 2 * (size_t)nr_cpu_ids * nr_cpu_ids, i;
+
+	if (!nids || nids > KT_MAX_IDS || nrec > min(nids, KT_MAX_RECS))
+		return -EINVAL;
+	if (atomic_long_read(&kt.in_flight))
+		return -EBUSY;
+	kt_free_run();
+	kt.msgs = kvcalloc(nids, sizeof(*kt.msgs), GFP_KERNEL);
+	kt.recs = kvcalloc(max(nrec, 1U), sizeof(*kt.recs), GFP_KERNEL);
+	kt.seen = kvcalloc(BITS_TO_LONGS(nids), sizeof(long), GFP_KERNEL);
+	kt.last = kvcalloc(npairs, sizeof(*kt.last), GFP_KERNEL);
+	kt.pairs = kvcalloc(npairs, sizeof(*kt.pairs), GFP_KERNEL);
+	if (!kt.msgs || !kt.recs || !kt.seen || !kt.last || !kt.pairs) {
+		kt_free_run();
+		return -ENOMEM;
+	}
+	for (i = 0; i < npairs; i++)
+		atomic64_set(&kt.last[i], -1);
+	kt.nids = nids;
+	kt.nrec = nrec;
+	atomic_long_set(&kt.send_fail, 0);
+	atomic64_set(&kt.exec_seq, 0);
+	return 0;
+}
+
+static int kt_hold(unsigned int cpu, unsigned int ms)
+{
+	struct kt_blocker *b;
+
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu))
+		return -EINVAL;
+	b = &kt_blockers[cpu];
+	if (qchan_kmsg_pending(&b->km) || READ_ONCE(kt_blocked[cpu]))
+		return -EBUSY;
+	WRITE_ONCE(kt_release, false);
+	b->deadline = jiffies + msecs_to_jiffies(ms);
+	b->started = false;
+	qchan_kmsg_init_msg(&b->km, kt_blocker_fn);
+	qchan_kmsg_send(cpu, &b->km, QCHAN_KMSG_ROUTINE);
+	wait_event(kt_wq, smp_load_acquire(&b->started));
+	return 0;
+}
+
+static void kt_release_all(void)
+{
+	unsigned int cpu;
+
+	WRITE_ONCE(kt_release, true);
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+		qchan_kmsg_sync(&kt_blockers[cpu].km);
+}
+
+/* Background flood: lives past its users (module unload while busy). */
+static struct task_struct **kt_bg_tasks;	/* [nr_cpu_ids] */
+static DEFINE_MUTEX(kt_bg_lock);
+static atomic_long_t kt_bg_sent, kt_bg_ran;
+static unsigned int kt_bg_sleep;
+
+#define KT_BG_IN_FLIGHT	4096
+
+static void kt_bg_fn(void *arg)
+{
+	unsigned long n = atomic_long_inc_return(&kt_bg_ran);
+
+	if (in_task() && kt_bg_sleep && !(n % kt_bg_sleep))
+		usleep_range(50, 100);
+}
+
+static int kt_bg_thread(void *arg)
+{
+	unsigned long type_mask = (unsigned long)arg, i = 0;
+	unsigned int cpu;
+
+	while (!kthread_should_stop()) {
+		for_each_online_cpu(cpu) {
+			unsigned int type = (type_mask == 3) ? (i & 1) : type_mask - 1;
+
+			if (atomic_long_read(&kt_bg_sent) - atomic_long_read(&kt_bg_ran) >=
+			    KT_BG_IN_FLIGHT) {
+				usleep_range(20, 50);
+				break;
+			}
+			if (!qchan_kmsg_call(cpu, kt_bg_fn, NULL, type))
+				atomic_long_inc(&kt_bg_sent);
+			i++;
+		}
+		cond_resched();
+	}
+	return 0;
+}
+
+static void kt_bg_stop(void)
+{
+	unsigned int cpu;
+
+	mutex_lock(&kt_bg_lock);
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		if (kt_bg_tasks[cpu]) {
+			kthread_stop(kt_bg_tasks[cpu]);
+			put_task_struct(kt_bg_tasks[cpu]);
+			kt_bg_tasks[cpu] = NULL;
+		}
+	}
+	mutex_unlock(&kt_bg_lock);
+}
+
+static int kt_bg_start(const char *type, unsigned int sleep_every)
+{
+	unsigned long mask;
+	unsigned int cpu;
+	int err = 0;
+
+	if (!strcmp(type, "imm"))
+		mask = 1;
+	else if (!strcmp(type, "rtn"))
+		mask = 2;
+	else if (!strcmp(type, "mix"))
+		mask = 3;
+	else
+		return -EINVAL;
+
+	mutex_lock(&kt_bg_lock);
+	kt_bg_sleep = sleep_every;
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		struct task_struct *t;
+
+		if (kt_bg_tasks[cpu])
+			continue;
+		t = kthread_create(kt_bg_thread, (void *)mask, "qchan_kmsg_bg/%u", cpu);
+		if (IS_ERR(t)) {
+			err = PTR_ERR(t);
+			break;
+		}
+		/* Plain affinity, not kthread_bind(): a CPU going down takes it elsewhere. */
+		set_cpus_allowed_ptr(t, cpumask_of(cpu));
+		get_task_struct(t);
+		kt_bg_tasks[cpu] = t;
+		wake_up_process(t);
+	}
+	cpus_read_unlock();
+	mutex_unlock(&kt_bg_lock);
+	if (err)
+		kt_bg_stop();
+	return err;
+}
+
+/* Benchmarks. */
+struct kt_bench {
+	char what[16];
+	unsigned int src, dst, n;
+	u64 total_ns;
+	int err;
+	struct completion done;
+};
+
+static char kt_bench_result[160];
+static DEFINE_MUTEX(kt_bench_lock);
+
+struct kt_bench_msg {
+	struct qchan_kmsg km;
+	int done;
+	atomic_t *left;
+	struct completion *comp;
+};
+
+static void kt_bench_imm_fn(struct qchan_kmsg *m)
+{
+	smp_store_release(&container_of(m, struct kt_bench_msg, km)->done, 1);
+}
+
+static void kt_bench_rtn_fn(struct qchan_kmsg *m)
+{
+	complete(container_of(m, struct kt_bench_msg, km)->comp);
+}
+
+static void kt_bench_batch_fn(struct qchan_kmsg *m)
+{
+	struct kt_bench_msg *b = container_of(m, struct kt_bench_msg, km);
+
+	if (atomic_dec_and_test(b->left))
+		complete(b->comp);
+}
+
+static void kt_bench_nop(void *info)
+{
+}
+
+static void kt_bench_work_fn(struct work_struct *work)
+{
+}
+
+static int kt_bench_batch(struct kt_bench *b, enum qchan_kmsg_type type)
+{
+	struct completion comp;
+	struct kt_bench_msg *msgs;
+	atomic_t left;
+	u64 t0;
+	u32 i;
+
+	if (b->n > KT_BENCH_BATCH_MAX)
+		return -E2BIG;
+	msgs = kvcalloc(b->n, sizeof(*msgs), GFP_KERNEL);
+	if (!msgs)
+		return -ENOMEM;
+	init_completion(&comp);
+	atomic_set(&left, b->n);
+	for (i = 0; i < b->n; i++) {
+		qchan_kmsg_init_msg(&msgs[i].km, kt_bench_batch_fn);
+		msgs[i].left = &left;
+		msgs[i].comp = &comp;
+	}
+	t0 = ktime_get_ns();
+	for (i = 0; i < b->n; i++)
+		qchan_kmsg_send(b->dst, &msgs[i].km, type);
+	wait_for_completion(&comp);
+	b->total_ns = ktime_get_ns() - t0;
+	for (i = 0; i < b->n; i++)
+		qchan_kmsg_sync(&msgs[i].km);
+	kvfree(msgs);
+	return 0;
+}
+
+static int kt_bench_run(struct kt_bench *b)
+{
+	struct kt_bench_msg m = {};
+	struct completion comp;
+	struct work_struct work;
+	u64 t0;
+	u32 i;
+
+	if (!strcmp(b->what, "imm_batch"))
+		return kt_bench_batch(b, QCHAN_KMSG_IMMEDIATE);
+	if (!strcmp(b->what, "rtn_batch"))
+		return kt_bench_batch(b, QCHAN_KMSG_ROUTINE);
+
+	init_completion(&comp);
+	m.comp = &comp;
+	INIT_WORK_ONSTACK(&work, kt_bench_work_fn);
+	if (!strcmp(b->what, "imm")) {
+		qchan_kmsg_init_msg(&m.km, kt_bench_imm_fn);
+		t0 = ktime_get_ns();
+		for (i = 0; i < b->n; i++) {
+			WRITE_ONCE(m.done, 0);
+			qchan_kmsg_send(b->dst, &m.km, QCHAN_KMSG_IMMEDIATE);
+			while (!smp_load_acquire(&m.done))
+				cpu_relax();
+		}
+	} else if (!strcmp(b->what, "rtn")) {
+		qchan_kmsg_init_msg(&m.km, kt_bench_rtn_fn);
+		t0 = ktime_get_ns();
+		for (i = 0; i < b->n; i++) {
+			qchan_kmsg_send(b->dst, &m.km, QCHAN_KMSG_ROUTINE);
+			wait_for_completion(&comp);
+		}
+	} else if (!strcmp(b->what, "scf")) {
+		t0 = ktime_get_ns();
+		for (i = 0; i < b->n; i++)
+			smp_call_function_single(b->dst, kt_bench_nop, NULL, 1);
+	} else if (!strcmp(b->what, "wq")) {
+		t0 = ktime_get_ns();
+		for (i = 0; i < b->n; i++) {
+			queue_work_on(b->dst, system_highpri_wq, &work);
+			flush_work(&work);
+		}
+	} else {
+		destroy_work_on_stack(&work);
+		return -EINVAL;
+	}
+	b->total_ns = ktime_get_ns() - t0;
+	qchan_kmsg_sync(&m.km);
+	destroy_work_on_stack(&work);
+	return 0;
+}
+
+static int kt_bench_thread(void *arg)
+{
+	struct kt_bench *b = arg;
+
+	/* SCHED_FIFO: icount figures are repeatable only without CFS preemption. */
+	sched_set_fifo(current);
+	b->err = kt_bench_run(b);
+	complete(&b->done);
+	return 0;
+}
+
+static int kt_bench(const char *what, unsigned int src, unsigned int dst, unsigned int n)
+{
+	struct kt_bench *b;
+	struct task_struct *t;
+	int err;
+
+	if (!n || src >= nr_cpu_ids || dst >= nr_cpu_ids || !cpu_online(src) || !cpu_online(dst))
+		return -EINVAL;
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
+	strscpy(b->what, what, sizeof(b->what));
+	b->src = src;
+	b->dst = dst;
+	b->n = n;
+	init_completion(&b->done);
+
+	mutex_lock(&kt_bench_lock);
+	t = kthread_create(kt_bench_thread, b, "qchan_kmsg_bench");
+	if (IS_ERR(t)) {
+		err = PTR_ERR(t);
+		goto out_unlock;
+	}
+	kthread_bind(t, src);
+	wake_up_process(t);
+	wait_for_completion(&b->done);
+	err = b->err;
+	if (!err)
+		snprintf(kt_bench_result, sizeof(kt_bench_result), "%s %u %u %u %llu %llu\n",
+			 b->what, src, dst, n, b->total_ns, div_u64(b->total_ns, n));
+out_unlock:
+	mutex_unlock(&kt_bench_lock);
+	kfree(b);
+	return err;
+}
+
+static int kt_parse_type(const char *s, unsigned int *type)
+{
+	if (!strcmp(s, "imm"))
+		*type = QCHAN_KMSG_IMMEDIATE;
+	else if (!strcmp(s, "rtn"))
+		*type = QCHAN_KMSG_ROUTINE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int kt_parse_mode(const char *s, enum kt_mode *mode)
+{
+	static const char *const names[] = {
+		[KT_TASK] = "task", [KT_IRQOFF] = "irqoff", [KT_HARDIRQ] = "hardirq",
+		[KT_POOL] = "pool",
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!strcmp(s, names[i])) {
+			*mode = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int kt_command(char *cmd)
+{
+	unsigned int a, b, c, d, type;
+	char s1[16], s2[16];
+	enum kt_mode mode;
+	long left;
+	int err;
+
+	if (sscanf(cmd, "send %u %u %15s %u %u %15s", &a, &b, s1, &c, &d, s2) == 6) {
+		err = kt_parse_type(s1, &type);
+		if (!err)
+			err = kt_parse_mode(s2, &mode);
+		if (err)
+			return err;
+		down_read(&kt_rwsem);
+		err = kt.msgs ? kt_send(a, b, type, c, d, mode) : -ENODATA;
+		up_read(&kt_rwsem);
+		return err;
+	}
+	if (sscanf(cmd, "reset %u %u", &a, &b) == 2) {
+		down_write(&kt_rwsem);
+		err = kt_reset(a, b);
+		up_write(&kt_rwsem);
+		return err;
+	}
+	if (sscanf(cmd, "wait %u", &a) == 1) {
+		left = wait_event_interruptible_timeout(kt_wq, !atomic_long_read(&kt.in_flight),
+							msecs_to_jiffies(a));
+		if (left < 0)
+			return left;
+		return left ? 0 : -ETIMEDOUT;
+	}
+	if (sscanf(cmd, "hold %u %u", &a, &b) == 2)
+		return kt_hold(a, b);
+	if (!strcmp(cmd, "release")) {
+		kt_release_all();
+		return 0;
+	}
+	if (sscanf(cmd, "bg_start %15s %u", s1, &a) == 2)
+		return kt_bg_start(s1, a);
+	if (!strcmp(cmd, "bg_stop")) {
+		kt_bg_stop();
+		return 0;
+	}
+	if (sscanf(cmd, "bench %15s %u %u %u", s1, &a, &b, &c) == 4)
+		return kt_bench(s1, a, b, c);
+	return -EINVAL;
+}
+
+static ssize_t kt_ctl_write(struct file *file, const char __user *ubuf, size_t len,
+			    loff_t *ppos)
+{
+	char buf[128];
+	int err;
+
+	if (len >= sizeof(buf))
+		return -E2BIG;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	err = kt_command(strim(buf));
+	return err ? err : len;
+}
+
+static const struct file_operations kt_ctl_fops = {
+	.owner = THIS_MODULE,
+	.write = kt_ctl_write,
+	.llseek = noop_llseek,
+};
+
+static int kt_counters_show(struct seq_file *sf, void *unused)
+{
+	long tot[6] = {};
+	unsigned int type, s, t;
+	int i;
+
+	down_read(&kt_rwsem);
+	seq_puts(sf, "type sender target sent ran dup ooo misplaced badctx\n");
+	for (type = 0; kt.pairs && type < 2; type++) {
+		for (s = 0; s < nr_cpu_ids; s++) {
+			for (t = 0; t < nr_cpu_ids; t++) {
+				struct kt_pair *p = &kt.pairs[kt_idx(type, s, t)];
+				long v[6] = {
+					atomic_long_read(&p->sent), atomic_long_read(&p->ran),
+					atomic_long_read(&p->dup), atomic_long_read(&p->ooo),
+					atomic_long_read(&p->misplaced),
+					atomic_long_read(&p->badctx),
+				};
+
+				if (!v[0] && !v[1])
+					continue;
+				for (i = 0; i < 6; i++)
+					tot[i] += v[i];
+				seq_printf(sf, "%s %u %u %ld %ld %ld %ld %ld %ld\n",
+					   type ? "rtn" : "imm", s, t, v[0], v[1], v[2], v[3],
+					   v[4], v[5]);
+			}
+		}
+	}
+	seq_printf(sf, "total %ld %ld %ld %ld %ld %ld send_fail %ld in_flight %ld\n",
+		   tot[0], tot[1], tot[2], tot[3], tot[4], tot[5],
+		   atomic_long_read(&kt.send_fail), atomic_long_read(&kt.in_flight));
+	seq_printf(sf, "bg %ld %ld\n", atomic_long_read(&kt_bg_sent),
+		   atomic_long_read(&kt_bg_ran));
+	up_read(&kt_rwsem);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(kt_counters);
+
+static void *kt_rec_start(struct seq_file *sf, loff_t *pos)
+{
+	down_read(&kt_rwsem);
+	if (*pos == 0)
+		return SEQ_START_TOKEN;
+	return *pos <= kt.nrec ? pos : NULL;
+}
+
+static void *kt_rec_next(struct seq_file *sf, void *v, loff_t *pos)
+{
+	++*pos;
+	return *pos <= kt.nrec ? pos : NULL;
+}
+
+static void kt_rec_stop(struct seq_file *sf, void *v)
+{
+	up_read(&kt_rwsem);
+}
+
+static int kt_rec_show(struct seq_file *sf, void *v)
+{
+	const struct kt_rec *r;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(sf, "id type sender target sent_cpu ran_cpu hardirq preemptible irqs_off"
+			 " task blocked t_send t_run exec_seq\n");
+		return 0;
+	}
+	r = &kt.recs[*(loff_t *)v - 1];
+	if (!smp_load_acquire(&r->t_run))
+		return 0;
+	seq_printf(sf, "%u %s %u %u %u %u %u %u %u %u %u %llu %llu %llu\n", r->id,
+		   r->type ? "rtn" : "imm", r->sender, r->target, r->sent_cpu, r->ran_cpu,
+		   r->hardirq, r->preemptible, r->irqs_off, r->task, r->blocked, r->t_send,
+		   r->t_run, r->exec_seq);
+	return 0;
+}
+
+static const struct seq_operations kt_rec_sops = {
+	.start = kt_rec_start,
+	.next = kt_rec_next,
+	.stop = kt_rec_stop,
+	.show = kt_rec_show,
+};
+DEFINE_SEQ_ATTRIBUTE(kt_rec);
+
+static ssize_t kt_bench_read(struct file *file, char __user *ubuf, size_t len, loff_t *ppos)
+{
+	char buf[sizeof(kt_bench_result)];
+
+	mutex_lock(&kt_bench_lock);
+	memcpy(buf, kt_bench_result, sizeof(buf));
+	mutex_unlock(&kt_bench_lock);
+	return simple_read_from_buffer(ubuf, len, ppos, buf, strnlen(buf, sizeof(buf)));
+}
+
+static const struct file_operations kt_bench_fops = {
+	.owner = THIS_MODULE,
+	.read = kt_bench_read,
+	.llseek = default_llseek,
+};
 
 int qchan_kmsg_test_init(void)
 {
+	if (!kmsg_test)
+		return 0;
+	kt_blockers = kcalloc(nr_cpu_ids, sizeof(*kt_blockers), GFP_KERNEL);
+	kt_blocked = kcalloc(nr_cpu_ids, sizeof(*kt_blocked), GFP_KERNEL);
+	kt_bg_tasks = kcalloc(nr_cpu_ids, sizeof(*kt_bg_tasks), GFP_KERNEL);
+	if (!kt_blockers || !kt_blocked || !kt_bg_tasks)
+		goto err_free;
+
+	kt_dir = debugfs_create_dir("test", qchan_kmsg_debugfs_dir);
+	debugfs_create_file("ctl", 0200, kt_dir, NULL, &kt_ctl_fops);
+	debugfs_create_file("counters", 0400, kt_dir, NULL, &kt_counters_fops);
+	debugfs_create_file("records", 0400, kt_dir, NULL, &kt_rec_fops);
+	debugfs_create_file("bench", 0400, kt_dir, NULL, &kt_bench_fops);
+	pr_info("test interface enabled\n");
 	return 0;
+
+err_free:
+	kfree(kt_bg_tasks);
+	kfree(kt_blocked);
+	kfree(kt_blockers);
+	return -ENOMEM;
 }
 
 void qchan_kmsg_test_exit(void)
 {
+	if (!kmsg_test)
+		return;
+	/* Waits for running handlers of our files. */
+	debugfs_remove_recursive(kt_dir);
+	/*
+	 * Background messages stay queued: they touch only static data and
+	 * module text, so qchan_kmsg_exit() drains them (that is the "unload
+	 * while busy" test).  Run messages point into kt.msgs: wait for them.
+	 */
+	kt_bg_stop();
+	kt_release_all();
+	wait_event(kt_wq, !atomic_long_read(&kt.in_flight));
+	pr_info("unload: background %ld sent, %ld run before kmsg drains\n",
+		atomic_long_read(&kt_bg_sent), atomic_long_read(&kt_bg_ran));
+	kt_free_run();
+	kfree(kt_bg_tasks);
+	kfree(kt_blocked);
+	kfree(kt_blockers);
 }
