@@ -7,10 +7,11 @@
  *
  * The unload/reload tests need root and the module file: $QCHAN_KO, else
  * /lib/modules/qchan.ko (where scripts/vm puts it).  They run last in this
- * binary and leave the module loaded (with default parameters); the check
+ * binary and leave the module loaded with the parameters it had; the check
  * runner runs this binary after every other test binary.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -112,14 +113,43 @@ static int unload_module(void)
 	return -errno;
 }
 
-static int load_module(void)
+/*
+ * The module's current parameters as an insmod argument string, so a reload
+ * keeps what the runner loaded it with (e.g. kmsg_test=1).
+ */
+static void current_params(char *buf, size_t size)
+{
+	char path[512], val[128];
+	struct dirent *de;
+	size_t used = 0;
+	DIR *dir;
+
+	buf[0] = '\0';
+	dir = opendir(SYSFS_MODULE "/parameters");
+	if (!dir)
+		return;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), SYSFS_MODULE "/parameters/%s", de->d_name);
+		if (read_line(path, val, sizeof(val)) || !val[0] || strchr(val, ' '))
+			continue;
+		used += snprintf(buf + used, used < size ? size - used : 0, "%s%s=%s",
+				 used ? " " : "", de->d_name, val);
+	}
+	closedir(dir);
+	if (used >= size)
+		buf[0] = '\0';	/* too long: fall back to the defaults */
+}
+
+static int load_module(const char *params)
 {
 	int fd, ret = 0;
 
 	fd = open(module_file(), O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (syscall(SYS_finit_module, fd, "", 0))
+	if (syscall(SYS_finit_module, fd, params, 0))
 		ret = -errno;
 	close(fd);
 	return ret;
@@ -371,6 +401,7 @@ TEST_F(lifecycle, unload_busy_while_open)
 
 TEST_F(lifecycle, unload_and_reload)
 {
+	char params[1024];
 	int cycle, ret;
 
 	if (geteuid())
@@ -378,14 +409,15 @@ TEST_F(lifecycle, unload_and_reload)
 	if (!path_exists(module_file()))
 		SKIP(return, "%s missing (set QCHAN_KO)", module_file());
 
+	current_params(params, sizeof(params));
 	/* The first load was the runner's: this is the second and third on one boot. */
 	for (cycle = 0; cycle < 2; cycle++) {
 		ret = unload_module();
 		ASSERT_EQ(0, ret) TH_LOG("cycle %d: delete_module: %s", cycle, strerror(-ret));
 		expect_no_traces(_metadata);
-		ret = load_module();
-		ASSERT_EQ(0, ret) TH_LOG("cycle %d: finit_module %s: %s", cycle,
-					 module_file(), strerror(-ret));
+		ret = load_module(params);
+		ASSERT_EQ(0, ret) TH_LOG("cycle %d: finit_module %s \"%s\": %s", cycle,
+					 module_file(), params, strerror(-ret));
 		expect_working(_metadata);
 	}
 }
@@ -397,7 +429,7 @@ TEST_F(lifecycle, load_twice_is_eexist)
 	if (!path_exists(module_file()))
 		SKIP(return, "%s missing (set QCHAN_KO)", module_file());
 	ASSERT_TRUE(path_exists(SYSFS_MODULE));
-	EXPECT_EQ(-EEXIST, load_module());
+	EXPECT_EQ(-EEXIST, load_module(""));
 	expect_working(_metadata);
 }
 
