@@ -114,8 +114,11 @@ typedef int rcvid_t;
 #define _NTO_MI_NET_CRED_DIRTY		0x0200u
 
 /*
- * What MsgReceive, MsgReceivev and MsgInfo report about a message
- * (QNX 7.0 layout).  pid and tid are in the receiver's pid namespace.
+ * What MsgReceive, MsgReceivev and MsgInfo report about a message: QNX's
+ * field names, in the layout of QNX 6 and of QNX 7's _msg_info32 (32-bit
+ * lengths; the kernel's struct qchan_msg_info), where 64-bit QNX 7 uses
+ * _msg_info64 with ssize64_t lengths.  Source that uses the field names
+ * compiles either way.  pid and tid are in the receiver's pid namespace.
  */
 struct _msg_info {
 	_Uint32t	nd;		/* client's node: ND_LOCAL_NODE */
