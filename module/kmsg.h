@@ -144,9 +144,10 @@ int qchan_kmsg_call(unsigned int cpu, void (*fn)(void *arg), void *arg,
 		    enum qchan_kmsg_type type);
 
 /*
- * Waits until @m is neither queued nor running anywhere.  Process context.
- * The caller must stop re-sends of @m first (as for cancel_work_sync()); a
- * queued message cannot be taken back, so this waits for it to run.
+ * Waits until @m is neither queued nor running anywhere.  Process context,
+ * never from @m's own callback.  The caller must stop re-sends of @m first
+ * (as for cancel_work_sync()); a queued message cannot be taken back, so
+ * this waits for it to run.
  */
 void qchan_kmsg_sync(struct qchan_kmsg *m);
 
@@ -154,7 +155,8 @@ void qchan_kmsg_sync(struct qchan_kmsg *m);
  * Per-CPU snapshot for introspection: runs @fn(cpu, @arg) on every online
  * CPU (IMMEDIATE: in hard irq; ROUTINE: in that CPU's kthread) and waits
  * for all of them.  CPU hotplug is held off meanwhile, so @fn must not take
- * cpus_read_lock().  Process context; 0 or -ENOMEM.
+ * cpus_read_lock().  Process context, not from a ROUTINE callback (it would
+ * wait for its own CPU's worker); 0 or -ENOMEM.
  */
 int qchan_kmsg_on_each_cpu(void (*fn)(unsigned int cpu, void *arg), void *arg,
 			   enum qchan_kmsg_type type);
