@@ -64,8 +64,7 @@ static void qchan_ctx_free(struct kref *ref)
 {
 	struct qchan_ctx *ctx = container_of(ref, struct qchan_ctx, ref);
 
-	WARN_ON(!xa_empty(&ctx->rcvids));
-	xa_destroy(&ctx->rcvids);
+	WARN_ON(ctx->nr_rcvids);
 	xa_destroy(&ctx->channels);
 	xa_destroy(&ctx->side_conns);
 	put_pid(ctx->owner);
@@ -101,7 +100,8 @@ static int qchan_open(struct inode *inode, struct file *file)
 	if (!ctx)
 		return -ENOMEM;
 	kref_init(&ctx->ref);
-	xa_init_flags(&ctx->rcvids, XA_FLAGS_ALLOC1);
+	spin_lock_init(&ctx->lock);
+	hash_init(ctx->rcvids);
 	xa_init_flags(&ctx->channels, XA_FLAGS_ALLOC1);
 	xa_init_flags(&ctx->side_conns, XA_FLAGS_ALLOC);
 	mutex_init(&ctx->conn_lock);

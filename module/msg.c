@@ -28,6 +28,24 @@ static int qchan_current_priority(void)
 	return policy == SCHED_FIFO || policy == SCHED_RR ? current->rt_priority : 0;
 }
 
+/* Called with ctx->lock held. */
+static struct qchan_msg *qchan_rcvid_lookup(struct qchan_ctx *ctx, int rcvid)
+{
+	struct qchan_msg *msg;
+
+	hash_for_each_possible(ctx->rcvids, msg, rcvid_node, rcvid)
+		if (msg->rcvid == rcvid)
+			return msg;
+	return NULL;
+}
+
+/* Called with ctx->lock held. */
+static void qchan_rcvid_unhash(struct qchan_ctx *ctx, struct qchan_msg *msg)
+{
+	hash_del(&msg->rcvid_node);
+	ctx->nr_rcvids--;
+}
+
 /* Called with ctx->lock held: the sender may return once state is DONE and busy is zero. */
 static void qchan_msg_maybe_release(struct qchan_msg *msg)
 {
@@ -44,7 +62,7 @@ static void qchan_msg_fail(struct qchan_ctx *ctx, struct qchan_msg *msg, int err
 		list_del(&msg->node);
 		break;
 	case QCHAN_MSG_RECEIVED:
-		__xa_erase(&ctx->rcvids, msg->rcvid);
+		qchan_rcvid_unhash(ctx, msg);
 		break;
 	case QCHAN_MSG_REPLYING:
 	case QCHAN_MSG_DONE:
@@ -55,12 +73,19 @@ static void qchan_msg_fail(struct qchan_ctx *ctx, struct qchan_msg *msg, int err
 	qchan_msg_maybe_release(msg);
 }
 
-/* Called with ctx->lock held: @msg becomes rcvid @rcvid, owned by one copying receiver. */
-static void qchan_msg_bind(struct qchan_ctx *ctx, struct qchan_msg *msg, int rcvid)
+/* Called with ctx->lock held: @msg gets a fresh rcvid, owned by one copying receiver. */
+static void qchan_msg_bind(struct qchan_ctx *ctx, struct qchan_msg *msg)
 {
-	/* The slot was reserved by the receiver: replacing it allocates nothing. */
-	__xa_store(&ctx->rcvids, rcvid, msg, GFP_NOWAIT);
+	int rcvid;
+
+	/* Skipping ids in use terminates: there are far fewer messages than ids. */
+	do {
+		rcvid = ctx->next_rcvid++ & INT_MAX;
+	} while (!rcvid || qchan_rcvid_lookup(ctx, rcvid));
+
 	msg->rcvid = rcvid;
+	hash_add(ctx->rcvids, &msg->rcvid_node, rcvid);
+	ctx->nr_rcvids++;
 	msg->state = QCHAN_MSG_RECEIVED;
 	msg->busy = 1;
 }
@@ -85,7 +110,8 @@ void qchan_channel_fail_all(struct qchan_channel *chan)
 	struct qchan_ctx *ctx = chan->ctx;
 	struct qchan_receiver *r, *rtmp;
 	struct qchan_msg *msg, *tmp;
-	unsigned long rcvid;
+	struct hlist_node *next;
+	int bkt;
 
 	ctx_lock(ctx);
 	chan->dead = true;
@@ -96,7 +122,7 @@ void qchan_channel_fail_all(struct qchan_channel *chan)
 		r->error = -ESRCH;
 		wake_up_process(r->task);
 	}
-	xa_for_each(&ctx->rcvids, rcvid, msg)
+	hash_for_each_safe(ctx->rcvids, bkt, next, msg, rcvid_node)
 		if (msg->chan == chan)
 			qchan_msg_fail(ctx, msg, -ESRCH);
 	ctx_unlock(ctx);
@@ -124,7 +150,7 @@ static int qchan_msg_deliver(struct qchan_msg *msg)
 	r = list_first_entry_or_null(&chan->receivers, struct qchan_receiver, node);
 	if (r) {
 		list_del(&r->node);
-		qchan_msg_bind(ctx, msg, r->rcvid);
+		qchan_msg_bind(ctx, msg);
 		r->msg = msg;
 		wake_up_process(r->task);
 	} else {
@@ -256,25 +282,17 @@ static struct qchan_msg *qchan_msg_wait(struct qchan_ctx *ctx, struct qchan_chan
 {
 	struct qchan_receiver r = { .task = current };
 	struct qchan_msg *msg;
-	u32 rcvid;
 	int err;
-
-	/* Reserve the rcvid now, outside the lock, so binding never allocates. */
-	err = xa_alloc_cyclic(&ctx->rcvids, &rcvid, NULL, XA_LIMIT(1, INT_MAX), &ctx->next_rcvid,
-			      GFP_KERNEL);
-	if (err < 0)
-		return ERR_PTR(err);
-	r.rcvid = rcvid;
 
 	ctx_lock(ctx);
 	if (chan->dead) {
 		err = -ESRCH;
-		goto out_release;
+		goto out_unlock;
 	}
 	msg = list_first_entry_or_null(&chan->send_queue, struct qchan_msg, node);
 	if (msg) {
 		list_del(&msg->node);
-		qchan_msg_bind(ctx, msg, rcvid);
+		qchan_msg_bind(ctx, msg);
 		ctx_unlock(ctx);
 		return msg;
 	}
@@ -292,18 +310,17 @@ static struct qchan_msg *qchan_msg_wait(struct qchan_ctx *ctx, struct qchan_chan
 		}
 		if (r.error) {
 			err = r.error;
-			goto out_release;
+			goto out_unlock;
 		}
 		if (signal_pending(current)) {
 			list_del(&r.node);
 			err = -ERESTARTNOHAND;
-			goto out_release;
+			goto out_unlock;
 		}
 	}
 
-out_release:
+out_unlock:
 	__set_current_state(TASK_RUNNING);
-	__xa_erase(&ctx->rcvids, rcvid);
 	ctx_unlock(ctx);
 	return ERR_PTR(err);
 }
@@ -405,7 +422,7 @@ static struct qchan_msg *qchan_msg_get_received(struct qchan_ctx *ctx, int rcvid
 	if (rcvid <= 0)
 		return NULL;
 	ctx_lock(ctx);
-	msg = xa_load(&ctx->rcvids, rcvid);
+	msg = qchan_rcvid_lookup(ctx, rcvid);
 	if (msg && msg->state == QCHAN_MSG_RECEIVED)
 		msg->busy++;
 	else
@@ -458,14 +475,14 @@ static int qchan_do_reply(struct qchan_ctx *ctx, const struct qchan_msg_reply *a
 		goto out_free_iov;
 	}
 	ctx_lock(ctx);
-	msg = xa_load(&ctx->rcvids, a->rcvid);
+	msg = qchan_rcvid_lookup(ctx, a->rcvid);
 	if (!msg || msg->state != QCHAN_MSG_RECEIVED) {
 		ctx_unlock(ctx);
 		err = -ESRCH;
 		goto out_free_iov;
 	}
 	/* From here no other thread can reply, read or write through this rcvid. */
-	__xa_erase(&ctx->rcvids, a->rcvid);
+	qchan_rcvid_unhash(ctx, msg);
 	msg->state = QCHAN_MSG_REPLYING;
 	msg->busy++;
 	ctx_unlock(ctx);

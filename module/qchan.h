@@ -29,11 +29,15 @@
  * ----------------
  * ctx->lock (spinlock) is the one lock of the message state machine.  It
  * covers, for every channel of that ctx: the send queue, the receiver list,
- * msg->state/status/busy, and ctx->rcvids (an allocating xarray whose
- * modifications are made with the __xa_* calls under ctx->lock, which *is*
- * the xarray's own lock: see ctx_lock()).  A server process is the natural
- * unit: it never contends with other servers, and one lock makes the
- * queue -> rcvid -> done transitions atomic without lock ordering.
+ * msg->state/status/busy, and the rcvid hash (ctx->rcvids, ctx->next_rcvid).
+ * A server process is the natural unit: it never contends with other
+ * servers, and one lock makes the queue -> rcvid -> done transitions atomic
+ * without lock ordering.
+ *
+ * Rcvids are a per-ctx sequence (1 .. INT_MAX, then wrapping, skipping ids
+ * still in use), hashed into ctx->rcvids through a node embedded in the
+ * message: binding a message to an rcvid allocates nothing, and a stale rcvid
+ * can only name a new message after 2^31 further messages.
  *
  * ctx->conn_lock (mutex) serialises side-channel attach/detach and channel
  * create/destroy; it is taken before ctx->lock, never inside it.
@@ -49,7 +53,7 @@
  * Message states (msg->state, under ctx->lock)
  * --------------------------------------------
  *   QUEUED     on chan->send_queue: the sender is SEND-blocked.
- *   RECEIVED   owned by an rcvid in ctx->rcvids: the sender is REPLY-blocked;
+ *   RECEIVED   hashed by rcvid in ctx->rcvids: the sender is REPLY-blocked;
  *              the server may MsgRead/MsgWrite/MsgReply/MsgError it.
  *   REPLYING   the rcvid is gone and one thread is copying the reply; a signal
  *              or the channel's death no longer changes the outcome.
@@ -63,6 +67,7 @@
 #define QCHAN_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/hashtable.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -100,11 +105,15 @@ struct qchan_stats {
 };
 extern struct qchan_stats qchan_stats;
 
+#define QCHAN_RCVID_HASH_BITS	6
+
 struct qchan_ctx {
 	struct kref ref;
 	struct rcu_head rcu;		/* qchan_ctx_table lookups are RCU */
-	struct xarray rcvids;		/* rcvid -> struct qchan_msg; its lock is ctx->lock */
-	u32 next_rcvid;			/* cyclic allocation cursor */
+	spinlock_t lock;		/* the message state machine: see above */
+	DECLARE_HASHTABLE(rcvids, QCHAN_RCVID_HASH_BITS); /* RECEIVED messages by rcvid */
+	unsigned int nr_rcvids;
+	u32 next_rcvid;
 	struct mutex conn_lock;		/* channel and side-connection tables */
 	struct xarray channels;		/* chid -> struct qchan_channel */
 	struct xarray side_conns;	/* coid - QCHAN_SIDE_CHANNEL -> struct qchan_conn */
@@ -116,9 +125,9 @@ struct qchan_ctx {
 	atomic_t nr_conns;		/* connections this process attached, both kinds */
 };
 
-#define ctx_lock(ctx)		xa_lock(&(ctx)->rcvids)
-#define ctx_unlock(ctx)		xa_unlock(&(ctx)->rcvids)
-#define ctx_lockdep_assert(ctx)	lockdep_assert_held(&(ctx)->rcvids.xa_lock)
+#define ctx_lock(ctx)		spin_lock(&(ctx)->lock)
+#define ctx_unlock(ctx)		spin_unlock(&(ctx)->lock)
+#define ctx_lockdep_assert(ctx)	lockdep_assert_held(&(ctx)->lock)
 
 struct qchan_channel {
 	struct kref ref;
@@ -155,6 +164,7 @@ enum qchan_msg_state {
 
 struct qchan_msg {
 	struct list_head node;		/* chan->send_queue while QUEUED */
+	struct hlist_node rcvid_node;	/* ctx->rcvids while RECEIVED */
 	struct task_struct *sender;
 	struct mm_struct *mm;		/* sender's mm: pinned against while busy */
 	struct qchan_channel *chan;
@@ -191,7 +201,6 @@ struct qchan_receiver {
 	struct list_head node;		/* chan->receivers while waiting */
 	struct task_struct *task;
 	struct qchan_msg *msg;		/* handed over by a sender, under ctx->lock */
-	int rcvid;			/* reserved in ctx->rcvids before waiting */
 	int error;			/* set when the channel dies */
 };
 
