@@ -100,7 +100,7 @@ static void kmsg_run(struct qchan_kmsg *m, struct qchan_kmsg **running)
 	qchan_kmsg_fn_t fn = m->fn;
 
 	WRITE_ONCE(*running, m);
-	smp_mb__before_atomic();
+	smp_mb__before_atomic();	/* running is visible before PENDING clears */
 	clear_bit(QCHAN_KMSG_PENDING, &m->flags);
 	fn(m);
 	WRITE_ONCE(*running, NULL);
@@ -236,7 +236,7 @@ static void kmsg_worker(unsigned int cpu)
 		kc->stats.rtn_run++;
 		cond_resched();
 	}
-	smp_store_release(&kc->rtn_busy, false);
+	smp_store_release(&kc->rtn_busy, false);	/* after the batch's last callback */
 }
 
 static struct smp_hotplug_thread kmsg_threads = {
@@ -387,7 +387,7 @@ void qchan_kmsg_sync(struct qchan_kmsg *m)
 	if (!kmsg_busy(m))
 		return;
 	atomic_inc(&kmsg_sync_waiters);
-	smp_mb__after_atomic();
+	smp_mb__after_atomic();	/* pairs with smp_mb() in kmsg_run() */
 	wait_event(kmsg_sync_wq, !kmsg_busy(m));
 	atomic_dec(&kmsg_sync_waiters);
 }
@@ -586,9 +586,10 @@ static void kmsg_stats_add(struct kmsg_stats *sum, const struct kmsg_stats *s)
 
 static void kmsg_stats_print(struct seq_file *sf, const char *name, const struct kmsg_stats *s)
 {
-	seq_printf(sf, "%-5s %10lu %10lu %10lu %9lu %9lu %7lu %8lu %8lu %8lu %8lu %8lu %9lu\n", name,
-		   s->sent, s->imm_run, s->rtn_run, s->ipis, s->self_kicks, s->rekicks, s->imm_waits,
-		   s->redirected, s->orphaned, s->pool_fallback, s->pool_fail, s->wake_home);
+	seq_printf(sf, "%-5s %10lu %10lu %10lu %9lu %9lu %7lu %8lu %8lu %8lu %8lu %8lu %9lu\n",
+		   name, s->sent, s->imm_run, s->rtn_run, s->ipis, s->self_kicks, s->rekicks,
+		   s->imm_waits, s->redirected, s->orphaned, s->pool_fallback, s->pool_fail,
+		   s->wake_home);
 }
 
 static int kmsg_stats_show(struct seq_file *sf, void *unused)

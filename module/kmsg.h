@@ -177,6 +177,7 @@ enum {
 	QCHAN_WAKE_LOCAL = 0,
 	QCHAN_WAKE_HOME = 1,
 };
+
 extern int qchan_kmsg_wake_policy;
 
 /*

@@ -57,8 +57,8 @@ static bool kmsg_test;
 module_param(kmsg_test, bool, 0444);
 MODULE_PARM_DESC(kmsg_test, "Create the kernel-message test interface (debugfs qchan/kmsg/test)");
 
-#define KT_MAX_IDS	(4U << 20)
-#define KT_MAX_RECS	(1U << 20)
+#define KT_MAX_IDS	(4 * 1024 * 1024U)
+#define KT_MAX_RECS	(1024 * 1024U)
 #define KT_HARDIRQ_BATCH 128
 #define KT_BENCH_BATCH_MAX 100000U
 
@@ -114,6 +114,7 @@ struct kt_blocker {
 	unsigned long deadline;
 	bool started;
 };
+
 static struct kt_blocker *kt_blockers;	/* [nr_cpu_ids] */
 static int *kt_blocked;			/* [nr_cpu_ids]: a blocker is running there */
 static bool kt_release;
@@ -124,11 +125,11 @@ static void kt_blocker_fn(struct qchan_kmsg *m)
 	unsigned int cpu = raw_smp_processor_id();
 
 	WRITE_ONCE(kt_blocked[cpu], 1);
-	smp_store_release(&b->started, true);
+	smp_store_release(&b->started, true);	/* kt_blocked is set before */
 	wake_up_all(&kt_wq);
 	/* Routine work may sleep: this is what it is for. */
 	while (!READ_ONCE(kt_release) && time_before(jiffies, b->deadline))
-		msleep(1);
+		usleep_range(1000, 2000);
 	WRITE_ONCE(kt_blocked[cpu], 0);
 }
 
@@ -172,6 +173,7 @@ static void kt_ran(struct kt_msg *msg)
 		r->blocked = READ_ONCE(kt_blocked[cpu]);
 		r->t_send = msg->t_send;
 		r->exec_seq = seq;
+		/* t_run != 0 publishes the record to kt_rec_show() */
 		smp_store_release(&r->t_run, ktime_get_ns());
 	}
 	atomic_long_inc(&pair->ran);
@@ -347,7 +349,7 @@ static int kt_hold(unsigned int cpu, unsigned int ms)
 	b->started = false;
 	qchan_kmsg_init_msg(&b->km, kt_blocker_fn);
 	qchan_kmsg_send(cpu, &b->km, QCHAN_KMSG_ROUTINE);
-	wait_event(kt_wq, smp_load_acquire(&b->started));
+	wait_event(kt_wq, smp_load_acquire(&b->started));	/* pairs with kt_blocker_fn() */
 	return 0;
 }
 
@@ -476,6 +478,7 @@ struct kt_bench_msg {
 
 static void kt_bench_imm_fn(struct qchan_kmsg *m)
 {
+	/* The bench thread spins on done. */
 	smp_store_release(&container_of(m, struct kt_bench_msg, km)->done, 1);
 }
 
@@ -553,7 +556,7 @@ static int kt_bench_run(struct kt_bench *b)
 		for (i = 0; i < b->n; i++) {
 			WRITE_ONCE(m.done, 0);
 			qchan_kmsg_send(b->dst, &m.km, QCHAN_KMSG_IMMEDIATE);
-			while (!smp_load_acquire(&m.done))
+			while (!smp_load_acquire(&m.done))	/* kt_bench_imm_fn() */
 				cpu_relax();
 		}
 	} else if (!strcmp(b->what, "rtn")) {
@@ -791,12 +794,11 @@ static int kt_rec_show(struct seq_file *sf, void *v)
 	const struct kt_rec *r;
 
 	if (v == SEQ_START_TOKEN) {
-		seq_puts(sf, "id type sender target sent_cpu ran_cpu hardirq preemptible irqs_off"
-			 " task blocked t_send t_run exec_seq\n");
+		seq_puts(sf, "id type sender target sent_cpu ran_cpu hardirq preemptible irqs_off task blocked t_send t_run exec_seq\n");
 		return 0;
 	}
 	r = &kt.recs[*(loff_t *)v - 1];
-	if (!smp_load_acquire(&r->t_run))
+	if (!smp_load_acquire(&r->t_run))	/* pairs with kt_ran() */
 		return 0;
 	seq_printf(sf, "%u %s %u %u %u %u %u %u %u %u %u %llu %llu %llu\n", r->id,
 		   r->type ? "rtn" : "imm", r->sender, r->target, r->sent_cpu, r->ran_cpu,
