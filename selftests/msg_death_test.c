@@ -627,6 +627,75 @@ TEST_F(death, server_killed_mid_copy)
 	free(sbuf);
 }
 
+/* Waits until a stopped child shows state 'T'; 0 or -ETIMEDOUT. */
+static int wait_stopped(pid_t pid)
+{
+	long long end = qt_now_ms() + QT_WAIT_MS;
+
+	while (qt_task_state(pid, pid) != 'T') {
+		if (qt_now_ms() > end)
+			return -ETIMEDOUT;
+		qt_sleep_ms(1);
+	}
+	return 0;
+}
+
+/*
+ * Job control is not a failure: a client stopped (SIGSTOP) and continued
+ * while SEND- or REPLY-blocked, with no handler for either signal, still
+ * gets its reply, as on QNX; only a handled signal interrupts a send.
+ */
+TEST_F(death, stop_continue_is_transparent)
+{
+	struct _msg_info info;
+	pid_t parent = getpid();
+	int rcvid, status;
+	char buf[16];
+
+	self->child = fork();
+	ASSERT_GE(self->child, 0);
+	if (!self->child) {
+		int coid = ConnectAttach(0, parent, self->chid, _NTO_SIDE_CHANNEL, 0);
+		char r[8] = { 0 };
+		long ret;
+
+		if (coid < 0)
+			_exit(21);
+		ret = MsgSend(coid, "queued", 7, r, sizeof(r));
+		if (ret != 1 || strcmp(r, "one"))
+			_exit(ret == -1 && errno == EINTR ? 22 : 23);
+		ret = MsgSend(coid, "held", 5, r, sizeof(r));
+		if (ret != 2 || strcmp(r, "two"))
+			_exit(ret == -1 && errno == EINTR ? 24 : 25);
+		_exit(0);
+	}
+	/* SEND-blocked: stop, continue, then receive. */
+	ASSERT_EQ(0, qt_wait_proc_blocked(self->child));
+	ASSERT_EQ(0, kill(self->child, SIGSTOP));
+	ASSERT_EQ(0, wait_stopped(self->child));
+	ASSERT_EQ(0, kill(self->child, SIGCONT));
+	ASSERT_EQ(0, qt_wait_proc_blocked(self->child));
+	rcvid = MsgReceive(self->chid, buf, sizeof(buf), &info);
+	ASSERT_GT(rcvid, 0);
+	EXPECT_STREQ("queued", buf);
+	ASSERT_EQ(0, MsgReply(rcvid, 1, "one", 4));
+
+	/* REPLY-blocked: received, then the client is stopped and continued. */
+	rcvid = MsgReceive(self->chid, buf, sizeof(buf), &info);
+	ASSERT_GT(rcvid, 0);
+	EXPECT_STREQ("held", buf);
+	ASSERT_EQ(0, qt_wait_proc_blocked(self->child));
+	ASSERT_EQ(0, kill(self->child, SIGSTOP));
+	ASSERT_EQ(0, wait_stopped(self->child));
+	ASSERT_EQ(0, kill(self->child, SIGCONT));
+	EXPECT_EQ(0, MsgReply_r(rcvid, 2, "two", 4)) TH_LOG("the stop ended the REPLY-blocked send");
+	status = qt_child_result(self->child);
+	self->child = 0;
+	EXPECT_EQ(0, status) TH_LOG("child: %s",
+				    status == 22 || status == 24 ? "EINTR without a handler" :
+				    "wrong reply");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], EXEC_HELPER))
