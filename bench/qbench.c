@@ -204,12 +204,12 @@ static void make_fifo(const struct bench_cfg *cfg)
 
 extern const struct mech mech_pipe, mech_unix_stream, mech_unix_seqpacket,
 	mech_mqueue, mech_futex, mech_eventfd, mech_pvm, mech_memcpy,
-	mech_binder, mech_qchan, mech_qchan_rr;
+	mech_binder, mech_qchan, mech_qchan_rr, mech_syscall, mech_qchan_ioctl;
 
 static const struct mech *const mechs[] = {
 	&mech_qchan, &mech_qchan_rr, &mech_pipe, &mech_unix_stream,
 	&mech_unix_seqpacket, &mech_mqueue, &mech_futex, &mech_eventfd,
-	&mech_binder, &mech_pvm, &mech_memcpy,
+	&mech_binder, &mech_pvm, &mech_memcpy, &mech_syscall, &mech_qchan_ioctl,
 };
 
 /* --- pipe pair and Unix socketpairs: byte streams and datagrams --------- */
@@ -744,6 +744,31 @@ const struct mech mech_memcpy = {
 	.round_trip = memcpy_round_trip, .no_server = true,
 };
 
+/* --- syscall: the price of entering and leaving the kernel --------------- */
+
+/*
+ * Not IPC: one getppid() per "round trip", the floor under every mechanism
+ * above (each of their round trips makes two to four system calls).
+ */
+static void *syscall_setup(struct bench_cfg *cfg)
+{
+	(void)cfg;
+	return NULL;
+}
+
+static int syscall_round_trip(void *p, struct client *cl)
+{
+	(void)p;
+	(void)cl;
+	syscall(SYS_getppid);
+	return 0;
+}
+
+const struct mech mech_syscall = {
+	.name = "syscall", .desc = "one getppid() system call (no IPC): the entry/exit floor",
+	.setup = syscall_setup, .round_trip = syscall_round_trip, .no_server = true,
+};
+
 /* ------------------------------------------------------------------ */
 /* Driver                                                             */
 /* ------------------------------------------------------------------ */
@@ -912,6 +937,7 @@ static void usage(int code)
 		"  -C, --clients N         client processes (default 1, max %d)\n"
 		"  -T, --threads N         server threads (default 1, max %d)\n"
 		"      --timeout SEC       kill the run after SEC seconds (default 300, 0: never)\n"
+		"      --samples FILE      write client 0's round trips to FILE, in order\n"
 		"      --workload W        label for the CSV (default lat)\n"
 		"      --kernel K --clock C --placement P --tier T   labels for the CSV\n"
 		"  -H, --header            print the CSV header first\n"
@@ -972,6 +998,7 @@ int main(int argc, char **argv)
 		{ "placement", required_argument, NULL, 4 },
 		{ "tier", required_argument, NULL, 5 },
 		{ "timeout", required_argument, NULL, 6 },
+		{ "samples", required_argument, NULL, 7 },
 		{ "header", no_argument, NULL, 'H' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
@@ -982,7 +1009,7 @@ int main(int argc, char **argv)
 		.clients = 1, .threads = 1, .timeout = 300,
 	};
 	const char *mname = NULL, *workload = "lat", *kernel = "", *clk = "",
-		   *placement = "", *tier = "";
+		   *placement = "", *tier = "", *samples_file = NULL;
 	bool header = false, rsize_set = false;
 	const struct mech *m = NULL;
 	int opt, status, rc = 0;
@@ -1007,6 +1034,7 @@ int main(int argc, char **argv)
 		case 4: placement = optarg; break;
 		case 5: tier = optarg; break;
 		case 6: cfg.timeout = parse_int(optarg, 0, 86400); break;
+		case 7: samples_file = optarg; break;
 		case 'H': header = true; break;
 		case 'l':
 			for (size_t i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++)
@@ -1121,6 +1149,17 @@ int main(int argc, char **argv)
 	if (m->teardown)
 		m->teardown(st, &cfg);
 
+	if (samples_file) {
+		/* Client 0's round trips in the order they happened, for profiling. */
+		FILE *f = fopen(samples_file, "w");
+
+		if (!f)
+			die("%s: %m", samples_file);
+		for (uint64_t i = 0; i < cfg.iters; i++)
+			fprintf(f, "%llu\n", (unsigned long long)sh->samples[i]);
+		if (fclose(f))
+			die("%s: %m", samples_file);
+	}
 	sorted = sh->samples;
 	qsort(sorted, cfg.iters, sizeof(uint64_t), cmp_u64);
 	for (uint64_t i = 0; i < cfg.iters; i++)

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/neutrino.h>
 #include <qchan/libchan.h>
 
@@ -161,4 +162,52 @@ const struct mech mech_qchan_rr = {
 	.setup = qchan_setup, .server_init = qchan_server_init,
 	.server_loop = qchan_rr_server_loop, .client_init = qchan_client_init,
 	.round_trip = qchan_round_trip, .client_fini = qchan_client_fini,
+};
+
+/*
+ * Not IPC: one QCHAN_IOC_GET_FEATURES ioctl per "round trip": the price of
+ * reaching the module (ioctl dispatch, fdget, copy in and out of a small
+ * struct), to set against the path length of a message.
+ */
+struct qchan_ioctl_state {
+	int fd;
+};
+
+static void *qchan_ioctl_setup(struct bench_cfg *cfg)
+{
+	struct qchan_ioctl_state *st = calloc(1, sizeof(*st));
+
+	(void)cfg;
+	if (!st)
+		die("oom");
+	if (access("/dev/qchan", R_OK | W_OK))
+		unsupported("/dev/qchan: %m (qchan.ko not loaded)");
+	return st;
+}
+
+static void qchan_ioctl_client_init(void *p, struct client *cl)
+{
+	struct qchan_ioctl_state *st = p;
+
+	(void)cl;
+	st->fd = qchan_context_fd();
+	if (st->fd < 0)
+		die("qchan_context_fd: %s", strerror(-st->fd));
+}
+
+static int qchan_ioctl_round_trip(void *p, struct client *cl)
+{
+	struct qchan_ioctl_state *st = p;
+	struct qchan_features f = { 0 };
+
+	(void)cl;
+	if (ioctl(st->fd, QCHAN_IOC_GET_FEATURES, &f) < 0)
+		die("QCHAN_IOC_GET_FEATURES: %m");
+	return 0;
+}
+
+const struct mech mech_qchan_ioctl = {
+	.name = "qchan-ioctl", .desc = "one QCHAN_IOC_GET_FEATURES ioctl (no IPC): the module's entry floor",
+	.setup = qchan_ioctl_setup, .client_init = qchan_ioctl_client_init,
+	.round_trip = qchan_ioctl_round_trip, .no_server = true,
 };
