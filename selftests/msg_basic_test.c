@@ -969,4 +969,87 @@ TEST_F(basic, stats_count_objects)
 	EXPECT_EQ(s0.contexts, s2.contexts);
 }
 
+/* A send under way keeps its connection: closing or detaching the coid does not disturb it. */
+TEST_F(basic, coid_closed_while_blocked)
+{
+	struct qt_client c1, c2;
+	char r1[8] = { 0 }, r2[8] = { 0 }, buf[8];
+	int fdc, sidec, rcvid1, rcvid2;
+
+	fdc = ConnectAttach(0, 0, self->chid, 0, 0);
+	ASSERT_GE(fdc, 0);
+	sidec = ConnectAttach(0, 0, self->chid, _NTO_SIDE_CHANNEL, 0);
+	ASSERT_GE(sidec, 0);
+
+	/* SEND-blocked on an fd coid that is then closed. */
+	ASSERT_EQ(0, qt_client_send_blocked(&c1, fdc, "fd", 3, r1, sizeof(r1)));
+	EXPECT_EQ(0, close(fdc));
+	rcvid1 = MsgReceive(self->chid, buf, sizeof(buf), NULL);
+	ASSERT_GT(rcvid1, 0);
+	EXPECT_STREQ("fd", buf);
+	/* REPLY-blocked on a side coid that is then detached. */
+	ASSERT_EQ(0, qt_client_send(&c2, sidec, "side", 5, r2, sizeof(r2)));
+	rcvid2 = MsgReceive(self->chid, buf, sizeof(buf), NULL);
+	ASSERT_GT(rcvid2, 0);
+	EXPECT_STREQ("side", buf);
+	EXPECT_EQ(0, ConnectDetach(sidec));
+
+	ASSERT_EQ(0, MsgReply(rcvid1, 10, "r1", 3));
+	ASSERT_EQ(0, MsgReply(rcvid2, 20, "r2", 3));
+	ASSERT_EQ(0, qt_client_join(&c1));
+	ASSERT_EQ(0, qt_client_join(&c2));
+	EXPECT_EQ(10, c1.ret);
+	EXPECT_STREQ("r1", r1);
+	EXPECT_EQ(20, c2.ret);
+	EXPECT_STREQ("r2", r2);
+	/* And now they are gone. */
+	EXPECT_EQ(-EBADF, MsgSend_r(fdc, NULL, 0, NULL, 0));
+	EXPECT_EQ(-EBADF, MsgSend_r(sidec, NULL, 0, NULL, 0));
+}
+
+/* Many rcvids held at once, answered out of order: each reply reaches its own client. */
+TEST_F(basic, many_rcvids_out_of_order)
+{
+	enum { N = 48 };
+	struct qt_client c[N];
+	struct _msg_info info;
+	int rcvid[N], who[N], i;
+
+	for (i = 0; i < N; i++) {
+		who[i] = i;
+		ASSERT_EQ(0, qt_client_send(&c[i], i & 1 ? self->fd : self->side, &who[i],
+					    sizeof(who[i]), NULL, 0));
+	}
+	for (i = 0; i < N; i++) {
+		int got = -1;
+
+		rcvid[i] = MsgReceive(self->chid, &got, sizeof(got), &info);
+		ASSERT_GT(rcvid[i], 0);
+		ASSERT_GE(got, 0);
+		ASSERT_LT(got, N);
+		EXPECT_EQ(qt_wait_tid(&c[got].tid), info.tid);
+		who[i] = got;
+	}
+	/* Every rcvid distinct. */
+	for (i = 0; i < N; i++)
+		for (int j = i + 1; j < N; j++)
+			ASSERT_NE(rcvid[i], rcvid[j]);
+	/* Odd positions first, then even, each in reverse. */
+	for (i = N - 1; i >= 0; i--)
+		if (i & 1)
+			ASSERT_EQ(0, MsgReply(rcvid[i], 1000 + who[i], NULL, 0));
+	for (i = N - 1; i >= 0; i--)
+		if (!(i & 1)) {
+			struct _msg_info mi;
+
+			ASSERT_EQ(0, MsgInfo(rcvid[i], &mi));
+			EXPECT_EQ(qt_wait_tid(&c[who[i]].tid), mi.tid);
+			ASSERT_EQ(0, MsgReply(rcvid[i], 1000 + who[i], NULL, 0));
+		}
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ(0, qt_client_join(&c[i]));
+		EXPECT_EQ(1000 + i, c[i].ret);
+	}
+}
+
 TEST_HARNESS_MAIN

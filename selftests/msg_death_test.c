@@ -696,6 +696,62 @@ TEST_F(death, stop_continue_is_transparent)
 				    "wrong reply");
 }
 
+/*
+ * A client killed while the server copies its big message: every MsgRead
+ * either moves all the bytes (right ones) or fails ESRCH, and once it has
+ * failed it keeps failing.  The killed sender's memory stays valid for the
+ * copy in progress (the kernel waits for it), so nothing faults.
+ */
+TEST_F(death, client_killed_during_server_copy)
+{
+	const size_t len = 8 * QT_MIB;
+	uint8_t *buf;
+	char small[16];
+	int rcvid, reads = 0, gone = 0;
+	pid_t victim;
+
+	buf = malloc(len);
+	ASSERT_NE(NULL, buf);
+	self->child = fork_sender(getpid(), self->chid, len);
+	ASSERT_GT(self->child, 0);
+	rcvid = MsgReceive(self->chid, small, sizeof(small), NULL);
+	ASSERT_GT(rcvid, 0);
+	victim = self->child;
+
+	/* A killer thread would need synchronisation with the reads; a child does it by pid. */
+	{
+		pid_t killer = fork();
+
+		ASSERT_GE(killer, 0);
+		if (!killer) {
+			qt_sleep_ms(50);
+			kill(victim, SIGKILL);
+			_exit(0);
+		}
+		for (long long end = qt_now_ms() + QT_WAIT_MS; qt_now_ms() < end;) {
+			ssize_t n = MsgRead_r(rcvid, buf, len, 0);
+
+			if (n == -ESRCH) {
+				gone++;
+				if (gone > 3)
+					break;
+				continue;
+			}
+			ASSERT_EQ(0, gone) TH_LOG("MsgRead worked again after ESRCH");
+			ASSERT_EQ((ssize_t)len, n) TH_LOG("MsgRead: %zd", n);
+			ASSERT_EQ(-1, qt_check(buf, len, 77, 0));
+			reads++;
+		}
+		EXPECT_EQ(0, qt_child_result(killer));
+	}
+	EXPECT_GT(gone, 0) TH_LOG("the client never died");
+	TH_LOG("%d full reads before the client died", reads);
+	ASSERT_EQ(0, waitpid(victim, NULL, 0) == victim ? 0 : -1);
+	self->child = 0;
+	EXPECT_EQ(-ESRCH, MsgReply_r(rcvid, 0, NULL, 0));
+	free(buf);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], EXEC_HELPER))

@@ -399,4 +399,45 @@ TEST_F(fault, fault_storm)
 	}
 }
 
+/*
+ * Another thread of the client unmaps the buffers of a REPLY-blocked send.
+ * What the server can still read depends on the tier (the inline tier
+ * copied the request at send time); whatever it gets is all-or-EFAULT, the
+ * kernel survives, and the reply without data still reaches the client.
+ */
+TEST_F(fault, client_unmaps_while_blocked)
+{
+	const size_t len = 1024 * 1024;
+	struct qt_client c;
+	uint8_t *sbuf, *rbuf, *buf;
+	ssize_t n;
+	int rcvid;
+
+	sbuf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	rbuf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	buf = malloc(len);
+	ASSERT_NE(MAP_FAILED, sbuf);
+	ASSERT_NE(MAP_FAILED, rbuf);
+	ASSERT_NE(NULL, buf);
+	qt_fill(sbuf, len, 8, 0);
+	ASSERT_EQ(0, qt_client_send(&c, self->coid, sbuf, len, rbuf, len));
+	rcvid = MsgReceive(self->chid, buf, 16, NULL);
+	ASSERT_GT(rcvid, 0);
+	ASSERT_EQ(0, munmap(sbuf, len));
+	ASSERT_EQ(0, munmap(rbuf, len));
+
+	n = MsgRead_r(rcvid, buf, len, 0);
+	if (n >= 0) {
+		EXPECT_EQ((ssize_t)len, n);
+		EXPECT_EQ(-1, qt_check(buf, len, 8, 0));
+	} else {
+		EXPECT_EQ(-EFAULT, n);
+	}
+	EXPECT_EQ(-EFAULT, MsgWrite_r(rcvid, buf, len, 0));
+	ASSERT_EQ(0, MsgReply(rcvid, 3, NULL, 0));
+	ASSERT_EQ(0, qt_client_join(&c));
+	EXPECT_EQ(3, c.ret);
+	free(buf);
+}
+
 TEST_HARNESS_MAIN
