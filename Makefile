@@ -9,7 +9,7 @@
 #                        (KERNELS="6.1 6.12"; TESTS="msg_basic_test ..." picks binaries)
 #   make lint            checkpatch --strict and sparse on both kernels
 #   make dkms-check      build through dkms against both kernels' headers
-#   make bench           the benchmarks (bench/run)
+#   make bench           the benchmarks (bench/run; BENCH_ARGS=--smoke for a quick pass)
 #   make install         headers, libchan.so/.a and libchan.pc (DESTDIR, PREFIX)
 #
 # Outputs go to $(BUILD) (default build/); sub-makes get BUILD and TOP.
@@ -94,10 +94,11 @@ lint:
 dkms-check:
 	$(TOP)/scripts/dkms-check $(KERNELS)
 
+# BENCH_ARGS go to bench/run, e.g. BENCH_ARGS=--smoke.
 bench:
 	@if [ -x $(TOP)/bench/run ]; then \
 		$(TOP)/scripts/deps && $(MAKE) -f $(TOP)/Makefile modules lib bench-build && \
-		$(TOP)/bench/run; \
+		KERNELS="$(KERNELS)" $(TOP)/bench/run $(BENCH_ARGS); \
 	else \
 		echo "bench/run does not exist yet: no benchmarks to run"; \
 	fi
