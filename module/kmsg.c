@@ -452,11 +452,11 @@ static void kmsg_wake_fn(void *arg)
 	put_task_struct(p);
 }
 
-void qchan_kmsg_wake(struct task_struct *p)
+void qchan_kmsg_wake_policy_on(struct task_struct *p, int policy)
 {
 	unsigned int cpu;
 
-	if (READ_ONCE(qchan_kmsg_wake_policy) != QCHAN_WAKE_HOME)
+	if (policy != QCHAN_WAKE_HOME)
 		goto wake_here;
 	cpu = task_cpu(p);
 	if (cpu == raw_smp_processor_id())
@@ -469,6 +469,11 @@ void qchan_kmsg_wake(struct task_struct *p)
 	put_task_struct(p);
 wake_here:
 	wake_up_process(p);
+}
+
+void qchan_kmsg_wake(struct task_struct *p)
+{
+	qchan_kmsg_wake_policy_on(p, READ_ONCE(qchan_kmsg_wake_policy));
 }
 
 static enum hrtimer_restart kmsg_timer_fire(struct hrtimer *timer)

@@ -191,6 +191,9 @@ extern int qchan_kmsg_wake_policy;
  */
 void qchan_kmsg_wake(struct task_struct *p);
 
+/* The same with an explicit policy (benchmarks compare the two in one boot). */
+void qchan_kmsg_wake_policy_on(struct task_struct *p, int policy);
+
 /*
  * Timeouts: an hrtimer whose expiry queues a ROUTINE message on @cpu, so
  * the work that unblocks the sleeper (taking ctx->lock, failing the message

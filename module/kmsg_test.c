@@ -24,10 +24,13 @@
  *     bench WHAT SRC DST N   in-kernel cost per message from CPU SRC to DST:
  *                            imm, imm_batch, rtn, rtn_batch (kmsg), scf
  *                            (smp_call_function_single, wait=1), wq
- *                            (queue_work_on + flush_work)
+ *                            (queue_work_on + flush_work), wake_local and
+ *                            wake_home (wake a sleeper that starts on DST
+ *                            with each wake policy)
  *   counters  per (type, sender, target): sent ran dup ooo misplaced badctx, then totals
  *   records   one line per recorded message that ran
- *   bench     the last bench result
+ *   bench     the last bench result: WHAT SRC DST N TOTAL_NS NS_PER_MSG MOVES
+ *             (MOVES: wake_* only, wake-ups that found the sleeper on another CPU)
  *
  * Counting is exact: every message carries its id; a bitmap catches
  * duplicates, the last id run per (type, sender, target) catches reordering,
@@ -461,6 +464,7 @@ static int kt_bg_start(const char *type, unsigned int sleep_every)
 struct kt_bench {
 	char what[16];
 	unsigned int src, dst, n;
+	unsigned int moves;		/* wake_*: times the sleeper woke on another CPU */
 	u64 total_ns;
 	int err;
 	struct completion done;
@@ -501,6 +505,70 @@ static void kt_bench_nop(void *info)
 
 static void kt_bench_work_fn(struct work_struct *work)
 {
+}
+
+/*
+ * wake_local / wake_home: a sleeper kthread that starts on DST and may run
+ * anywhere is woken N times through qchan_kmsg_wake_policy_on(); it answers
+ * with a completion.  Counts the wake-ups that found it on another CPU than
+ * the one it last ran on: what the home policy is meant to avoid.
+ */
+struct kt_sleeper {
+	int token;
+	int last_cpu;
+	unsigned int moves;
+	struct completion comp;
+};
+
+static int kt_sleeper_fn(void *arg)
+{
+	struct kt_sleeper *sl = arg;
+
+	/* Started on DST; from now on the scheduler decides. */
+	set_cpus_allowed_ptr(current, cpu_possible_mask);
+	for (;;) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (kthread_should_stop())
+			break;
+		if (!xchg(&sl->token, 0)) {
+			schedule();
+			continue;
+		}
+		__set_current_state(TASK_RUNNING);
+		if (raw_smp_processor_id() != sl->last_cpu)
+			sl->moves++;
+		sl->last_cpu = raw_smp_processor_id();
+		complete(&sl->comp);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+static int kt_bench_wake(struct kt_bench *b, int policy)
+{
+	struct kt_sleeper sl = { .last_cpu = b->dst };
+	struct task_struct *t;
+	u64 t0;
+	u32 i;
+
+	init_completion(&sl.comp);
+	t = kthread_create(kt_sleeper_fn, &sl, "qchan_kmsg_sleeper");
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	get_task_struct(t);
+	set_cpus_allowed_ptr(t, cpumask_of(b->dst));
+	wake_up_process(t);
+	t0 = ktime_get_ns();
+	for (i = 0; i < b->n; i++) {
+		WRITE_ONCE(sl.token, 1);
+		qchan_kmsg_wake_policy_on(t, policy);
+		wait_for_completion(&sl.comp);
+	}
+	b->total_ns = ktime_get_ns() - t0;
+	b->moves = sl.moves;
+	kthread_stop(t);
+	put_task_struct(t);
+	return 0;
 }
 
 static int kt_bench_batch(struct kt_bench *b, enum qchan_kmsg_type type)
@@ -546,6 +614,10 @@ static int kt_bench_run(struct kt_bench *b)
 		return kt_bench_batch(b, QCHAN_KMSG_IMMEDIATE);
 	if (!strcmp(b->what, "rtn_batch"))
 		return kt_bench_batch(b, QCHAN_KMSG_ROUTINE);
+	if (!strcmp(b->what, "wake_local"))
+		return kt_bench_wake(b, QCHAN_WAKE_LOCAL);
+	if (!strcmp(b->what, "wake_home"))
+		return kt_bench_wake(b, QCHAN_WAKE_HOME);
 
 	init_completion(&comp);
 	m.comp = &comp;
@@ -625,8 +697,8 @@ static int kt_bench(const char *what, unsigned int src, unsigned int dst, unsign
 	wait_for_completion(&b->done);
 	err = b->err;
 	if (!err)
-		snprintf(kt_bench_result, sizeof(kt_bench_result), "%s %u %u %u %llu %llu\n",
-			 b->what, src, dst, n, b->total_ns, div_u64(b->total_ns, n));
+		snprintf(kt_bench_result, sizeof(kt_bench_result), "%s %u %u %u %llu %llu %u\n",
+			 b->what, src, dst, n, b->total_ns, div_u64(b->total_ns, n), b->moves);
 out_unlock:
 	mutex_unlock(&kt_bench_lock);
 	kfree(b);

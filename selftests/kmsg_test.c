@@ -576,6 +576,65 @@ TEST_F(kmsg, snapshot)
 	EXPECT_EQ(self->ncpu, seen);
 }
 
+/* The wake_home counter of the "all" line of kmsg/stats. */
+static long kt_wake_home_total(void)
+{
+	char line[512], name[16];
+	long v[12];
+	long found = -1;
+	FILE *f;
+
+	f = fopen(KT_DIR "/stats", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%15s %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld", name,
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9],
+			   &v[10], &v[11]) == 13 && !strcmp(name, "all"))
+			found = v[11];
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * qchan_kmsg_wake() under both policies wakes a sleeping kthread every time
+ * (the in-kernel benchmark waits for each answer); only the home policy
+ * ships wake-ups to the sleeper's CPU as kernel messages.
+ */
+TEST_F(kmsg, wake_policies)
+{
+	const int n = 200;
+	long before, after;
+	char res[160], what[16];
+	unsigned int src, dst, count;
+	FILE *f;
+	int policy;
+
+	KT_REQUIRE();
+	for (policy = 0; policy < 2; policy++) {
+		const char *name = policy ? "wake_home" : "wake_local";
+
+		before = kt_wake_home_total();
+		ASSERT_LE(0, before);
+		ASSERT_EQ(0, kt_cmd("bench %s 0 1 %d", name, n));
+		after = kt_wake_home_total();
+		f = fopen(KT_DIR "/test/bench", "re");
+		ASSERT_NE(NULL, f);
+		ASSERT_NE(NULL, fgets(res, sizeof(res), f));
+		fclose(f);
+		ASSERT_EQ(4, sscanf(res, "%15s %u %u %u", what, &src, &dst, &count));
+		EXPECT_STREQ(name, what);
+		EXPECT_EQ((unsigned int)n, count);
+		if (policy) {
+			EXPECT_LT(before, after) TH_LOG("no wake-up went to the home CPU");
+		} else {
+			EXPECT_EQ(before, after);
+		}
+		TH_LOG("%s", res);
+	}
+}
+
 /* Reads "name=value ..." for every parameter of the loaded module. */
 static int kt_module_params(char *buf, size_t len)
 {

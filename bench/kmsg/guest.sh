@@ -4,12 +4,12 @@
 # Runs inside the guest (busybox sh): the in-kernel kmsg benchmarks of
 # module/kmsg_test.c, from CPU 0 to CPU 0 (local) and CPU 1 (remote).
 # Usage: guest.sh N   (messages per measurement)
-# Prints one line per measurement: "result WHAT local|remote NS_PER_MSG".
+# Prints one line per measurement: "result WHAT local|remote NS_PER_MSG MOVES".
 n=${1:-10000}
 ctl=/sys/kernel/debug/qchan/kmsg/test/ctl
 res=/sys/kernel/debug/qchan/kmsg/test/bench
 [ -w "$ctl" ] || { echo "no $ctl: qchan needs kmsg_test=1" >&2; exit 1; }
-for what in imm imm_batch rtn rtn_batch scf wq; do
+for what in imm imm_batch rtn rtn_batch scf wq wake_local wake_home; do
 	for dst in 0 1; do
 		where=local
 		[ "$dst" = 0 ] || where=remote
@@ -17,6 +17,6 @@ for what in imm imm_batch rtn rtn_batch scf wq; do
 		echo "bench $what 0 $dst 200" >"$ctl" || exit 1
 		echo "bench $what 0 $dst $n" >"$ctl" || exit 1
 		set -- $(cat "$res")
-		echo "result $what $where $6"
+		echo "result $what $where $6 $7"
 	done
 done

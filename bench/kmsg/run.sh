@@ -12,6 +12,10 @@
 #   rtn_batch  kmsg routine: N sends back to back, wait for the last
 #   scf        smp_call_function_single(wait=1) of an empty function
 #   wq         queue_work_on(system_highpri_wq) + flush_work of an empty work
+#   wake_local, wake_home
+#              wake a kthread sleeping on the target CPU (free to move) with
+#              qchan_kmsg_wake's two policies (wake_policy 0 and 1), wait for
+#              its answer; "(k moves)": wake-ups that found it on another CPU
 # "local" targets CPU 0 itself, "remote" CPU 1.  Clock icount: guest
 # instructions per message (-icount shift=0: 1 ns = 1 instruction, exactly
 # repeatable); wall: TCG wall-clock ns (noisy, ratios only).  Prints a
@@ -54,7 +58,7 @@ for k in $kernels; do
 		release=$(sed -n 's/^vm: booting \([^ ]*\).*/\1/p' "$log" | head -n1)
 		col="$k $c"
 		cols+=("$col")
-		awk -v col="$col" '$1 == "result" { print col "\t" $2 "\t" $3 "\t" $4 }' "$log" >>"$results"
+		awk -v col="$col" '$1 == "result" { v = $4; if ($2 ~ /^wake/) v = v " (" $5 " moves)"; print col "\t" $2 "\t" $3 "\t" v }' "$log" >>"$results"
 		[ -n "$release" ] && note "kernel $k = $release"
 	done
 done
@@ -66,7 +70,7 @@ done
 	printf '\n|---|---|'
 	for c in "${cols[@]}"; do printf -- '---:|'; done
 	printf '\n'
-	for what in imm imm_batch rtn rtn_batch scf wq; do
+	for what in imm imm_batch rtn rtn_batch scf wq wake_local wake_home; do
 		for where in local remote; do
 			printf '| %s | %s |' "$what" "$where"
 			for c in "${cols[@]}"; do
