@@ -166,7 +166,7 @@ TEST_F(abi, features)
 	memset(&f, 0, sizeof(f));
 	ASSERT_EQ(0, ioc(self->fd, QCHAN_IOC_GET_FEATURES, &f));
 	EXPECT_EQ(sizeof(f), f.size);
-	EXPECT_EQ(QCHAN_ABI_VERSION, f.abi_version);
+	EXPECT_EQ((__u32)QCHAN_ABI_VERSION, f.abi_version);
 	EXPECT_EQ((__u64)(QCHAN_FEAT_MSG | QCHAN_FEAT_REPLY_RECEIVE | QCHAN_FEAT_SIDE_CHANNEL),
 		  f.features & (QCHAN_FEAT_MSG | QCHAN_FEAT_REPLY_RECEIVE | QCHAN_FEAT_SIDE_CHANNEL));
 	EXPECT_EQ(1024u, f.max_iov);
