@@ -4,8 +4,8 @@
 # bench/kmsg/run.sh [--kernel "6.1 6.12"] [--clock "icount wall"] [--n N]
 #
 # Cost per kernel message, measured in the kernel (module/kmsg_test.c
-# "bench" command) by a SCHED_FIFO kthread on CPU 0 of a 2-vCPU guest, next
-# to the raw mechanisms kmsg is built on:
+# "bench" command) by a SCHED_FIFO kthread on CPU 0 of a 2-vCPU guest (best
+# of three runs), next to the raw mechanisms kmsg is built on:
 #   imm        kmsg immediate: send, spin until it has run (round trip)
 #   imm_batch  kmsg immediate: N sends back to back, wait for the last
 #   rtn        kmsg routine: send, sleep until it has run (round trip)
@@ -17,8 +17,8 @@
 #              qchan_kmsg_wake's two policies (wake_policy 0 and 1), wait for
 #              its answer; "(k moves)": wake-ups that found it on another CPU
 # "local" targets CPU 0 itself, "remote" CPU 1.  Clock icount: guest
-# instructions per message (-icount shift=0: 1 ns = 1 instruction, exactly
-# repeatable); wall: TCG wall-clock ns (noisy, ratios only).  Prints a
+# instructions per message (-icount shift=0: 1 ns = 1 instruction; with two
+# vCPUs repeatable to ~1-2% across boots); wall: TCG wall-clock ns (noisy, ratios only).  Prints a
 # Markdown table; raw guest output goes to $BUILD/bench-results/kmsg-*.log.
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/common.sh"
