@@ -195,6 +195,20 @@ void qchan_kmsg_wake(struct task_struct *p);
 void qchan_kmsg_wake_policy_on(struct task_struct *p, int policy);
 
 /*
+ * Queues @m on the CPU @p last ran on (its "home"), e.g. ROUTINE work that
+ * must run next to a sleeping server thread.  task_cpu() of a sleeping task
+ * is stable enough for a placement hint; if @p migrates meanwhile the message
+ * still runs, on the old CPU.  The wake-up itself is cheaper through
+ * qchan_kmsg_wake(): one IPI, where a ROUTINE message costs a kthread wake-up
+ * before the server's.
+ */
+static inline bool qchan_kmsg_send_home(struct task_struct *p, struct qchan_kmsg *m,
+					enum qchan_kmsg_type type)
+{
+	return qchan_kmsg_send(task_cpu(p), m, type);
+}
+
+/*
  * Timeouts: an hrtimer whose expiry queues a ROUTINE message on @cpu, so
  * the work that unblocks the sleeper (taking ctx->lock, failing the message
  * with -ETIMEDOUT, waking the thread) runs in process context.
