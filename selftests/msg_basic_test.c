@@ -237,7 +237,8 @@ TEST_F(basic, connect_errors)
 	/* Other nodes: not supported (ENOTSUP == EOPNOTSUPP on Linux). */
 	errno = 0;
 	EXPECT_EQ(-1, ConnectAttach(1, 0, self->chid, _NTO_SIDE_CHANNEL, 0));
-	EXPECT_TRUE(errno == EOPNOTSUPP || errno == EINVAL) TH_LOG("errno %d", errno);
+	EXPECT_EQ(ENOTSUP, errno);
+	EXPECT_EQ(-ENOTSUP, ConnectAttach_r(5, 0, self->chid, 0, 0));
 
 	/* Connection flags qchan does not implement. */
 	EXPECT_EQ(-EINVAL, ConnectAttach_r(0, 0, self->chid, _NTO_SIDE_CHANNEL,
@@ -1013,12 +1014,12 @@ TEST_F(basic, many_rcvids_out_of_order)
 	enum { N = 48 };
 	struct qt_client c[N];
 	struct _msg_info info;
-	int rcvid[N], who[N], i;
+	int rcvid[N], who[N], payload[N], i;
 
 	for (i = 0; i < N; i++) {
-		who[i] = i;
-		ASSERT_EQ(0, qt_client_send(&c[i], i & 1 ? self->fd : self->side, &who[i],
-					    sizeof(who[i]), NULL, 0));
+		payload[i] = i;	/* never written again: it is client i's send buffer */
+		ASSERT_EQ(0, qt_client_send(&c[i], i & 1 ? self->fd : self->side, &payload[i],
+					    sizeof(payload[i]), NULL, 0));
 	}
 	for (i = 0; i < N; i++) {
 		int got = -1;
@@ -1050,6 +1051,62 @@ TEST_F(basic, many_rcvids_out_of_order)
 		ASSERT_EQ(0, qt_client_join(&c[i]));
 		EXPECT_EQ(1000 + i, c[i].ret);
 	}
+}
+
+/* Every _r twin returns -errno and leaves errno alone; the plain call sets it. */
+TEST_F(basic, r_variants_leave_errno_alone)
+{
+	char buf[4];
+	iov_t iov;
+	int bad = self->chid + 1000;
+
+	SETIOV(&iov, buf, sizeof(buf));
+#define CHECK_R(expr, err) do {						\
+		errno = 12345;						\
+		EXPECT_EQ(-(long)(err), (long)(expr)) TH_LOG("%s", #expr);	\
+		EXPECT_EQ(12345, errno) TH_LOG("%s touched errno", #expr);	\
+	} while (0)
+	CHECK_R(ChannelCreate_r(1u << 20), EINVAL);
+	CHECK_R(ChannelDestroy_r(bad), EINVAL);
+	CHECK_R(ConnectAttach_r(0, 0, bad, 0, 0), ESRCH);
+	CHECK_R(ConnectDetach_r(_NTO_SIDE_CHANNEL + 5000), EINVAL);
+	CHECK_R(MsgSend_r(-1, buf, 1, buf, 1), EBADF);
+	CHECK_R(MsgSendnc_r(-1, buf, 1, buf, 1), EBADF);
+	CHECK_R(MsgSendv_r(-1, &iov, 1, &iov, 1), EBADF);
+	CHECK_R(MsgSendvnc_r(-1, &iov, 1, &iov, 1), EBADF);
+	CHECK_R(MsgSendsv_r(-1, buf, 1, &iov, 1), EBADF);
+	CHECK_R(MsgSendsvnc_r(-1, buf, 1, &iov, 1), EBADF);
+	CHECK_R(MsgSendvs_r(-1, &iov, 1, buf, 1), EBADF);
+	CHECK_R(MsgSendvsnc_r(-1, &iov, 1, buf, 1), EBADF);
+	CHECK_R(MsgReceive_r(bad, buf, 1, NULL), ESRCH);
+	CHECK_R(MsgReceivev_r(bad, &iov, 1, NULL), ESRCH);
+	CHECK_R(MsgReply_r(99999, 0, buf, 1), ESRCH);
+	CHECK_R(MsgReplyv_r(99999, 0, &iov, 1), ESRCH);
+	CHECK_R(MsgError_r(99999, EIO), ESRCH);
+	CHECK_R(MsgRead_r(99999, buf, 1, 0), ESRCH);
+	CHECK_R(MsgReadv_r(99999, &iov, 1, 0), ESRCH);
+	CHECK_R(MsgWrite_r(99999, buf, 1, 0), ESRCH);
+	CHECK_R(MsgWritev_r(99999, &iov, 1, 0), ESRCH);
+	CHECK_R(MsgInfo_r(99999, &(struct _msg_info){ 0 }), ESRCH);
+	CHECK_R(MsgReplyReceive_r(0, 0, NULL, 0, bad, &iov, 1, NULL), ESRCH);
+#undef CHECK_R
+
+	/* The plain calls: -1 and errno. */
+	errno = 0;
+	EXPECT_EQ(-1, MsgSendv(-1, &iov, 1, &iov, 1));
+	EXPECT_EQ(EBADF, errno);
+	errno = 0;
+	EXPECT_EQ(-1, MsgReceivev(bad, &iov, 1, NULL));
+	EXPECT_EQ(ESRCH, errno);
+	errno = 0;
+	EXPECT_EQ(-1, MsgReadv(99999, &iov, 1, 0));
+	EXPECT_EQ(ESRCH, errno);
+	errno = 0;
+	EXPECT_EQ(-1, MsgWritev(99999, &iov, 1, 0));
+	EXPECT_EQ(ESRCH, errno);
+	errno = 0;
+	EXPECT_EQ(-1, MsgInfo(99999, &(struct _msg_info){ 0 }));
+	EXPECT_EQ(ESRCH, errno);
 }
 
 TEST_HARNESS_MAIN

@@ -465,6 +465,9 @@ enum qt_send_kind {
 	QT_SENDVS,	/* MsgSendvs(coid, siov, sparts, rbuf, rlen) */
 	QT_SENDNC,	/* MsgSendnc(coid, sbuf, slen, rbuf, rlen) */
 	QT_SEND_R,	/* MsgSend_r: -errno in ret, errno untouched */
+	QT_SENDVNC,	/* MsgSendvnc(coid, siov, sparts, riov, rparts) */
+	QT_SENDSVNC,	/* MsgSendsvnc(coid, sbuf, slen, riov, rparts) */
+	QT_SENDVSNC,	/* MsgSendvsnc(coid, siov, sparts, rbuf, rlen) */
 };
 
 /*
@@ -527,6 +530,15 @@ static inline void *qt_client_fn(void *arg)
 		break;
 	case QT_SEND_R:
 		ret = MsgSend_r(c->coid, c->sbuf, c->slen, c->rbuf, c->rlen);
+		break;
+	case QT_SENDVNC:
+		ret = MsgSendvnc(c->coid, c->siov, c->sparts, c->riov, c->rparts);
+		break;
+	case QT_SENDSVNC:
+		ret = MsgSendsvnc(c->coid, c->sbuf, c->slen, c->riov, c->rparts);
+		break;
+	case QT_SENDVSNC:
+		ret = MsgSendvsnc(c->coid, c->siov, c->sparts, c->rbuf, c->rlen);
 		break;
 	}
 	c->ret = ret;
