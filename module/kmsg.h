@@ -13,7 +13,9 @@
  *                       hands the IPI to a polling idle loop instead (which
  *                       runs it with irqs off but outside hard irq), the
  *                       handler re-raises itself as a self-IPI, so the
- *                       callback really does run in_hardirq().
+ *                       callback really does run in_hardirq() (except on a
+ *                       CPU that is going offline or at module unload:
+ *                       there it runs right away, still with irqs off).
  * QCHAN_KMSG_ROUTINE    runs on the target CPU in process context, in that
  *                       CPU's bound kthread "qchan_kmsg/N": preemptible, may
  *                       sleep, take mutexes and run long.  It never interrupts
