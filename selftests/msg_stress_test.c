@@ -520,4 +520,271 @@ TEST_F_TIMEOUT(load, servers_4_clients_16, 180)
 	}
 }
 
+/*
+ * Server threads hammer one rcvid with MsgRead and MsgWrite while another
+ * replies: every read is complete and correct or fails ESRCH, and no write
+ * lands in the client's reply buffer after its MsgSend returned (the client
+ * overwrites the buffer with a marker the moment it returns).
+ */
+struct hammer {
+	pthread_t thread;
+	int rcvid;
+	bool write;
+	uint8_t *buf;
+	size_t len;
+	_Atomic int *stop;
+	int ok;
+	int esrch;
+	int bad;
+};
+
+static void *hammer_fn(void *arg)
+{
+	struct hammer *h = arg;
+
+	while (!atomic_load(h->stop)) {
+		ssize_t n = h->write ? MsgWrite_r(h->rcvid, h->buf, h->len, 0) :
+				       MsgRead_r(h->rcvid, h->buf, h->len, 0);
+
+		if (n == -ESRCH) {
+			h->esrch++;
+			break;
+		}
+		if (n != (ssize_t)h->len || (!h->write && qt_check(h->buf, h->len, 71, 0) != -1))
+			h->bad++;
+		else
+			h->ok++;
+	}
+	return NULL;
+}
+
+struct marking_client {
+	pthread_t thread;
+	int coid;
+	uint8_t *sbuf, *rbuf;
+	size_t len;
+	long ret;
+	_Atomic int done;
+};
+
+static void *marking_client_fn(void *arg)
+{
+	struct marking_client *m = arg;
+
+	m->ret = MsgSend(m->coid, m->sbuf, m->len, m->rbuf, m->len);
+	/* From here on the buffer is ours again: nothing may write it. */
+	memset(m->rbuf, 0x3c, m->len);
+	atomic_store(&m->done, 1);
+	return NULL;
+}
+
+TEST(rw_race_with_reply)
+{
+	enum { READERS = 2, WRITERS = 2, ROUNDS_RW = 6 };
+	const size_t len = 512 * 1024;
+	struct hammer h[READERS + WRITERS];
+	struct marking_client m;
+	_Atomic int stop;
+	uint8_t *wbuf;
+	int chid, coid, round, i, rcvid;
+
+	chid = ChannelCreate(0);
+	ASSERT_GT(chid, 0);
+	coid = ConnectAttach(0, 0, chid, _NTO_SIDE_CHANNEL, 0);
+	ASSERT_GE(coid, 0);
+	memset(&m, 0, sizeof(m));
+	m.coid = coid;
+	m.len = len;
+	m.sbuf = malloc(len);
+	m.rbuf = malloc(len);
+	wbuf = malloc(len);
+	ASSERT_TRUE(m.sbuf && m.rbuf && wbuf);
+	qt_fill(m.sbuf, len, 71, 0);
+	memset(wbuf, 0xa7, len);
+
+	for (round = 0; round < ROUNDS_RW; round++) {
+		atomic_store(&m.done, 0);
+		ASSERT_EQ(0, pthread_create(&m.thread, NULL, marking_client_fn, &m));
+		rcvid = MsgReceive(chid, NULL, 0, NULL);
+		ASSERT_GT(rcvid, 0);
+		atomic_store(&stop, 0);
+		for (i = 0; i < READERS + WRITERS; i++) {
+			memset(&h[i], 0, sizeof(h[i]));
+			h[i].rcvid = rcvid;
+			h[i].write = i >= READERS;
+			h[i].len = len;
+			h[i].buf = h[i].write ? wbuf : malloc(len);
+			h[i].stop = &stop;
+			ASSERT_NE(NULL, h[i].buf);
+			ASSERT_EQ(0, pthread_create(&h[i].thread, NULL, hammer_fn, &h[i]));
+		}
+		/* Let the hammers get going (any amount of overlap will do), then reply. */
+		qt_sleep_ms(5 * round);
+		ASSERT_EQ(0, MsgReply(rcvid, round, NULL, 0));
+		ASSERT_EQ(0, pthread_join(m.thread, NULL));
+		EXPECT_EQ(round, m.ret);
+		for (i = 0; i < READERS + WRITERS; i++) {
+			ASSERT_EQ(0, pthread_join(h[i].thread, NULL));
+			EXPECT_EQ(0, h[i].bad) TH_LOG("round %d hammer %d: %d bad of %d", round, i,
+						     h[i].bad, h[i].ok + h[i].bad);
+			EXPECT_EQ(1, h[i].esrch) TH_LOG("round %d hammer %d", round, i);
+			if (!h[i].write)
+				free(h[i].buf);
+		}
+		/* A write after the client returned would have broken the marker. */
+		EXPECT_EQ(-1, qt_check_byte(m.rbuf, len, 0x3c)) TH_LOG("round %d", round);
+	}
+	free(m.sbuf);
+	free(m.rbuf);
+	free(wbuf);
+	EXPECT_EQ(0, ConnectDetach(coid));
+	EXPECT_EQ(0, ChannelDestroy(chid));
+}
+
+/*
+ * ChannelDestroy under load: clients keep sending, servers keep answering,
+ * then the channel goes.  Every thread must come back (clients with ESRCH
+ * from then on, servers with a failed receive), and nothing is left over.
+ */
+struct looper {
+	pthread_t thread;
+	int id;		/* chid for servers, coid for clients */
+	bool server;
+	_Atomic int done;
+	int ok;
+	int last_err;
+};
+
+static void *looper_fn(void *arg)
+{
+	struct looper *l = arg;
+	char buf[256];
+
+	for (;;) {
+		if (l->server) {
+			int rcvid = MsgReceive_r(l->id, buf, sizeof(buf), NULL);
+
+			if (rcvid < 0) {
+				l->last_err = -rcvid;
+				break;
+			}
+			if (MsgReply_r(rcvid, 1, buf, sizeof(buf)) == 0)
+				l->ok++;
+		} else {
+			long r = MsgSend_r(l->id, buf, sizeof(buf), buf, sizeof(buf));
+
+			if (r < 0) {
+				l->last_err = (int)-r;
+				break;
+			}
+			l->ok++;
+		}
+	}
+	atomic_store(&l->done, 1);
+	return NULL;
+}
+
+TEST(destroy_under_load)
+{
+	enum { SRV = 3, CLI = 6 };
+	struct looper l[SRV + CLI];
+	struct qt_stats before, now;
+	int chid, coid, i, total = 0;
+	long long end;
+
+	ASSERT_EQ(0, qt_stats_read(&before));
+	chid = ChannelCreate(0);
+	ASSERT_GT(chid, 0);
+	coid = ConnectAttach(0, 0, chid, _NTO_SIDE_CHANNEL, 0);
+	ASSERT_GE(coid, 0);
+	for (i = 0; i < SRV + CLI; i++) {
+		memset(&l[i], 0, sizeof(l[i]));
+		l[i].server = i < SRV;
+		l[i].id = l[i].server ? chid : coid;
+		ASSERT_EQ(0, pthread_create(&l[i].thread, NULL, looper_fn, &l[i]));
+	}
+	/* Wait for real traffic, then pull the channel. */
+	end = qt_now_ms() + QT_WAIT_MS;
+	do {
+		ASSERT_EQ(0, qt_stats_read(&now));
+		qt_sleep_ms(2);
+	} while (now.msgs_total < before.msgs_total + 200 && qt_now_ms() < end);
+	ASSERT_EQ(0, ChannelDestroy(chid));
+	for (i = 0; i < SRV + CLI; i++) {
+		end = qt_now_ms() + QT_WAIT_MS;
+		while (!atomic_load(&l[i].done) && qt_now_ms() < end)
+			qt_sleep_ms(1);
+		ASSERT_TRUE(atomic_load(&l[i].done)) TH_LOG("%s %d never returned",
+							    l[i].server ? "server" : "client", i);
+		ASSERT_EQ(0, pthread_join(l[i].thread, NULL));
+		EXPECT_EQ(ESRCH, l[i].last_err) TH_LOG("%s %d", l[i].server ? "server" : "client", i);
+		if (!l[i].server)
+			total += l[i].ok;
+	}
+	EXPECT_GT(total, 0);
+	EXPECT_EQ(0, ConnectDetach(coid));
+	EXPECT_EQ(0, qt_stats_wait_settled(&before, &now));
+}
+
+/* A server process killed under load: every client thread comes back with ESRCH. */
+TEST(server_killed_under_load)
+{
+	enum { CLI = 8 };
+	struct looper l[CLI];
+	struct qt_stats before, now;
+	int p[2], chid, coid, i, status, total = 0;
+	pid_t server;
+	long long end;
+
+	ASSERT_EQ(0, qt_stats_read(&before));
+	ASSERT_EQ(0, pipe(p));
+	server = fork();
+	ASSERT_GE(server, 0);
+	if (!server) {
+		static struct looper sl[4];
+		int c = ChannelCreate(0);
+
+		if (c <= 0 || qt_write_int(p[1], c))
+			_exit(1);
+		for (i = 0; i < 4; i++) {
+			sl[i].server = true;
+			sl[i].id = c;
+			if (pthread_create(&sl[i].thread, NULL, looper_fn, &sl[i]))
+				_exit(2);
+		}
+		pause();
+		_exit(3);
+	}
+	ASSERT_EQ(0, qt_read_int(p[0], &chid));
+	coid = ConnectAttach(0, server, chid, 0, 0);
+	ASSERT_GE(coid, 0);
+	for (i = 0; i < CLI; i++) {
+		memset(&l[i], 0, sizeof(l[i]));
+		l[i].id = coid;
+		ASSERT_EQ(0, pthread_create(&l[i].thread, NULL, looper_fn, &l[i]));
+	}
+	end = qt_now_ms() + QT_WAIT_MS;
+	do {
+		ASSERT_EQ(0, qt_stats_read(&now));
+		qt_sleep_ms(2);
+	} while (now.msgs_total < before.msgs_total + 200 && qt_now_ms() < end);
+	ASSERT_EQ(0, kill(server, SIGKILL));
+	status = qt_child_result(server);
+	EXPECT_EQ(1000 + SIGKILL, status);
+	for (i = 0; i < CLI; i++) {
+		end = qt_now_ms() + QT_WAIT_MS;
+		while (!atomic_load(&l[i].done) && qt_now_ms() < end)
+			qt_sleep_ms(1);
+		ASSERT_TRUE(atomic_load(&l[i].done)) TH_LOG("client %d never returned", i);
+		ASSERT_EQ(0, pthread_join(l[i].thread, NULL));
+		EXPECT_EQ(ESRCH, l[i].last_err) TH_LOG("client %d", i);
+		total += l[i].ok;
+	}
+	EXPECT_GT(total, 0);
+	close(coid);
+	close(p[0]);
+	close(p[1]);
+	EXPECT_EQ(0, qt_stats_wait_settled(&before, &now));
+}
+
 TEST_HARNESS_MAIN
