@@ -194,10 +194,24 @@ ssize_t qchan_copy_from_sender(struct qchan_msg *msg, size_t offset, struct iov_
 	if (offset >= msg->slen)
 		return 0;
 	n = min(iov_iter_count(to), msg->slen - offset);
-	if (copy_to_iter(msg->sbuf + offset, n, to) != n)
+	/*
+	 * Unchecked copy: sbuf may sit on the sender's (vmalloc'ed) stack, where
+	 * hardened usercopy would search the vmap tree under a global lock on
+	 * every message; the bounds were established above.
+	 */
+	if (_copy_to_iter(msg->sbuf + offset, n, to) != n)
 		return -EFAULT;
 	atomic_long_add(n, &qchan_stats.bytes_inline);
 	return n;
+}
+
+/* Server side: a short reply into @buf (possibly on the sender's stack: see above). */
+int qchan_copy_reply_inline(void *buf, size_t len, struct iov_iter *from)
+{
+	if (_copy_from_iter(buf, len, from) != len)
+		return -EFAULT;
+	atomic_long_add(len, &qchan_stats.bytes_inline);
+	return 0;
 }
 
 /* Server side: @from into the sender's reply buffers from @offset. */

@@ -499,11 +499,9 @@ static int qchan_do_reply(struct qchan_ctx *ctx, const struct qchan_msg_reply *a
 		buf = buf_on_heap ? kvmalloc(len, GFP_KERNEL_ACCOUNT) : msg->stack_rbuf;
 		if (!buf) {
 			err = send_err = -ENOMEM;
-		} else if (copy_from_iter(buf, len, &iter) != len) {
+		} else if (qchan_copy_reply_inline(buf, len, &iter)) {
 			err = -EFAULT;
 			send_err = -QCHAN_ESRVRFAULT;
-		} else {
-			atomic_long_add(len, &qchan_stats.bytes_inline);
 		}
 	} else {
 		n = qchan_copy_to_sender(msg, 0, &iter);

@@ -240,6 +240,7 @@ int qchan_iov_import(const struct iovec __user *uvec, u32 nr, struct iovec *fast
 int qchan_gather_from_user(void *buf, const struct iovec *iov, unsigned long nr, size_t len);
 int qchan_scatter_to_user(const struct iovec *iov, unsigned long nr, const void *buf, size_t len);
 ssize_t qchan_copy_from_sender(struct qchan_msg *msg, size_t offset, struct iov_iter *to);
+int qchan_copy_reply_inline(void *buf, size_t len, struct iov_iter *from);
 ssize_t qchan_copy_to_sender(struct qchan_msg *msg, size_t offset, struct iov_iter *from);
 
 /* kmsg.c */
