@@ -21,6 +21,10 @@
  *                            TYPE imm|rtn|mix) until bg_stop or module unload;
  *                            every SLEEP-th routine message sleeps 50-100 us
  *     bg_stop
+ *     timer CPU N DELAY_US   N qchan_kmsg_timers to run on CPU after DELAY_US;
+ *                            the odd ones are cancelled at once; result in
+ *                            "bench": ran, cancelled, late_cancel, extra,
+ *                            misplaced, early, badctx
  *     bench WHAT SRC DST N   in-kernel cost per message from CPU SRC to DST:
  *                            imm, imm_batch, rtn, rtn_batch (kmsg), scf
  *                            (smp_call_function_single, wait=1), wq
@@ -705,6 +709,81 @@ out_unlock:
 	return err;
 }
 
+/*
+ * Timers: N qchan_kmsg_timers fire DELAY_US from now (staggered by 10 us)
+ * and run on CPU; every odd one is cancelled right away and must never run;
+ * every even one must run exactly once, on CPU, in process context, not
+ * before its expiry, and be finished when qchan_kmsg_timer_cancel() returns.
+ */
+struct kt_timer {
+	struct qchan_kmsg_timer kt;
+	ktime_t expires;
+	int ran_cpu;
+	int runs;
+	bool early;
+	bool ctx_ok;
+};
+
+static atomic_t kt_timers_ran;
+
+static void kt_timer_fn(struct qchan_kmsg *m)
+{
+	struct kt_timer *t = container_of(m, struct kt_timer, kt.msg);
+
+	t->ran_cpu = raw_smp_processor_id();
+	t->ctx_ok = in_task() && preemptible();
+	t->early = ktime_before(ktime_get(), t->expires);
+	t->runs++;
+	atomic_inc(&kt_timers_ran);
+	wake_up_all(&kt_wq);
+}
+
+static int kt_timers(unsigned int cpu, unsigned int n, unsigned int delay_us)
+{
+	unsigned int ran = 0, cancelled = 0, extra = 0, misplaced = 0, early = 0, badctx = 0;
+	unsigned int late_cancel = 0, i;
+	struct kt_timer *ts;
+	ktime_t now;
+
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu) || !n || n > 10000 || delay_us > 10000000)
+		return -EINVAL;
+	ts = kvcalloc(n, sizeof(*ts), GFP_KERNEL);
+	if (!ts)
+		return -ENOMEM;
+	atomic_set(&kt_timers_ran, 0);
+	now = ktime_get();
+	for (i = 0; i < n; i++) {
+		qchan_kmsg_timer_init(&ts[i].kt, kt_timer_fn);
+		ts[i].expires = ktime_add_us(now, delay_us + 10 * i);
+		qchan_kmsg_timer_start(&ts[i].kt, ts[i].expires, cpu);
+	}
+	for (i = 1; i < n; i += 2)
+		cancelled += qchan_kmsg_timer_cancel(&ts[i].kt);
+	/* The even ones: give them their delay plus ample TCG slack. */
+	wait_event_timeout(kt_wq, atomic_read(&kt_timers_ran) >= (n + 1) / 2,
+			   usecs_to_jiffies(delay_us) + 30 * HZ);
+	for (i = 0; i < n; i += 2)
+		late_cancel += qchan_kmsg_timer_cancel(&ts[i].kt);
+	for (i = 0; i < n; i++) {
+		if (i & 1) {
+			extra += ts[i].runs;
+			continue;
+		}
+		ran += ts[i].runs == 1;
+		extra += ts[i].runs > 1 ? ts[i].runs - 1 : 0;
+		misplaced += ts[i].runs && ts[i].ran_cpu != cpu;
+		early += ts[i].early;
+		badctx += ts[i].runs && !ts[i].ctx_ok;
+	}
+	kvfree(ts);
+	mutex_lock(&kt_bench_lock);
+	snprintf(kt_bench_result, sizeof(kt_bench_result),
+		 "timer %u %u ran %u cancelled %u late_cancel %u extra %u misplaced %u early %u badctx %u\n",
+		 cpu, n, ran, cancelled, late_cancel, extra, misplaced, early, badctx);
+	mutex_unlock(&kt_bench_lock);
+	return 0;
+}
+
 static int kt_parse_type(const char *s, unsigned int *type)
 {
 	if (!strcmp(s, "imm"))
@@ -779,6 +858,8 @@ static int kt_command(char *cmd)
 	}
 	if (sscanf(cmd, "bench %15s %u %u %u", s1, &a, &b, &c) == 4)
 		return kt_bench(s1, a, b, c);
+	if (sscanf(cmd, "timer %u %u %u", &a, &b, &c) == 3)
+		return kt_timers(a, b, c);
 	return -EINVAL;
 }
 

@@ -576,6 +576,40 @@ TEST_F(kmsg, snapshot)
 	EXPECT_EQ(self->ncpu, seen);
 }
 
+/*
+ * qchan_kmsg_timer: on every CPU, 20 timers 50 ms out; the 10 cancelled at
+ * once never run, the 10 others run once each, on that CPU, in process
+ * context, not early, and are finished when their cancel returns.
+ */
+TEST_F(kmsg, timers)
+{
+	int cpu, n, ran, cancelled, late, extra, misplaced, early, badctx;
+	char res[256];
+	FILE *f;
+	int c;
+
+	KT_REQUIRE();
+	for (c = 0; c < self->ncpu; c++) {
+		ASSERT_EQ(0, kt_cmd("timer %d 20 50000", c));
+		f = fopen(KT_DIR "/test/bench", "re");
+		ASSERT_NE(NULL, f);
+		ASSERT_NE(NULL, fgets(res, sizeof(res), f));
+		fclose(f);
+		ASSERT_EQ(9, sscanf(res, "timer %d %d ran %d cancelled %d late_cancel %d extra %d"
+				    " misplaced %d early %d badctx %d", &cpu, &n, &ran, &cancelled,
+				     &late, &extra, &misplaced, &early, &badctx)) TH_LOG("%s", res);
+		EXPECT_EQ(c, cpu);
+		EXPECT_EQ(20, n);
+		EXPECT_EQ(10, ran) TH_LOG("%s", res);
+		EXPECT_EQ(10, cancelled) TH_LOG("%s", res);
+		EXPECT_EQ(0, late) TH_LOG("%s", res);
+		EXPECT_EQ(0, extra) TH_LOG("%s", res);
+		EXPECT_EQ(0, misplaced) TH_LOG("%s", res);
+		EXPECT_EQ(0, early) TH_LOG("%s", res);
+		EXPECT_EQ(0, badctx) TH_LOG("%s", res);
+	}
+}
+
 /* The wake_home counter of the "all" line of kmsg/stats. */
 static long kt_wake_home_total(void)
 {
