@@ -16,11 +16,13 @@
  * written straight into the sender's pinned reply pages.
  *
  * Errors: -EFAULT is a fault in the caller's (server's) own buffers,
- * -EREMOTEIO a fault in the sender's; msg.c turns them into the errnos each
- * side sees.
+ * -EREMOTEIO a fault in the sender's, -EINTR the caller being killed (a long
+ * copy stops between chunks); msg.c turns them into the errnos each side sees.
  */
 #include <linux/mm.h>
 #include <linux/overflow.h>
+#include <linux/pagemap.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -73,6 +75,21 @@ err_free:
 	if (iov != fast)
 		kfree(iov);
 	return err;
+}
+
+/*
+ * Direct tier: the sender checks that its whole send buffer is readable
+ * before it is queued, so a bad buffer fails the send whether or not the
+ * server's receive reaches the bad part, exactly as in the short tier.
+ */
+int qchan_check_readable(const struct iovec *iov, unsigned long nr)
+{
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		if (iov[i].iov_len && fault_in_readable(iov[i].iov_base, iov[i].iov_len))
+			return -EFAULT;
+	return 0;
 }
 
 /* The sender gathers its own send data into @buf (short-message tier). */
@@ -135,6 +152,8 @@ static ssize_t qchan_copy_remote(struct qchan_msg *msg, const struct iovec *iov,
 		}
 		if (WARN_ON_ONCE(seg >= nr))
 			break;
+		if (fatal_signal_pending(current))
+			return -EINTR;
 
 		addr = (unsigned long)iov[seg].iov_base + offset;
 		pgoff = offset_in_page(addr);
@@ -146,8 +165,10 @@ static ssize_t qchan_copy_remote(struct qchan_msg *msg, const struct iovec *iov,
 		pinned = qchan_pin_user_pages_remote(msg->mm, addr & PAGE_MASK, npages,
 						     to_sender ? FOLL_WRITE : 0, pages, NULL);
 		mmap_read_unlock(msg->mm);
-		if (pinned <= 0)
+		if (pinned == -EFAULT || !pinned)
 			return -EREMOTEIO;
+		if (pinned < 0)		/* our own fatal signal, or no memory: not the sender's fault */
+			return pinned == -ENOMEM ? -ENOMEM : -EINTR;
 		atomic_long_add(pinned, &qchan_stats.pinned_pages);
 		if (pinned < npages)	/* copy what was pinned; the next round reports the fault */
 			chunk = pinned * PAGE_SIZE - pgoff;

@@ -217,6 +217,10 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 		err = qchan_gather_from_user(msg.sbuf, siov, msg.sparts, msg.slen);
 		if (err)
 			goto out_free_sbuf;
+	} else {
+		err = qchan_check_readable(siov, msg.sparts);
+		if (err)
+			goto out_free_riov;
 	}
 
 	if (atomic_inc_return(&ctx->nr_queued) > READ_ONCE(qchan_max_queued)) {
@@ -382,8 +386,10 @@ again:
 	msg->busy--;
 	if (err == -EREMOTEIO)		/* the sender's buffer: its send fails, we never saw it */
 		qchan_msg_fail(ctx, msg, -EFAULT);
-	else if (err)			/* ours: the sender learns the server faulted */
+	else if (err == -EFAULT)	/* ours: the sender learns the server faulted */
 		qchan_msg_fail(ctx, msg, -QCHAN_ESRVRFAULT);
+	else if (err)			/* we are being killed, or out of memory */
+		qchan_msg_fail(ctx, msg, err == -ENOMEM ? -ENOMEM : -ESRCH);
 	qchan_msg_maybe_release(msg);	/* it may have been aborted while we copied */
 	ctx_unlock(ctx);
 
@@ -498,7 +504,8 @@ static int qchan_do_reply(struct qchan_ctx *ctx, const struct qchan_msg_reply *a
 		buf_on_heap = len > sizeof(msg->stack_rbuf);
 		buf = buf_on_heap ? kvmalloc(len, GFP_KERNEL_ACCOUNT) : msg->stack_rbuf;
 		if (!buf) {
-			err = send_err = -ENOMEM;
+			err = -ENOMEM;
+			send_err = -ENOMEM;
 		} else if (qchan_copy_reply_inline(buf, len, &iter)) {
 			err = -EFAULT;
 			send_err = -QCHAN_ESRVRFAULT;
@@ -507,9 +514,12 @@ static int qchan_do_reply(struct qchan_ctx *ctx, const struct qchan_msg_reply *a
 		n = qchan_copy_to_sender(msg, 0, &iter);
 		if (n == -EREMOTEIO) {
 			send_err = -EFAULT;
-		} else if (n < 0) {
+		} else if (n == -EFAULT) {
 			err = n;
 			send_err = -QCHAN_ESRVRFAULT;
+		} else if (n < 0) {	/* we are being killed, or out of memory */
+			err = n;
+			send_err = n == -ENOMEM ? -ENOMEM : -ESRCH;
 		}
 	}
 
