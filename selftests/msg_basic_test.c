@@ -260,10 +260,20 @@ TEST_F(basic, connect_flags)
 	EXPECT_FALSE(fcntl(coid, F_GETFD) & FD_CLOEXEC);
 	/* mask 0 reads the flags. */
 	EXPECT_EQ(0, ConnectFlags(0, coid, 0, 0));
+	/* Only CLOEXEC is a connection flag here; another process's coids are not ours to change. */
+	EXPECT_EQ(-EINVAL, ConnectFlags_r(0, coid, _NTO_COF_NONBLOCK, 0));
+	EXPECT_EQ(-ESRCH, ConnectFlags_r(getppid(), coid, _NTO_COF_CLOEXEC, 0));
 	close(coid);
 	errno = 0;
 	EXPECT_EQ(-1, ConnectFlags(0, coid, _NTO_COF_CLOEXEC, _NTO_COF_CLOEXEC));
 	EXPECT_TRUE(errno == EBADF || errno == EINVAL) TH_LOG("errno %d", errno);
+
+	/* Side channels never survive exec or fork: libchan reports them CLOEXEC. */
+	EXPECT_EQ((int)_NTO_COF_CLOEXEC, ConnectFlags(0, self->side, 0, 0));
+	EXPECT_EQ((int)_NTO_COF_CLOEXEC, ConnectFlags(0, self->side, _NTO_COF_CLOEXEC, 0));
+	/* Not connections at all. */
+	EXPECT_EQ(-EINVAL, ConnectFlags_r(0, 0, _NTO_COF_CLOEXEC, 0));
+	EXPECT_EQ(-EINVAL, ConnectFlags_r(0, qchan_context_fd(), _NTO_COF_CLOEXEC, 0));
 }
 
 TEST_F(basic, send_receive_reply)
