@@ -76,7 +76,7 @@ struct qchan_conn *qchan_conn_get(struct qchan_ctx *ctx, int coid)
 	return conn;
 }
 
-/* May the caller connect to @chan?  Same euid or CAP_SYS_ADMIN unless the channel says otherwise. */
+/* Same euid or CAP_SYS_ADMIN, unless the channel opted out (PRIVATE) or in (PUBLIC). */
 static int qchan_connect_permitted(struct qchan_ctx *ctx, struct qchan_channel *chan)
 {
 	if (chan->ctx == ctx)

@@ -167,7 +167,8 @@ static ssize_t qchan_copy_remote(struct qchan_msg *msg, const struct iovec *iov,
 		mmap_read_unlock(msg->mm);
 		if (pinned == -EFAULT || !pinned)
 			return -EREMOTEIO;
-		if (pinned < 0)		/* our own fatal signal, or no memory: not the sender's fault */
+		/* Our own fatal signal, or no memory: not the sender's fault. */
+		if (pinned < 0)
 			return pinned == -ENOMEM ? -ENOMEM : -EINTR;
 		atomic_long_add(pinned, &qchan_stats.pinned_pages);
 		if (pinned < npages)	/* copy what was pinned; the next round reports the fault */

@@ -103,6 +103,7 @@ struct qchan_stats {
 	atomic_long_t bytes_inline;
 	atomic_long_t bytes_direct;
 };
+
 extern struct qchan_stats qchan_stats;
 
 #define QCHAN_RCVID_HASH_BITS	6

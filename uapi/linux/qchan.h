@@ -28,10 +28,12 @@
 #define QCHAN_ABI_VERSION	1
 
 /* Feature bits reported by QCHAN_IOC_GET_FEATURES. */
-#define QCHAN_FEAT_MSG			(1ULL << 0) /* channels, connections, send/receive/reply/read/write/info */
+/* channels, connections, send/receive/reply/read/write/info */
+#define QCHAN_FEAT_MSG			(1ULL << 0)
 #define QCHAN_FEAT_REPLY_RECEIVE	(1ULL << 1) /* QCHAN_IOC_MSG_REPLY_RECEIVE */
 #define QCHAN_FEAT_SIDE_CHANNEL		(1ULL << 2) /* QCHAN_COF_SIDE_CHANNEL connections */
-#define QCHAN_FEAT_KMSG			(1ULL << 3) /* per-CPU kernel messages (internal; debugfs test interface) */
+/* per-CPU kernel messages (internal; debugfs test interface) */
+#define QCHAN_FEAT_KMSG			(1ULL << 3)
 
 /* QNX's "server fault" errno: a fault in the server's buffers, reported to the client. */
 #define QCHAN_ESRVRFAULT	312
@@ -62,7 +64,8 @@ struct qchan_features {
 #define QCHAN_CHF_COID_DISCONNECT	(1U << 6)  /* not yet: -EOPNOTSUPP */
 #define QCHAN_CHF_REPLY_LEN		(1U << 7)  /* accepted: info always carries dstmsglen */
 #define QCHAN_CHF_PRIVATE		(1U << 12) /* only the owning process may connect */
-#define QCHAN_CHF_PUBLIC		(1U << 30) /* qchan: any uid may connect (default: same euid or CAP_SYS_ADMIN) */
+/* qchan: any uid may connect (default: same euid or CAP_SYS_ADMIN) */
+#define QCHAN_CHF_PUBLIC		(1U << 30)
 
 struct qchan_channel_create {
 	__u32 flags;		/* in: QCHAN_CHF_* */
@@ -82,7 +85,7 @@ struct qchan_channel_destroy {
 
 struct qchan_connect_attach {
 	__u32 nd;		/* in: node descriptor; 0 (local) only */
-	__s32 pid;		/* in: 0 for the caller's process; else in the caller's pid namespace */
+	__s32 pid;		/* in: 0 = the caller's process, else in the caller's pid ns */
 	__s32 chid;		/* in */
 	__u32 flags;		/* in: QCHAN_COF_* */
 	__s32 index;		/* in: side channel: lowest acceptable coid (0 = any); fd: 0 */
