@@ -79,7 +79,9 @@
  * on it, before it goes.  Messages sent to a CPU that is offline (or going
  * down) run on the lowest-numbered online CPU that accepts them: they are
  * never dropped, but they run elsewhere, and order is guaranteed only for
- * messages that ran on the CPU they were sent to.
+ * messages that ran on the CPU they were sent to.  A CPU cannot finish going
+ * offline while a routine callback on it still runs: callbacks that wait for
+ * long delay CPU hotplug (as long-running work items do).
  *
  * Module unload drains every queue and waits for running callbacks and
  * in-flight IPIs before the code and the per-CPU state go away.
