@@ -16,6 +16,7 @@
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 
+#include "kmsg.h"
 #include "qchan.h"
 
 /* Every ioctl argument struct has these; the helper keeps each check one line. */
@@ -152,7 +153,8 @@ static int qchan_msg_deliver(struct qchan_msg *msg)
 		list_del(&r->node);
 		qchan_msg_bind(ctx, msg);
 		r->msg = msg;
-		wake_up_process(r->task);
+		/* Direct, or on the server's home CPU: the wake_policy parameter (kmsg.h). */
+		qchan_kmsg_wake(r->task);
 	} else {
 		msg->state = QCHAN_MSG_QUEUED;
 		qchan_msg_enqueue(chan, msg);
