@@ -203,6 +203,13 @@ TEST_F(basic, connect_detach_non_connection)
 	EXPECT_TRUE(errno == EINVAL || errno == EBADF) TH_LOG("errno %d", errno);
 	EXPECT_EQ(-EBADF, MsgSend_r(-1, NULL, 0, NULL, 0));
 	EXPECT_EQ(-EBADF, MsgSend_r(1000000, NULL, 0, NULL, 0));
+
+	/* libchan's own context fd is no connection: detaching it must not close it. */
+	EXPECT_EQ(-EINVAL, ConnectDetach_r(qchan_context_fd()));
+	EXPECT_GE(fcntl(qchan_context_fd(), F_GETFD), 0);
+	EXPECT_EQ(-EBADF, MsgSend_r(qchan_context_fd(), NULL, 0, NULL, 0));
+	/* Everything still works. */
+	EXPECT_EQ(0, ConnectDetach(ConnectAttach(0, 0, self->chid, _NTO_SIDE_CHANNEL, 0)));
 }
 
 TEST_F(basic, connect_errors)

@@ -752,6 +752,77 @@ TEST_F(death, client_killed_during_server_copy)
 	free(buf);
 }
 
+/*
+ * fork while other threads sit in the module (one RECEIVE-blocked, one
+ * REPLY-blocked): the fork neither waits for them nor disturbs them, and
+ * the child has a working context of its own.
+ */
+struct recv_thread {
+	pthread_t thread;
+	int chid;
+	_Atomic pid_t tid;
+	int rcvid;
+	char buf[16];
+};
+
+static void *recv_thread_fn(void *arg)
+{
+	struct recv_thread *r = arg;
+
+	atomic_store(&r->tid, qt_gettid());
+	r->rcvid = MsgReceive(r->chid, r->buf, sizeof(r->buf), NULL);
+	return NULL;
+}
+
+TEST_F(death, fork_while_threads_blocked)
+{
+	struct recv_thread r = { .chid = self->chid };
+	struct qt_client c, c2;
+	int chid2, coid2, rcvid, status;
+
+	/* A second channel for a REPLY-blocked client. */
+	chid2 = ChannelCreate(0);
+	ASSERT_GT(chid2, 0);
+	coid2 = ConnectAttach(0, 0, chid2, _NTO_SIDE_CHANNEL, 0);
+	ASSERT_GE(coid2, 0);
+	ASSERT_EQ(0, qt_client_send(&c, coid2, "held", 5, NULL, 0));
+	rcvid = MsgReceive(chid2, NULL, 0, NULL);
+	ASSERT_GT(rcvid, 0);
+	ASSERT_EQ(0, pthread_create(&r.thread, NULL, recv_thread_fn, &r));
+	ASSERT_EQ(0, qt_wait_blocked(getpid(), qt_wait_tid(&r.tid)));
+	ASSERT_EQ(0, qt_wait_blocked(getpid(), qt_wait_tid(&c.tid)));
+
+	self->child = fork();
+	ASSERT_GE(self->child, 0);
+	if (!self->child) {
+		int ch = ChannelCreate(0), co;
+
+		if (ch <= 0)
+			_exit(11);
+		co = ConnectAttach(0, 0, ch, _NTO_SIDE_CHANNEL, 0);
+		if (co < 0 || ConnectDetach(co) || ChannelDestroy(ch))
+			_exit(12);
+		_exit(0);
+	}
+	status = qt_child_result(self->child);
+	self->child = 0;
+	EXPECT_EQ(0, status) TH_LOG("child failed check %d", status);
+
+	/* Both blocked threads of ours carry on. */
+	ASSERT_EQ(0, qt_client_send(&c2, self->coid, "wake", 5, NULL, 0));
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	ASSERT_GT(r.rcvid, 0);
+	EXPECT_STREQ("wake", r.buf);
+	ASSERT_EQ(0, MsgReply(r.rcvid, 4, NULL, 0));
+	ASSERT_EQ(0, qt_client_join(&c2));
+	EXPECT_EQ(4, c2.ret);
+	ASSERT_EQ(0, MsgReply(rcvid, 5, NULL, 0));
+	ASSERT_EQ(0, qt_client_join(&c));
+	EXPECT_EQ(5, c.ret);
+	EXPECT_EQ(0, ConnectDetach(coid2));
+	EXPECT_EQ(0, ChannelDestroy(chid2));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], EXEC_HELPER))
