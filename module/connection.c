@@ -53,6 +53,9 @@ struct qchan_conn *qchan_conn_get(struct qchan_ctx *ctx, int coid)
 	struct file *file;
 
 	if (coid >= QCHAN_SIDE_CHANNEL) {
+		/* Side channels are the owner's alone, even through an inherited ctx fd. */
+		if (task_tgid(current) != ctx->owner)
+			return ERR_PTR(-EBADF);
 		rcu_read_lock();
 		conn = xa_load(&ctx->side_conns, coid - QCHAN_SIDE_CHANNEL);
 		if (conn && !kref_get_unless_zero(&conn->ref))
