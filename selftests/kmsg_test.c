@@ -499,7 +499,7 @@ TEST_F_TIMEOUT(kmsg, flood_million, 900)
  */
 TEST_F_TIMEOUT(kmsg, hotplug_flood, 900)
 {
-	struct kt_flood fl = { .ncpu = self->ncpu, .chunk = 200, .rounds = 250 };
+	struct kt_flood fl = { .ncpu = self->ncpu, .chunk = 200 };
 	char online[64];
 	int victim = self->ncpu - 1, cycles = 0, i, val;
 	struct kt_totals t;
@@ -512,6 +512,10 @@ TEST_F_TIMEOUT(kmsg, hotplug_flood, 900)
 	snprintf(online, sizeof(online), "/sys/devices/system/cpu/cpu%d/online", victim);
 	if (access(online, W_OK))
 		SKIP(return, "cpu%d cannot go offline", victim);
+	/* About 1.2 million ids in all, whatever the CPU count. */
+	fl.rounds = 1200000 / (fl.ncpu * fl.ncpu * 2 * fl.chunk);
+	if (!fl.rounds)
+		fl.rounds = 1;
 	fl.per_child = fl.rounds * fl.ncpu * 2 * fl.chunk;
 	fl.stop = kt_shared(4096);
 	fl.sent = kt_shared(4096);
