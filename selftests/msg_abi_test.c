@@ -701,7 +701,12 @@ TEST_F(abi, foreign_context)
 			_exit(11);
 		if (ioc(self->fd, QCHAN_IOC_MSG_REPLY_RECEIVE, &rr) != -EBADFD)
 			_exit(12);
+		/* The parent's side coids are the parent's alone, even through its context. */
+		ms.coid = self->coid;
+		if (ioc(self->fd, QCHAN_IOC_MSG_SEND, &ms) != -EBADF)
+			_exit(14);
 		/* Sending over an inherited fd connection works through any context. */
+		ms.coid = fdcoid;
 		if (ioc(self->fd, QCHAN_IOC_MSG_SEND, &ms) || ms.status != 21)
 			_exit(13);
 		/* Our close of the inherited context must not end the parent's. */
