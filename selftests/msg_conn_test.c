@@ -439,4 +439,82 @@ TEST_F(limits, max_queued)
 	EXPECT_EQ(0, ChannelDestroy(chid));
 }
 
+/* ---- lifetimes ---- */
+
+/*
+ * A chid freed by ChannelDestroy may be handed out again; a connection to
+ * the old channel must never reach the new one.
+ */
+TEST(stale_connection_after_chid_reuse)
+{
+	struct qt_client c;
+	int chid, chid2, coid, fdcoid, fresh, rcvid;
+
+	chid = ChannelCreate(0);
+	ASSERT_GT(chid, 0);
+	coid = ConnectAttach(0, 0, chid, _NTO_SIDE_CHANNEL, 0);
+	ASSERT_GE(coid, 0);
+	fdcoid = ConnectAttach(0, 0, chid, 0, 0);
+	ASSERT_GE(fdcoid, 0);
+	ASSERT_EQ(0, ChannelDestroy(chid));
+	chid2 = ChannelCreate(0);
+	ASSERT_GT(chid2, 0);
+	TH_LOG("chid %d destroyed, new channel got chid %d", chid, chid2);
+
+	/* The old connections lead to the dead channel, whatever the new one's number. */
+	EXPECT_EQ(-ESRCH, MsgSend_r(coid, "old", 4, NULL, 0));
+	EXPECT_EQ(-ESRCH, MsgSend_r(fdcoid, "old", 4, NULL, 0));
+
+	/* A fresh connection reaches the new channel. */
+	fresh = ConnectAttach(0, 0, chid2, _NTO_SIDE_CHANNEL, 0);
+	ASSERT_GE(fresh, 0);
+	ASSERT_EQ(0, qt_client_send(&c, fresh, "new", 4, NULL, 0));
+	rcvid = MsgReceive(chid2, NULL, 0, NULL);
+	ASSERT_GT(rcvid, 0);
+	ASSERT_EQ(0, MsgReply(rcvid, 9, NULL, 0));
+	ASSERT_EQ(0, qt_client_join(&c));
+	EXPECT_EQ(9, c.ret);
+	EXPECT_EQ(0, ConnectDetach(coid));
+	EXPECT_EQ(0, ConnectDetach(fresh));
+	close(fdcoid);
+	EXPECT_EQ(0, ChannelDestroy(chid2));
+}
+
+/* Create/connect/send/detach/destroy churn leaves the counters where they were. */
+TEST(churn_leaves_nothing)
+{
+	struct qt_stats before, now;
+	struct qt_client c;
+	int i, chid, coid, fdcoid, rcvid;
+
+	ASSERT_EQ(0, qt_stats_read(&before));
+	for (i = 0; i < 300; i++) {
+		chid = ChannelCreate(0);
+		ASSERT_GT(chid, 0);
+		coid = ConnectAttach(0, 0, chid, _NTO_SIDE_CHANNEL, 0);
+		ASSERT_GE(coid, 0);
+		fdcoid = ConnectAttach(0, 0, chid, 0, 0);
+		ASSERT_GE(fdcoid, 0);
+		if (i % 10 == 0) {
+			ASSERT_EQ(0, qt_client_send(&c, i & 1 ? coid : fdcoid, &i, sizeof(i), NULL, 0));
+			rcvid = MsgReceive(chid, NULL, 0, NULL);
+			ASSERT_GT(rcvid, 0);
+			ASSERT_EQ(0, MsgReply(rcvid, i, NULL, 0));
+			ASSERT_EQ(0, qt_client_join(&c));
+			ASSERT_EQ(i, c.ret);
+		}
+		/* Alternate the order of teardown. */
+		if (i & 1) {
+			ASSERT_EQ(0, ChannelDestroy(chid));
+			ASSERT_EQ(0, ConnectDetach(coid));
+			ASSERT_EQ(0, close(fdcoid));
+		} else {
+			ASSERT_EQ(0, ConnectDetach(coid));
+			ASSERT_EQ(0, close(fdcoid));
+			ASSERT_EQ(0, ChannelDestroy(chid));
+		}
+	}
+	ASSERT_EQ(0, qt_stats_wait_settled(&before, &now));
+}
+
 TEST_HARNESS_MAIN
