@@ -105,6 +105,7 @@ static int qchan_open(struct inode *inode, struct file *file)
 	xa_init_flags(&ctx->channels, XA_FLAGS_ALLOC1);
 	xa_init_flags(&ctx->side_conns, XA_FLAGS_ALLOC);
 	mutex_init(&ctx->conn_lock);
+	INIT_LIST_HEAD(&ctx->parked);
 	ctx->owner = get_pid(task_tgid(current));
 	ctx->cred = get_current_cred();
 
@@ -140,6 +141,7 @@ static void qchan_ctx_shutdown(struct qchan_ctx *ctx)
 	ctx_unlock(ctx);
 
 	xa_cmpxchg(&qchan_ctx_table, pid_nr(ctx->owner), ctx, NULL, GFP_KERNEL);
+	qchan_ctx_drop_parked(ctx);
 	qchan_ctx_shutdown_conns(ctx);
 	qchan_ctx_shutdown_channels(ctx);
 }

@@ -11,7 +11,9 @@
  */
 #include <linux/mm.h>
 #include <linux/pid_namespace.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
@@ -50,7 +52,7 @@ static void qchan_rcvid_unhash(struct qchan_ctx *ctx, struct qchan_msg *msg)
 /* Called with ctx->lock held: the sender may return once state is DONE and busy is zero. */
 static void qchan_msg_maybe_release(struct qchan_msg *msg)
 {
-	if (msg->state == QCHAN_MSG_DONE && !msg->busy)
+	if (!msg->busy && (msg->state == QCHAN_MSG_DONE || msg->parking))
 		wake_up_process(msg->sender);
 }
 
@@ -130,18 +132,82 @@ void qchan_channel_fail_all(struct qchan_channel *chan)
 }
 
 /*
- * Queues @msg on its channel (or hands it to a waiting receiver) and sleeps
- * until it is finished.  A signal dequeues a SEND-blocked message (the
- * syscall may be restarted: no server saw it) and fails a REPLY-blocked one
- * with -EINTR; either way the sender then waits, uninterruptibly, for server
- * threads still copying its memory.
+ * Does any pending, unblocked signal run a handler?  Signals that only stop,
+ * continue or are ignored do not unblock a REPLY-blocked sender: it parks
+ * instead (see qchan_msg_park()).
  */
-static int qchan_msg_deliver(struct qchan_msg *msg)
+static bool qchan_handler_signal_pending(void)
+{
+	struct sighand_struct *sighand = current->sighand;
+	bool handler = false;
+	sigset_t pending;
+	int sig;
+
+	spin_lock_irq(&sighand->siglock);
+	sigorsets(&pending, &current->pending.signal, &current->signal->shared_pending.signal);
+	sigandnsets(&pending, &pending, &current->blocked);
+	for (sig = 1; sig < _NSIG && !handler; sig++) {
+		__sighandler_t h = sighand->action[sig - 1].sa.sa_handler;
+
+		handler = sigismember(&pending, sig) && h != SIG_DFL && h != SIG_IGN;
+	}
+	spin_unlock_irq(&sighand->siglock);
+	return handler;
+}
+
+/*
+ * Sleeps until @msg is finished and no server thread copies the sender's
+ * memory.  A signal dequeues a SEND-blocked message (the syscall restarts
+ * unless a handler runs: no server saw it).  A REPLY-blocked message fails
+ * with -EINTR if a handler or a fatal signal is pending; a signal that only
+ * stops (job control, ptrace) makes this return -ERESTARTNOINTR once no
+ * server is copying, for the caller to park the message (@may_park).  After
+ * a signal, copies under way are waited for uninterruptibly.
+ */
+static int qchan_msg_wait_done(struct qchan_ctx *ctx, struct qchan_msg *msg, bool may_park)
+{
+	unsigned int sleep_state = TASK_INTERRUPTIBLE;
+
+	ctx_lock(ctx);
+	for (;;) {
+		if (msg->state == QCHAN_MSG_DONE && !msg->busy)
+			break;
+		if (msg->parking && msg->state == QCHAN_MSG_RECEIVED && !msg->busy) {
+			msg->parking = false;
+			ctx_unlock(ctx);
+			return -ERESTARTNOINTR;
+		}
+		set_current_state(sleep_state);
+		ctx_unlock(ctx);
+		schedule();
+		if (sleep_state == TASK_INTERRUPTIBLE && signal_pending(current)) {
+			bool stop_only = may_park && !fatal_signal_pending(current) &&
+					 !qchan_handler_signal_pending();
+
+			sleep_state = TASK_UNINTERRUPTIBLE;
+			ctx_lock(ctx);
+			if (msg->state == QCHAN_MSG_QUEUED)
+				qchan_msg_fail(ctx, msg, -ERESTARTNOHAND);
+			else if (stop_only)
+				msg->parking = true;
+			else
+				qchan_msg_fail(ctx, msg, -EINTR);
+			continue;
+		}
+		ctx_lock(ctx);
+	}
+	msg->parking = false;
+	__set_current_state(TASK_RUNNING);
+	ctx_unlock(ctx);
+	return msg->error;
+}
+
+/* Queues @msg on its channel, or hands it to a waiting receiver. */
+static int qchan_msg_post(struct qchan_msg *msg)
 {
 	struct qchan_channel *chan = msg->chan;
 	struct qchan_ctx *ctx = chan->ctx;
 	struct qchan_receiver *r;
-	unsigned int sleep_state = TASK_INTERRUPTIBLE;
 
 	ctx_lock(ctx);
 	if (chan->dead) {
@@ -159,21 +225,160 @@ static int qchan_msg_deliver(struct qchan_msg *msg)
 		msg->state = QCHAN_MSG_QUEUED;
 		qchan_msg_enqueue(chan, msg);
 	}
+	ctx_unlock(ctx);
+	return 0;
+}
 
-	while (msg->state != QCHAN_MSG_DONE || msg->busy) {
-		set_current_state(sleep_state);
+/*
+ * Parked messages.  A REPLY-blocked sender that must stop (SIGSTOP, a
+ * debugger) has to return to user space, and its message lives on its stack.
+ * So the message moves to the heap, still bound to its rcvid, holding the
+ * sender's mm and task; the ioctl returns -ERESTARTNOINTR, and the restarted
+ * MSG_SEND (same thread, same arguments) finds it on the sender ctx's parked
+ * list and resumes waiting.  The owner's close of the ctx fails whatever is
+ * still parked.
+ */
+struct qchan_parked {
+	struct qchan_msg msg;
+	struct list_head node;		/* sender ctx->parked, under its conn_lock */
+	struct qchan_msg_send args;	/* the call that parked: its restart must match */
+	struct iovec iov[];		/* the send vector, then the reply vector */
+};
+
+/* Releases what a finished send holds: the stack path's cleanup, for the heap copy. */
+static void qchan_parked_free(struct qchan_ctx *sctx, struct qchan_parked *pm)
+{
+	struct qchan_msg *msg = &pm->msg;
+
+	if (msg->sbuf && msg->sbuf != msg->stack_sbuf)
+		kvfree(msg->sbuf);
+	if (msg->rbuf && msg->rbuf != msg->stack_rbuf)
+		kvfree(msg->rbuf);
+	atomic_dec(&qchan_stats.msgs_in_flight);
+	atomic_dec(&sctx->nr_queued);
+	qchan_conn_put(msg->conn);
+	mmput(msg->mm);
+	put_task_struct(msg->sender);
+	kfree(pm);
+}
+
+/*
+ * Moves the REPLY-blocked @msg to the heap.  0 when parked; -EAGAIN when the
+ * message moved on meanwhile (the caller waits again); -ENOMEM.
+ */
+static int qchan_msg_park(struct qchan_ctx *sctx, struct qchan_msg *msg,
+			  const struct qchan_msg_send *args)
+{
+	struct qchan_ctx *ctx = msg->chan->ctx;
+	struct qchan_parked *pm;
+
+	pm = kzalloc(struct_size(pm, iov, msg->sparts + msg->rparts), GFP_KERNEL);
+	if (!pm)
+		return -ENOMEM;
+	memcpy(pm->iov, msg->siov, array_size(msg->sparts, sizeof(*pm->iov)));
+	memcpy(pm->iov + msg->sparts, msg->riov, array_size(msg->rparts, sizeof(*pm->iov)));
+	pm->args = *args;
+
+	ctx_lock(ctx);
+	if (msg->state != QCHAN_MSG_RECEIVED || msg->busy) {
+		ctx_unlock(ctx);
+		kfree(pm);
+		return -EAGAIN;
+	}
+	pm->msg = *msg;
+	hash_del(&msg->rcvid_node);
+	hash_add(ctx->rcvids, &pm->msg.rcvid_node, pm->msg.rcvid);
+	pm->msg.siov = pm->iov;
+	pm->msg.riov = pm->iov + msg->sparts;
+	if (msg->sbuf == msg->stack_sbuf)
+		pm->msg.sbuf = pm->msg.stack_sbuf;
+	/* The sender may exit while parked: servers may still reach its memory. */
+	mmget(pm->msg.mm);
+	get_task_struct(pm->msg.sender);
+	ctx_unlock(ctx);
+
+	mutex_lock(&sctx->conn_lock);
+	list_add(&pm->node, &sctx->parked);
+	mutex_unlock(&sctx->conn_lock);
+	return 0;
+}
+
+/* Takes the calling thread's parked message off @sctx's list, if it has one. */
+static struct qchan_parked *qchan_parked_take(struct qchan_ctx *sctx)
+{
+	struct qchan_parked *pm;
+
+	mutex_lock(&sctx->conn_lock);
+	list_for_each_entry(pm, &sctx->parked, node) {
+		if (pm->msg.sender == current) {
+			list_del(&pm->node);
+			mutex_unlock(&sctx->conn_lock);
+			return pm;
+		}
+	}
+	mutex_unlock(&sctx->conn_lock);
+	return NULL;
+}
+
+/* Fails a parked message and waits until no server copies its sender's memory. */
+static void qchan_parked_abandon(struct qchan_ctx *sctx, struct qchan_parked *pm)
+{
+	struct qchan_ctx *ctx = pm->msg.chan->ctx;
+	struct task_struct *sender;
+
+	ctx_lock(ctx);
+	qchan_msg_fail(ctx, &pm->msg, -EINTR);
+	/* Whoever finishes a copy must wake us, not the (maybe stopped) sender. */
+	sender = pm->msg.sender;
+	pm->msg.sender = get_task_struct(current);
+	while (pm->msg.state != QCHAN_MSG_DONE || pm->msg.busy) {
+		set_current_state(TASK_UNINTERRUPTIBLE);
 		ctx_unlock(ctx);
 		schedule();
 		ctx_lock(ctx);
-		if (sleep_state == TASK_INTERRUPTIBLE && signal_pending(current)) {
-			sleep_state = TASK_UNINTERRUPTIBLE;
-			qchan_msg_fail(ctx, msg, msg->state == QCHAN_MSG_QUEUED ?
-					  -ERESTARTNOHAND : -EINTR);
-		}
 	}
-	__set_current_state(TASK_RUNNING);
 	ctx_unlock(ctx);
-	return msg->error;
+	put_task_struct(sender);
+	qchan_parked_free(sctx, pm);
+}
+
+/* The owner is closing its ctx: nothing parked can be resumed any more. */
+void qchan_ctx_drop_parked(struct qchan_ctx *sctx)
+{
+	struct qchan_parked *pm;
+
+	for (;;) {
+		mutex_lock(&sctx->conn_lock);
+		pm = list_first_entry_or_null(&sctx->parked, struct qchan_parked, node);
+		if (pm)
+			list_del(&pm->node);
+		mutex_unlock(&sctx->conn_lock);
+		if (!pm)
+			return;
+		qchan_parked_abandon(sctx, pm);
+	}
+}
+
+/* The restarted MSG_SEND of a parked message: wait again, then finish as the stack path does. */
+static int qchan_msg_resume(struct qchan_ctx *sctx, struct qchan_parked *pm,
+			    struct qchan_msg_send __user *uarg)
+{
+	struct qchan_msg *msg = &pm->msg;
+	int err;
+
+	err = qchan_msg_wait_done(msg->chan->ctx, msg, true);
+	if (err == -ERESTARTNOINTR) {
+		mutex_lock(&sctx->conn_lock);
+		list_add(&pm->node, &sctx->parked);
+		mutex_unlock(&sctx->conn_lock);
+		return err;
+	}
+	if (!err && msg->rbuf_len)
+		err = qchan_scatter_to_user(msg->riov, msg->rparts, msg->rbuf, msg->rbuf_len);
+	if (!err && put_user(msg->status, &uarg->status))
+		err = -EFAULT;
+	qchan_parked_free(sctx, pm);
+	return err;
 }
 
 int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
@@ -189,6 +394,18 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 		return -EFAULT;
 	if (a.flags || QCHAN_RESERVED_NONZERO(&a))
 		return -EINVAL;
+
+	if (unlikely(!list_empty_careful(&ctx->parked))) {
+		struct qchan_parked *pm = qchan_parked_take(ctx);
+
+		if (pm) {
+			a.status = pm->args.status;
+			if (!memcmp(&a, &pm->args, sizeof(a)))
+				return qchan_msg_resume(ctx, pm, uarg);
+			/* Not the restart of the parked call (a handler longjmp'ed away). */
+			qchan_parked_abandon(ctx, pm);
+		}
+	}
 
 	conn = qchan_conn_get(ctx, a.coid);
 	if (IS_ERR(conn))
@@ -239,7 +456,21 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 	atomic_inc(&qchan_stats.msgs_in_flight);
 	atomic_long_inc(&qchan_stats.msgs_total);
 
-	err = qchan_msg_deliver(&msg);
+	err = qchan_msg_post(&msg);
+	while (!err) {
+		err = qchan_msg_wait_done(msg.chan->ctx, &msg, true);
+		if (err != -ERESTARTNOINTR)
+			break;
+		err = qchan_msg_park(ctx, &msg, &a);
+		if (!err)
+			return -ERESTARTNOINTR;	/* the heap copy owns everything now */
+		if (err == -ENOMEM) {
+			ctx_lock(msg.chan->ctx);
+			qchan_msg_fail(msg.chan->ctx, &msg, -EINTR);
+			ctx_unlock(msg.chan->ctx);
+		}
+		err = 0;	/* wait again: for the outcome, or to park */
+	}
 	if (!err && msg.rbuf_len)
 		err = qchan_scatter_to_user(riov, msg.rparts, msg.rbuf, msg.rbuf_len);
 	if (!err && put_user(msg.status, &uarg->status))

@@ -124,6 +124,7 @@ struct qchan_ctx {
 	atomic_t nr_queued;		/* messages this process has queued as a sender */
 	unsigned int nr_channels;	/* under conn_lock */
 	atomic_t nr_conns;		/* connections this process attached, both kinds */
+	struct list_head parked;	/* this process's parked sends, under conn_lock */
 };
 
 #define ctx_lock(ctx)		spin_lock(&(ctx)->lock)
@@ -172,6 +173,7 @@ struct qchan_msg {
 	struct qchan_conn *conn;
 	enum qchan_msg_state state;
 	int busy;			/* server threads copying sender memory */
+	bool parking;			/* the sender waits for busy == 0 to park */
 	int rcvid;
 	int coid;			/* as the sender named it, for _msg_info */
 	int priority;
@@ -234,6 +236,7 @@ int qchan_msg_write(struct qchan_ctx *ctx, struct qchan_msg_rw __user *uarg);
 int qchan_msg_info(struct qchan_ctx *ctx, struct qchan_msg_info_get __user *uarg);
 int qchan_msg_reply_receive(struct qchan_ctx *ctx, struct qchan_msg_reply_receive __user *uarg);
 void qchan_channel_fail_all(struct qchan_channel *chan);
+void qchan_ctx_drop_parked(struct qchan_ctx *ctx);
 
 /* copy.c: the copy engine */
 int qchan_iov_import(const struct iovec __user *uvec, u32 nr, struct iovec *fast,
