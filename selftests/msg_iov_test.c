@@ -155,11 +155,6 @@ static size_t layout_len(const size_t *l)
 	return n;
 }
 
-struct mix_result {
-	long ret;
-	int err;
-};
-
 /*
  * Sends layout @si with reply buffers @ri; the server receives into @rv,
  * replies from @pv.  Checks every byte on both sides.
@@ -249,8 +244,6 @@ TEST_F(iov, send_variants)
 	ASSERT_TRUE(sflat && rflat && buf);
 
 	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
-		bool sv = kinds[i] == QT_SENDV || kinds[i] == QT_SENDVS ||
-			  kinds[i] == QT_SENDVNC || kinds[i] == QT_SENDVSNC;
 		bool rv = kinds[i] == QT_SENDV || kinds[i] == QT_SENDSV ||
 			  kinds[i] == QT_SENDVNC || kinds[i] == QT_SENDSVNC;
 
@@ -286,8 +279,6 @@ TEST_F(iov, send_variants)
 		} else {
 			EXPECT_EQ(-1, qt_check(rflat, r.total, 50 + i, 0)) TH_LOG("kind %zu", i);
 		}
-		/* The vectored send buffer reached the server exactly like the flat one. */
-		(void)sv;
 	}
 	vec_free(&s);
 	vec_free(&r);

@@ -204,7 +204,6 @@ struct server {
 	pthread_t thread;
 	int chid;
 	bool use_reply_receive;
-	_Atomic int *stop_count;
 	/* Results, read after the join. */
 	int handled;
 	int errors;
@@ -362,7 +361,6 @@ FIXTURE(load) {
 	int coid;
 	int fdcoid;
 	struct server srv[SERVERS];
-	_Atomic int stop_count;
 	pthread_mutex_t lock;
 	int last_seq[CLIENTS];
 	pid_t pids[CLIENTS];
@@ -457,7 +455,6 @@ TEST_F_TIMEOUT(load, servers_4_clients_16, 180)
 
 		s->chid = self->chid;
 		s->use_reply_receive = i & 1;
-		s->stop_count = &self->stop_count;
 		s->last_seq = self->last_seq;
 		s->lock = &self->lock;
 		s->pids = self->pids;

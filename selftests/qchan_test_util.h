@@ -427,9 +427,9 @@ static inline size_t qt_iov_len(const iov_t *iov, size_t parts)
 }
 
 /*
- * Anonymous mapping of @len bytes followed by an inaccessible guard page:
- * buffers that end exactly at the guard fault on the first byte past them.
- * Returns the start of the accessible part (MAP_FAILED on error).
+ * @len accessible bytes that end exactly where an inaccessible guard page
+ * begins: a copy of p[0, len) works, one byte more faults.  Returns p
+ * (MAP_FAILED on error); the mapping is never freed (tests are short-lived).
  */
 static inline void *qt_map_guarded(size_t len)
 {
@@ -448,12 +448,10 @@ static inline void *qt_map_guarded(size_t len)
 	return p + (mlen - page - len);
 }
 
-/* An address that is never mapped: the first page of the inaccessible guard. */
+/* @len bytes mapped without any access: every copy from or to them faults. */
 static inline void *qt_map_inaccessible(size_t len)
 {
-	void *p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	return p;
+	return mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 }
 
 /* ---- clients on threads ---- */
