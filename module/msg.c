@@ -138,7 +138,8 @@ void qchan_channel_fail_all(struct qchan_channel *chan)
  */
 static bool qchan_handler_signal_pending(void)
 {
-	struct sighand_struct *sighand = current->sighand;
+	/* Only this thread's own exec could replace its sighand. */
+	struct sighand_struct *sighand = rcu_dereference_protected(current->sighand, 1);
 	bool handler = false;
 	sigset_t pending;
 	int sig;
@@ -164,11 +165,12 @@ static bool qchan_handler_signal_pending(void)
  * server is copying, for the caller to park the message (@may_park).  After
  * a signal, copies under way are waited for uninterruptibly.
  */
-static int qchan_msg_wait_done(struct qchan_ctx *ctx, struct qchan_msg *msg, bool may_park)
+static int qchan_msg_wait_done_locked(struct qchan_ctx *ctx, struct qchan_msg *msg,
+				      bool may_park)
+	__releases(&ctx->lock)
 {
 	unsigned int sleep_state = TASK_INTERRUPTIBLE;
 
-	ctx_lock(ctx);
 	for (;;) {
 		if (msg->state == QCHAN_MSG_DONE && !msg->busy)
 			break;
@@ -202,8 +204,14 @@ static int qchan_msg_wait_done(struct qchan_ctx *ctx, struct qchan_msg *msg, boo
 	return msg->error;
 }
 
-/* Queues @msg on its channel, or hands it to a waiting receiver. */
-static int qchan_msg_post(struct qchan_msg *msg)
+static int qchan_msg_wait_done(struct qchan_ctx *ctx, struct qchan_msg *msg, bool may_park)
+{
+	ctx_lock(ctx);
+	return qchan_msg_wait_done_locked(ctx, msg, may_park);
+}
+
+/* Queues @msg on its channel, or hands it to a waiting receiver, and waits as above. */
+static int qchan_msg_post_wait(struct qchan_msg *msg)
 {
 	struct qchan_channel *chan = msg->chan;
 	struct qchan_ctx *ctx = chan->ctx;
@@ -225,8 +233,7 @@ static int qchan_msg_post(struct qchan_msg *msg)
 		msg->state = QCHAN_MSG_QUEUED;
 		qchan_msg_enqueue(chan, msg);
 	}
-	ctx_unlock(ctx);
-	return 0;
+	return qchan_msg_wait_done_locked(ctx, msg, true);
 }
 
 /*
@@ -456,11 +463,8 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 	atomic_inc(&qchan_stats.msgs_in_flight);
 	atomic_long_inc(&qchan_stats.msgs_total);
 
-	err = qchan_msg_post(&msg);
-	while (!err) {
-		err = qchan_msg_wait_done(msg.chan->ctx, &msg, true);
-		if (err != -ERESTARTNOINTR)
-			break;
+	err = qchan_msg_post_wait(&msg);
+	while (err == -ERESTARTNOINTR) {
 		err = qchan_msg_park(ctx, &msg, &a);
 		if (!err)
 			return -ERESTARTNOINTR;	/* the heap copy owns everything now */
@@ -469,7 +473,8 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 			qchan_msg_fail(msg.chan->ctx, &msg, -EINTR);
 			ctx_unlock(msg.chan->ctx);
 		}
-		err = 0;	/* wait again: for the outcome, or to park */
+		/* Wait again: for the outcome, or to park. */
+		err = qchan_msg_wait_done(msg.chan->ctx, &msg, true);
 	}
 	if (!err && msg.rbuf_len)
 		err = qchan_scatter_to_user(riov, msg.rparts, msg.rbuf, msg.rbuf_len);
