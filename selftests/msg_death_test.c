@@ -823,6 +823,187 @@ TEST_F(death, fork_while_threads_blocked)
 	EXPECT_EQ(0, ChannelDestroy(chid2));
 }
 
+/*
+ * A REPLY-blocked client that is stopped has to leave the kernel to stop;
+ * while it is stopped the server must still be able to read and write its
+ * buffers and reply (small replies go through a kernel buffer, big ones into
+ * its pages), and the reply must be there when it continues.
+ */
+static int stopped_client_child(pid_t parent, int chid, size_t len)
+{
+	uint8_t *sbuf = malloc(len), *rbuf = malloc(len);
+	int coid;
+	long r;
+
+	if (!sbuf || !rbuf)
+		return 30;
+	qt_fill(sbuf, len, 44, 0);
+	memset(rbuf, 0, len);
+	coid = ConnectAttach(0, parent, chid, _NTO_SIDE_CHANNEL, 0);
+	if (coid < 0)
+		return 31;
+	r = MsgSend(coid, sbuf, len, rbuf, len);
+	if (r == -1)
+		return errno == EINTR ? 32 : 33;
+	if (r != (long)len)
+		return 34;
+	/* The reply, with the 100 bytes MsgWrite put at 1000 before it (replies start at 0). */
+	if (qt_check(rbuf, len, 45, 0) != -1)
+		return 35;
+	return 0;
+}
+
+TEST_F(death, server_works_on_stopped_client)
+{
+	static const size_t lens[] = { 200, BIG };
+	uint8_t *buf;
+
+	buf = malloc(BIG);
+	ASSERT_NE(NULL, buf);
+	for (unsigned int i = 0; i < ARRAY_SIZE(lens); i++) {
+		size_t len = lens[i];
+		struct _msg_info info;
+		int rcvid, status;
+		pid_t parent = getpid();
+
+		self->child = fork();
+		ASSERT_GE(self->child, 0);
+		if (!self->child)
+			_exit(stopped_client_child(parent, self->chid, len));
+		rcvid = MsgReceive(self->chid, buf, 16, &info);
+		ASSERT_GT(rcvid, 0);
+		ASSERT_EQ(0, qt_wait_proc_blocked(self->child));
+		ASSERT_EQ(0, kill(self->child, SIGSTOP));
+		ASSERT_EQ(0, wait_stopped(self->child));
+
+		/* All of it works on the stopped client. */
+		memset(buf, 0, len);
+		EXPECT_EQ((ssize_t)len, MsgRead(rcvid, buf, len, 0)) TH_LOG("len %zu", len);
+		EXPECT_EQ(-1, qt_check(buf, len, 44, 0));
+		qt_fill(buf, len, 45, 0);
+		EXPECT_EQ(100, MsgWrite(rcvid, buf + 1000 % len, 100, 1000 % len));
+		memset(&info, 0, sizeof(info));
+		EXPECT_EQ(0, MsgInfo(rcvid, &info));
+		EXPECT_EQ(self->child, info.pid);
+		EXPECT_EQ((int)len, info.srcmsglen);
+		EXPECT_EQ(0, MsgReply(rcvid, (long)len, buf, len)) TH_LOG("len %zu", len);
+		EXPECT_EQ(-ESRCH, MsgReply_r(rcvid, 0, NULL, 0));
+
+		ASSERT_EQ(0, kill(self->child, SIGCONT));
+		status = qt_child_result(self->child);
+		self->child = 0;
+		EXPECT_EQ(0, status) TH_LOG("len %zu: child failed check %d", len, status);
+	}
+	free(buf);
+}
+
+/* A stopped REPLY-blocked client that is killed, or whose server dies, leaves nothing behind. */
+TEST_F(death, stopped_client_killed)
+{
+	char buf[16];
+	int rcvid;
+
+	self->child = fork_sender(getpid(), self->chid, BIG);
+	ASSERT_GT(self->child, 0);
+	rcvid = MsgReceive(self->chid, buf, sizeof(buf), NULL);
+	ASSERT_GT(rcvid, 0);
+	ASSERT_EQ(0, qt_wait_proc_blocked(self->child));
+	ASSERT_EQ(0, kill(self->child, SIGSTOP));
+	ASSERT_EQ(0, wait_stopped(self->child));
+	ASSERT_EQ(0, kill_child(self));
+	EXPECT_EQ(-ESRCH, MsgRead_r(rcvid, buf, sizeof(buf), 0));
+	EXPECT_EQ(-ESRCH, MsgReply_r(rcvid, 0, buf, sizeof(buf)));
+	expect_next(_metadata, self->chid, self->coid, "after a stopped client died");
+}
+
+TEST_F(death, stopped_client_server_dies)
+{
+	int chid, n, status;
+	pid_t server, client;
+
+	/* The server is a child, the client another child; we stop and continue the client. */
+	server = fork();
+	ASSERT_GE(server, 0);
+	if (!server)
+		run_server_child(self, 1, 0);
+	self->child = server;
+	ASSERT_EQ(0, qt_read_int(self->pipe_up[0], &chid));
+	client = fork();
+	ASSERT_GE(client, 0);
+	if (!client) {
+		int coid = ConnectAttach(0, server, chid, _NTO_SIDE_CHANNEL, 0);
+		long r;
+
+		if (coid < 0)
+			_exit(51);
+		r = MsgSend(coid, "x", 2, NULL, 0);
+		_exit(r == -1 && errno == ESRCH ? 0 : r == -1 ? 52 : 53);
+	}
+	ASSERT_EQ(0, qt_read_int(self->pipe_up[0], &n));	/* the server holds it */
+	ASSERT_EQ(0, qt_wait_proc_blocked(client));
+	ASSERT_EQ(0, kill(client, SIGSTOP));
+	ASSERT_EQ(0, wait_stopped(client));
+	ASSERT_EQ(0, kill_child(self));
+	ASSERT_EQ(0, kill(client, SIGCONT));
+	status = qt_child_result(client);
+	EXPECT_EQ(0, status) TH_LOG("client: %s", status == 52 ? "wrong errno" :
+				    status == 53 ? "send succeeded" : "setup");
+}
+
+/*
+ * A handled signal that arrives while a REPLY-blocked client is stopped
+ * still interrupts the send once it continues: the handler runs, so the
+ * send returns EINTR, as it would had the client not been stopped.
+ */
+static volatile sig_atomic_t got_usr1;
+
+static void usr1_handler(int sig)
+{
+	(void)sig;
+	got_usr1 = 1;
+}
+
+TEST_F(death, handled_signal_while_stopped)
+{
+	char buf[16];
+	int rcvid, status;
+	pid_t parent = getpid();
+
+	self->child = fork();
+	ASSERT_GE(self->child, 0);
+	if (!self->child) {
+		struct sigaction sa = { .sa_handler = usr1_handler };
+		int coid;
+		long r;
+
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(SIGUSR1, &sa, NULL))
+			_exit(60);
+		coid = ConnectAttach(0, parent, self->chid, _NTO_SIDE_CHANNEL, 0);
+		if (coid < 0)
+			_exit(61);
+		r = MsgSend(coid, "x", 2, NULL, 0);
+		if (!got_usr1)
+			_exit(62);
+		_exit(r == -1 && errno == EINTR ? 0 : r == -1 ? 63 : 64);
+	}
+	rcvid = MsgReceive(self->chid, buf, sizeof(buf), NULL);
+	ASSERT_GT(rcvid, 0);
+	ASSERT_EQ(0, qt_wait_proc_blocked(self->child));
+	ASSERT_EQ(0, kill(self->child, SIGSTOP));
+	ASSERT_EQ(0, wait_stopped(self->child));
+	ASSERT_EQ(0, kill(self->child, SIGUSR1));
+	ASSERT_EQ(0, kill(self->child, SIGCONT));
+	/* The client must now leave its send (a client that keeps waiting is killed). */
+	status = qt_waitpid_timeout(self->child, QT_WAIT_MS);
+	self->child = 0;
+	ASSERT_NE(-ETIMEDOUT, status) TH_LOG("the client kept waiting after its handler ran");
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("child: %d (63: wrong errno, 64: reply arrived)",
+					       WEXITSTATUS(status));
+	EXPECT_EQ(-ESRCH, MsgReply_r(rcvid, 1, NULL, 0));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], EXEC_HELPER))
