@@ -46,6 +46,8 @@ FIXTURE_TEARDOWN(death)
 {
 	struct qt_stats now;
 
+	/* A failed ASSERT longjmps here with the harness's log trigger still set. */
+	_metadata->trigger = 0;
 	if (self->child > 0) {
 		kill(self->child, SIGKILL);
 		waitpid(self->child, NULL, 0);
