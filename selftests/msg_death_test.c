@@ -1006,6 +1006,80 @@ TEST_F(death, handled_signal_while_stopped)
 	EXPECT_EQ(-ESRCH, MsgReply_r(rcvid, 1, NULL, 0));
 }
 
+/*
+ * The handler of that signal sends a message of its own (MsgSend is a
+ * system call, fine in a handler).  The interrupted send must end (EINTR)
+ * and must never be delivered a second time.
+ */
+static int nested_coid;
+static long nested_ret;
+
+static void nested_handler(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	nested_ret = MsgSend(nested_coid, "nested", 7, NULL, 0);
+	errno = saved;
+}
+
+TEST_F(death, handler_sends_while_stopped)
+{
+	struct qt_stats now;
+	char buf[16];
+	int chid2, rcvid, rcvid2, status;
+	pid_t parent = getpid();
+
+	chid2 = ChannelCreate(0);
+	ASSERT_GT(chid2, 0);
+	self->child = fork();
+	ASSERT_GE(self->child, 0);
+	if (!self->child) {
+		struct sigaction sa = { .sa_handler = nested_handler };
+		int coid;
+		long r;
+
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(SIGUSR1, &sa, NULL))
+			_exit(70);
+		coid = ConnectAttach(0, parent, self->chid, _NTO_SIDE_CHANNEL, 0);
+		nested_coid = ConnectAttach(0, parent, chid2, _NTO_SIDE_CHANNEL, 0);
+		if (coid < 0 || nested_coid < 0)
+			_exit(71);
+		r = MsgSend(coid, "orig", 5, NULL, 0);
+		if (nested_ret != 7)
+			_exit(72);
+		_exit(r == -1 && errno == EINTR ? 0 : r == -1 ? 73 : 74);
+	}
+	rcvid = MsgReceive(self->chid, buf, sizeof(buf), NULL);
+	ASSERT_GT(rcvid, 0);
+	ASSERT_EQ(0, qt_wait_proc_blocked(self->child));
+	ASSERT_EQ(0, kill(self->child, SIGSTOP));
+	ASSERT_EQ(0, wait_stopped(self->child));
+	ASSERT_EQ(0, kill(self->child, SIGUSR1));
+	ASSERT_EQ(0, kill(self->child, SIGCONT));
+
+	rcvid2 = MsgReceive(chid2, buf, sizeof(buf), NULL);
+	ASSERT_GT(rcvid2, 0);
+	EXPECT_STREQ("nested", buf);
+	ASSERT_EQ(0, MsgReply(rcvid2, 7, NULL, 0));
+
+	/* A client that sent "orig" again would be waiting for a reply now, not exiting. */
+	status = qt_waitpid_timeout(self->child, QT_WAIT_MS);
+	self->child = 0;
+	EXPECT_NE(-ETIMEDOUT, status) TH_LOG("the client never finished: did it send twice?");
+	if (status >= 0) {
+		EXPECT_TRUE(WIFEXITED(status));
+		EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("child: %d (73: wrong errno, 74: replied)",
+						       WEXITSTATUS(status));
+	}
+	EXPECT_EQ(-ESRCH, MsgReply_r(rcvid, 1, NULL, 0));
+	/* Nothing else may be waiting on the channel: no second copy of "orig". */
+	ASSERT_EQ(0, qt_stats_read(&now));
+	EXPECT_EQ(self->before.msgs_in_flight, now.msgs_in_flight);
+	EXPECT_EQ(0, ChannelDestroy(chid2));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], EXEC_HELPER))
