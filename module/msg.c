@@ -156,12 +156,14 @@ static bool qchan_handler_signal_pending(void)
 	return handler;
 }
 
+#define QCHAN_WAIT_PARK	1	/* qchan_msg_wait_done(): park the message now */
+
 /*
  * Sleeps until @msg is finished and no server thread copies the sender's
  * memory.  A signal dequeues a SEND-blocked message (the syscall restarts
  * unless a handler runs: no server saw it).  A REPLY-blocked message fails
  * with -EINTR if a handler or a fatal signal is pending; a signal that only
- * stops (job control, ptrace) makes this return -ERESTARTNOINTR once no
+ * stops (job control, ptrace) makes this return QCHAN_WAIT_PARK once no
  * server is copying, for the caller to park the message (@may_park).  After
  * a signal, copies under way are waited for uninterruptibly.
  */
@@ -177,7 +179,7 @@ static int qchan_msg_wait_done_locked(struct qchan_ctx *ctx, struct qchan_msg *m
 		if (msg->parking && msg->state == QCHAN_MSG_RECEIVED && !msg->busy) {
 			msg->parking = false;
 			ctx_unlock(ctx);
-			return -ERESTARTNOINTR;
+			return QCHAN_WAIT_PARK;
 		}
 		set_current_state(sleep_state);
 		ctx_unlock(ctx);
@@ -240,10 +242,13 @@ static int qchan_msg_post_wait(struct qchan_msg *msg)
  * Parked messages.  A REPLY-blocked sender that must stop (SIGSTOP, a
  * debugger) has to return to user space, and its message lives on its stack.
  * So the message moves to the heap, still bound to its rcvid, holding the
- * sender's mm and task; the ioctl returns -ERESTARTNOINTR, and the restarted
- * MSG_SEND (same thread, same arguments) finds it on the sender ctx's parked
- * list and resumes waiting.  The owner's close of the ctx fails whatever is
- * still parked.
+ * sender's mm and task, and the ioctl returns -ERESTARTNOHAND with a cookie in
+ * the caller's status field.  Without a handler the kernel restarts the call
+ * (same thread, same arguments, the cookie still there): it finds the message
+ * on the sender ctx's parked list and resumes waiting.  If a handler runs the
+ * call fails with EINTR, as QNX wants; the message stays parked until the
+ * thread's next MSG_SEND (which has no cookie: the message is abandoned, a
+ * later reply gets ESRCH) or the owner's close of the ctx.
  */
 struct qchan_parked {
 	struct qchan_msg msg;
@@ -271,13 +276,15 @@ static void qchan_parked_free(struct qchan_ctx *sctx, struct qchan_parked *pm)
 
 /*
  * Moves the REPLY-blocked @msg to the heap.  0 when parked; -EAGAIN when the
- * message moved on meanwhile (the caller waits again); -ENOMEM.
+ * message moved on meanwhile (the caller waits again); -ENOMEM, or -EINTR
+ * when the sender's ctx is closing (the caller fails the message).
  */
 static int qchan_msg_park(struct qchan_ctx *sctx, struct qchan_msg *msg,
 			  const struct qchan_msg_send *args)
 {
 	struct qchan_ctx *ctx = msg->chan->ctx;
 	struct qchan_parked *pm;
+	int err = 0;
 
 	pm = kzalloc(struct_size(pm, iov, msg->sparts + msg->rparts), GFP_KERNEL);
 	if (!pm)
@@ -286,11 +293,20 @@ static int qchan_msg_park(struct qchan_ctx *sctx, struct qchan_msg *msg,
 	memcpy(pm->iov + msg->sparts, msg->riov, array_size(msg->rparts, sizeof(*pm->iov)));
 	pm->args = *args;
 
+	/*
+	 * Under conn_lock, so that qchan_ctx_drop_parked() (which runs after
+	 * sctx->dead is set) either finds this message or we see dead.
+	 */
+	mutex_lock(&sctx->conn_lock);
+	if (READ_ONCE(sctx->dead)) {
+		err = -EINTR;
+		goto out_unlock;
+	}
 	ctx_lock(ctx);
 	if (msg->state != QCHAN_MSG_RECEIVED || msg->busy) {
 		ctx_unlock(ctx);
-		kfree(pm);
-		return -EAGAIN;
+		err = -EAGAIN;
+		goto out_unlock;
 	}
 	pm->msg = *msg;
 	hash_del(&msg->rcvid_node);
@@ -303,11 +319,12 @@ static int qchan_msg_park(struct qchan_ctx *sctx, struct qchan_msg *msg,
 	mmget(pm->msg.mm);
 	get_task_struct(pm->msg.sender);
 	ctx_unlock(ctx);
-
-	mutex_lock(&sctx->conn_lock);
 	list_add(&pm->node, &sctx->parked);
+	pm = NULL;
+out_unlock:
 	mutex_unlock(&sctx->conn_lock);
-	return 0;
+	kfree(pm);
+	return err;
 }
 
 /* Takes the calling thread's parked message off @sctx's list, if it has one. */
@@ -366,6 +383,12 @@ void qchan_ctx_drop_parked(struct qchan_ctx *sctx)
 	}
 }
 
+/* Tells a restarted MSG_SEND from a fresh one (whose status libchan zeroes). */
+static s64 qchan_park_cookie(const struct qchan_msg *msg)
+{
+	return (s64)0x7163ULL << 48 | (u32)msg->rcvid;
+}
+
 /* The restarted MSG_SEND of a parked message: wait again, then finish as the stack path does. */
 static int qchan_msg_resume(struct qchan_ctx *sctx, struct qchan_parked *pm,
 			    struct qchan_msg_send __user *uarg)
@@ -374,11 +397,16 @@ static int qchan_msg_resume(struct qchan_ctx *sctx, struct qchan_parked *pm,
 	int err;
 
 	err = qchan_msg_wait_done(msg->chan->ctx, msg, true);
-	if (err == -ERESTARTNOINTR) {
+	if (err == QCHAN_WAIT_PARK) {
 		mutex_lock(&sctx->conn_lock);
-		list_add(&pm->node, &sctx->parked);
+		if (!READ_ONCE(sctx->dead)) {	/* as in qchan_msg_park() */
+			list_add(&pm->node, &sctx->parked);
+			mutex_unlock(&sctx->conn_lock);
+			return -ERESTARTNOHAND;	/* the cookie is still in place */
+		}
 		mutex_unlock(&sctx->conn_lock);
-		return err;
+		qchan_parked_abandon(sctx, pm);
+		return -EINTR;
 	}
 	if (!err && msg->rbuf_len)
 		err = qchan_scatter_to_user(msg->riov, msg->rparts, msg->rbuf, msg->rbuf_len);
@@ -406,10 +434,9 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 		struct qchan_parked *pm = qchan_parked_take(ctx);
 
 		if (pm) {
-			a.status = pm->args.status;
 			if (!memcmp(&a, &pm->args, sizeof(a)))
 				return qchan_msg_resume(ctx, pm, uarg);
-			/* Not the restart of the parked call (a handler longjmp'ed away). */
+			/* A fresh call: the parked one ended in EINTR (a handler ran). */
 			qchan_parked_abandon(ctx, pm);
 		}
 	}
@@ -464,11 +491,18 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 	atomic_long_inc(&qchan_stats.msgs_total);
 
 	err = qchan_msg_post_wait(&msg);
-	while (err == -ERESTARTNOINTR) {
-		err = qchan_msg_park(ctx, &msg, &a);
-		if (!err)
-			return -ERESTARTNOINTR;	/* the heap copy owns everything now */
-		if (err == -ENOMEM) {
+	while (err == QCHAN_WAIT_PARK) {
+		a.status = qchan_park_cookie(&msg);
+		err = put_user(a.status, &uarg->status) ?: qchan_msg_park(ctx, &msg, &a);
+		if (!err) {
+			/* The heap copy owns the connection, the buffers and the counts now. */
+			if (riov != riov_fast)
+				kfree(riov);
+			if (siov != siov_fast)
+				kfree(siov);
+			return -ERESTARTNOHAND;
+		}
+		if (err != -EAGAIN) {
 			ctx_lock(msg.chan->ctx);
 			qchan_msg_fail(msg.chan->ctx, &msg, -EINTR);
 			ctx_unlock(msg.chan->ctx);
