@@ -17,6 +17,7 @@
 #include "qchan_test_util.h"
 
 #include <qchan/libchan.h>
+#include <sys/ptrace.h>
 
 #include "kselftest_harness.h"
 
@@ -1078,6 +1079,85 @@ TEST_F(death, handler_sends_while_stopped)
 	ASSERT_EQ(0, qt_stats_read(&now));
 	EXPECT_EQ(self->before.msgs_in_flight, now.msgs_in_flight);
 	EXPECT_EQ(0, ChannelDestroy(chid2));
+}
+
+/*
+ * A debugger interrupting a blocked thread (PTRACE_INTERRUPT, as gdb does on
+ * attach) must not change the outcome: the REPLY-blocked client still gets
+ * its reply, the RECEIVE-blocked server still gets the next message.
+ */
+static int ptrace_interrupt_and_detach(pid_t pid)
+{
+	int status;
+
+	if (ptrace(PTRACE_SEIZE, pid, 0, 0))
+		return -errno;
+	if (ptrace(PTRACE_INTERRUPT, pid, 0, 0))
+		return -errno;
+	if (waitpid(pid, &status, __WALL) != pid)
+		return -errno;
+	if (!WIFSTOPPED(status))
+		return -ECHILD;
+	if (ptrace(PTRACE_DETACH, pid, 0, 0))
+		return -errno;
+	return 0;
+}
+
+TEST_F(death, debugger_interrupts_blocked_threads)
+{
+	struct _msg_info info;
+	char buf[16];
+	int rcvid, status, chid, coid;
+	pid_t parent = getpid(), server;
+
+	/* A REPLY-blocked client. */
+	self->child = fork();
+	ASSERT_GE(self->child, 0);
+	if (!self->child) {
+		char r[8] = { 0 };
+		int c = ConnectAttach(0, parent, self->chid, _NTO_SIDE_CHANNEL, 0);
+		long ret;
+
+		if (c < 0)
+			_exit(81);
+		ret = MsgSend(c, "debugged", 9, r, sizeof(r));
+		_exit(ret == 5 && !strcmp(r, "fine") ? 0 : ret == -1 ? 82 : 83);
+	}
+	rcvid = MsgReceive(self->chid, buf, sizeof(buf), &info);
+	ASSERT_GT(rcvid, 0);
+	ASSERT_EQ(0, qt_wait_proc_blocked(self->child));
+	ASSERT_EQ(0, ptrace_interrupt_and_detach(self->child));
+	ASSERT_EQ(0, qt_wait_proc_blocked(self->child));
+	EXPECT_EQ(0, MsgReply_r(rcvid, 5, "fine", 5)) TH_LOG("the debugger ended the send");
+	status = qt_child_result(self->child);
+	self->child = 0;
+	EXPECT_EQ(0, status) TH_LOG("client failed check %d", status);
+
+	/* A RECEIVE-blocked server. */
+	server = fork();
+	ASSERT_GE(server, 0);
+	if (!server) {
+		int c = ChannelCreate(0), r;
+
+		if (c <= 0 || qt_write_int(self->pipe_up[1], c))
+			_exit(84);
+		r = MsgReceive(c, buf, sizeof(buf), NULL);
+		if (r <= 0)
+			_exit(errno == EINTR ? 85 : 86);
+		_exit(MsgReply(r, 6, NULL, 0) ? 87 : 0);
+	}
+	self->child = server;
+	ASSERT_EQ(0, qt_read_int(self->pipe_up[0], &chid));
+	coid = ConnectAttach(0, server, chid, _NTO_SIDE_CHANNEL, 0);
+	ASSERT_GE(coid, 0);
+	ASSERT_EQ(0, qt_wait_proc_blocked(server));
+	ASSERT_EQ(0, ptrace_interrupt_and_detach(server));
+	ASSERT_EQ(0, qt_wait_proc_blocked(server));
+	EXPECT_EQ(6, MsgSend(coid, "hi", 3, NULL, 0));
+	status = qt_child_result(server);
+	self->child = 0;
+	EXPECT_EQ(0, status) TH_LOG("server failed check %d", status);
+	EXPECT_EQ(0, ConnectDetach(coid));
 }
 
 int main(int argc, char **argv)
