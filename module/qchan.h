@@ -162,7 +162,7 @@ enum qchan_msg_state {
 };
 
 /* Messages up to this size use a buffer on the sender's stack. */
-#define QCHAN_STACK_INLINE	128
+#define QCHAN_STACK_INLINE	256
 
 struct qchan_msg {
 	struct list_head node;		/* chan->send_queue while QUEUED */
