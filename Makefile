@@ -7,7 +7,8 @@
 #   make demo            install what is missing, build, boot a guest, show it
 #   make check           install what is missing, build, test on every kernel
 #                        (KERNELS="6.1 6.12"; TESTS="msg_basic_test ..." picks binaries;
-#                        DKMS=0 skips the dkms builds; LINT=0 skips make lint)
+#                        DKMS=0 skips the dkms builds; LINT=0 skips make lint;
+#                        BENCH=0 skips the benchmark smoke run)
 #   make lint            checkpatch --strict and sparse on both kernels
 #   make dkms-check      build through dkms against both kernels' headers
 #   make bench           the benchmarks (bench/run; BENCH_ARGS=--smoke for a quick pass)
@@ -86,7 +87,8 @@ demo:
 check:
 	$(TOP)/scripts/deps
 	$(TOP)/scripts/check --build --kernels "$(KERNELS)" $(if $(TESTS),--tests "$(TESTS)") \
-		$(if $(filter 0 no,$(DKMS)),,--dkms) $(if $(filter 0 no,$(LINT)),,--lint)
+		$(if $(filter 0 no,$(DKMS)),,--dkms) $(if $(filter 0 no,$(LINT)),,--lint) \
+		$(if $(filter 0 no,$(BENCH)),,--bench-smoke)
 
 lint:
 	$(TOP)/scripts/deps
