@@ -938,6 +938,7 @@ static void usage(int code)
 		"  -T, --threads N         server threads (default 1, max %d)\n"
 		"      --timeout SEC       kill the run after SEC seconds (default 300, 0: never)\n"
 		"      --samples FILE      write client 0's round trips to FILE, in order\n"
+		"      --go-file FILE      start timing only once FILE exists (runs started together)\n"
 		"      --workload W        label for the CSV (default lat)\n"
 		"      --kernel K --clock C --placement P --tier T   labels for the CSV\n"
 		"  -H, --header            print the CSV header first\n"
@@ -999,6 +1000,7 @@ int main(int argc, char **argv)
 		{ "tier", required_argument, NULL, 5 },
 		{ "timeout", required_argument, NULL, 6 },
 		{ "samples", required_argument, NULL, 7 },
+		{ "go-file", required_argument, NULL, 8 },
 		{ "header", no_argument, NULL, 'H' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1009,7 +1011,8 @@ int main(int argc, char **argv)
 		.clients = 1, .threads = 1, .timeout = 300,
 	};
 	const char *mname = NULL, *workload = "lat", *kernel = "", *clk = "",
-		   *placement = "", *tier = "", *samples_file = NULL;
+		   *placement = "", *tier = "", *samples_file = NULL,
+		   *go_file = NULL;
 	bool header = false, rsize_set = false;
 	const struct mech *m = NULL;
 	int opt, status, rc = 0;
@@ -1035,6 +1038,7 @@ int main(int argc, char **argv)
 		case 5: tier = optarg; break;
 		case 6: cfg.timeout = parse_int(optarg, 0, 86400); break;
 		case 7: samples_file = optarg; break;
+		case 8: go_file = optarg; break;
 		case 'H': header = true; break;
 		case 'l':
 			for (size_t i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++)
@@ -1118,6 +1122,12 @@ int main(int argc, char **argv)
 			die_or_skip(rc, "a process exited during setup");
 		}
 		syscall(SYS_futex, &sh->ready, FUTEX_WAIT, r, &ts, NULL, 0);
+	}
+	/* Several qbench runs started together (independent pairs) wait for one signal. */
+	while (go_file && access(go_file, F_OK)) {
+		struct timespec ts = { 0, 200000 };
+
+		nanosleep(&ts, NULL);
 	}
 	atomic_store(&sh->go, 1);
 	syscall(SYS_futex, &sh->go, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
