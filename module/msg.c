@@ -3,9 +3,10 @@
  * Send, receive, reply: the message state machine (see qchan.h for the
  * states and the locking rules).
  *
- * A send that finds a RECEIVE-blocked server thread binds the message to the
- * rcvid that thread reserved and wakes it: no queueing, no second look-up.
- * Otherwise the message is queued by priority and the first receiver takes it.
+ * A send that finds a RECEIVE-blocked server thread (preferably one on this
+ * CPU) binds the message to a fresh rcvid and wakes that thread: no queueing,
+ * no second look-up.  Otherwise the message is queued by priority and the
+ * first receiver takes it.
  * The receiving thread does the copy of the request, so the bytes arrive in
  * the cache of the thread that will use them.
  */
