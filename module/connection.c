@@ -95,7 +95,7 @@ static int qchan_connect_permitted(struct qchan_ctx *ctx, struct qchan_channel *
 
 static struct qchan_channel *qchan_connect_find(struct qchan_ctx *ctx, pid_t pid, int chid)
 {
-	struct qchan_channel *chan = NULL;
+	struct qchan_channel *chan;
 	struct qchan_ctx *target;
 	struct pid *tgid;
 
@@ -135,8 +135,7 @@ static int qchan_conn_install_side(struct qchan_ctx *ctx, struct qchan_conn *con
 		return err == -EBUSY ? -EAGAIN : err;
 	}
 
-	conn->coid = QCHAN_SIDE_CHANNEL + id;
-	if (put_user(conn->coid, ucoid)) {
+	if (put_user(QCHAN_SIDE_CHANNEL + id, ucoid)) {
 		mutex_lock(&ctx->conn_lock);
 		if (xa_cmpxchg(&ctx->side_conns, id, conn, NULL, 0) == conn)
 			qchan_conn_put(conn);
@@ -166,7 +165,6 @@ static int qchan_conn_install_fd(struct qchan_conn *conn, int __user *ucoid)
 		fput(file);
 		return -EFAULT;
 	}
-	conn->coid = -1;
 	fd_install(fd, file);
 	return 0;
 }

@@ -57,8 +57,7 @@ int qchan_iov_import(const struct iovec __user *uvec, u32 nr, struct iovec *fast
 		goto err_free;
 	}
 	for (i = 0; i < nr; i++) {
-		if (iov[i].iov_len > MAX_RW_COUNT ||
-		    check_add_overflow(len, iov[i].iov_len, &len) || len > MAX_RW_COUNT) {
+		if (check_add_overflow(len, iov[i].iov_len, &len) || len > MAX_RW_COUNT) {
 			err = -EINVAL;
 			goto err_free;
 		}
@@ -165,11 +164,13 @@ static ssize_t qchan_copy_remote(struct qchan_msg *msg, const struct iovec *iov,
 		pinned = qchan_pin_user_pages_remote(msg->mm, addr & PAGE_MASK, npages,
 						     to_sender ? FOLL_WRITE : 0, pages, NULL);
 		mmap_read_unlock(msg->mm);
-		if (pinned == -EFAULT || !pinned)
+		/* GUP gives up when we are being killed: not the sender's fault. */
+		if (pinned < 0 && fatal_signal_pending(current))
+			return -EINTR;
+		if (pinned == -ENOMEM)
+			return -ENOMEM;
+		if (pinned <= 0)
 			return -EREMOTEIO;
-		/* Our own fatal signal, or no memory: not the sender's fault. */
-		if (pinned < 0)
-			return pinned == -ENOMEM ? -ENOMEM : -EINTR;
 		atomic_long_add(pinned, &qchan_stats.pinned_pages);
 		if (pinned < npages)	/* copy what was pinned; the next round reports the fault */
 			chunk = pinned * PAGE_SIZE - pgoff;

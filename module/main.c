@@ -9,7 +9,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/build_bug.h>
-#include <linux/cred.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -74,7 +73,6 @@ static void qchan_ctx_free(struct kref *ref)
 	xa_destroy(&ctx->channels);
 	xa_destroy(&ctx->side_conns);
 	put_pid(ctx->owner);
-	put_cred(ctx->cred);
 	atomic_dec(&qchan_stats.ctxs);
 	kfree_rcu(ctx, rcu);
 }
@@ -113,22 +111,20 @@ static int qchan_open(struct inode *inode, struct file *file)
 	mutex_init(&ctx->conn_lock);
 	INIT_LIST_HEAD(&ctx->parked);
 	ctx->owner = get_pid(task_tgid(current));
-	ctx->cred = get_current_cred();
 
 	/* One context per process: ConnectAttach by pid must find exactly one. */
 	err = xa_insert(&qchan_ctx_table, pid_nr(ctx->owner), ctx, GFP_KERNEL);
 	if (err)
-		goto err_put_ids;
+		goto err_put_owner;
 
 	atomic_inc(&qchan_stats.ctxs);
 	file->private_data = ctx;
 	return 0;
 
-err_put_ids:
+err_put_owner:
 	put_pid(ctx->owner);
-	put_cred(ctx->cred);
 	kfree(ctx);
-	return err == -EBUSY ? -EBUSY : err;
+	return err;
 }
 
 /*
@@ -143,7 +139,7 @@ static void qchan_ctx_shutdown(struct qchan_ctx *ctx)
 		ctx_unlock(ctx);
 		return;
 	}
-	ctx->dead = true;
+	WRITE_ONCE(ctx->dead, true);
 	ctx_unlock(ctx);
 
 	xa_cmpxchg(&qchan_ctx_table, pid_nr(ctx->owner), ctx, NULL, GFP_KERNEL);

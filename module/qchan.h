@@ -39,8 +39,9 @@
  * message: binding a message to an rcvid allocates nothing, and a stale rcvid
  * can only name a new message after 2^31 further messages.
  *
- * ctx->conn_lock (mutex) serialises side-channel attach/detach and channel
- * create/destroy; it is taken before ctx->lock, never inside it.
+ * ctx->conn_lock (mutex) serialises side-channel attach/detach, channel
+ * create/destroy and the list of parked sends (msg.c); it is taken before
+ * ctx->lock, never inside it.
  * qchan_ctx_table (global xarray, its own lock) maps owner tgid -> ctx for
  * ConnectAttach; it is looked up under RCU and never on the send path.
  *
@@ -119,8 +120,8 @@ struct qchan_ctx {
 	struct xarray channels;		/* chid -> struct qchan_channel */
 	struct xarray side_conns;	/* coid - QCHAN_SIDE_CHANNEL -> struct qchan_conn */
 	struct pid *owner;		/* thread-group pid of the owning process */
-	const struct cred *cred;	/* opener's credentials, for connect checks */
-	bool dead;			/* under ctx->lock (and conn_lock for tables) */
+	/* Set under ctx->lock before shutdown empties the tables under conn_lock. */
+	bool dead;
 	atomic_t nr_queued;		/* messages this process has queued as a sender */
 	unsigned int nr_channels;	/* under conn_lock */
 	atomic_t nr_conns;		/* connections this process attached, both kinds */
@@ -149,7 +150,6 @@ struct qchan_conn {
 	struct rcu_head rcu;		/* lockless side-channel lookups */
 	struct qchan_channel *chan;	/* holds a channel reference */
 	struct qchan_ctx *acct;		/* the attaching process's ctx: limits; holds a reference */
-	int coid;			/* side-channel id, or -1 for fd connections */
 	u32 flags;			/* QCHAN_COF_* */
 	int scoid;
 };
@@ -194,7 +194,6 @@ struct qchan_msg {
 	/* Short-reply tier: the reply data, copied by the server, then by the sender. */
 	void *rbuf;
 	size_t rbuf_len;		/* bytes valid in rbuf */
-	size_t rbuf_cap;
 
 	u8 stack_sbuf[QCHAN_STACK_INLINE];
 	u8 stack_rbuf[QCHAN_STACK_INLINE];
