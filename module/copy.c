@@ -15,9 +15,16 @@
  * kernel buffer that the sender copies out when it wakes, a long one is
  * written straight into the sender's pinned reply pages.
  *
- * Errors: -EFAULT is a fault in the caller's (server's) own buffers,
- * -EREMOTEIO a fault in the sender's, -EINTR the caller being killed (a long
- * copy stops between chunks); msg.c turns them into the errnos each side sees.
+ * The server side of every copy (its own buffers) runs with page faults
+ * disabled: the caller holds the message busy, which keeps its sender from
+ * leaving, and a server's page fault may take forever (userfaultfd, FUSE).
+ * A copy that stops short because the server's buffer is not present returns
+ * the bytes it did copy; msg.c then lets go of the message, faults the pages
+ * in, takes the message back and copies the rest.
+ *
+ * Errors: -EREMOTEIO is a fault in the sender's buffers, -EINTR the caller
+ * being killed (a long copy stops between chunks); msg.c turns them into the
+ * errnos each side sees.
  */
 #include <linux/mm.h>
 #include <linux/overflow.h>
@@ -175,6 +182,7 @@ static ssize_t qchan_copy_remote(struct qchan_msg *msg, const struct iovec *iov,
 		if (pinned < npages)	/* copy what was pinned; the next round reports the fault */
 			chunk = pinned * PAGE_SIZE - pgoff;
 
+		pagefault_disable();
 		for (i = 0, left = chunk; left; i++) {
 			size_t piece = min(left, PAGE_SIZE - pgoff);
 			size_t copied;
@@ -183,21 +191,22 @@ static ssize_t qchan_copy_remote(struct qchan_msg *msg, const struct iovec *iov,
 				copied = copy_page_from_iter(pages[i], pgoff, piece, iter);
 			else
 				copied = copy_page_to_iter(pages[i], pgoff, piece, iter);
-			if (copied != piece) {
-				chunk = 0;	/* fault in the caller's buffers */
-				break;
-			}
-			left -= piece;
+			left -= copied;
+			if (copied != piece)
+				break;	/* the caller's buffer is not present */
 			pgoff = 0;
 		}
+		pagefault_enable();
 
 		if (to_sender)
 			unpin_user_pages_dirty_lock(pages, pinned, true);
 		else
 			unpin_user_pages(pages, pinned);
 		atomic_long_sub(pinned, &qchan_stats.pinned_pages);
-		if (!chunk)
-			return -EFAULT;
+		if (left) {
+			done += chunk - left;
+			break;
+		}
 
 		done += chunk;
 		offset += chunk;
@@ -206,10 +215,10 @@ static ssize_t qchan_copy_remote(struct qchan_msg *msg, const struct iovec *iov,
 	return done;
 }
 
-/* Server side: the sender's send data from @offset into @to. */
+/* Server side: the sender's send data from @offset into @to; short if @to is not present. */
 ssize_t qchan_copy_from_sender(struct qchan_msg *msg, size_t offset, struct iov_iter *to)
 {
-	size_t n;
+	size_t n, copied;
 
 	if (!msg->sbuf)
 		return qchan_copy_remote(msg, msg->siov, msg->sparts, msg->slen, offset, to, false);
@@ -222,13 +231,17 @@ ssize_t qchan_copy_from_sender(struct qchan_msg *msg, size_t offset, struct iov_
 	 * hardened usercopy would search the vmap tree under a global lock on
 	 * every message; the bounds were established above.
 	 */
-	if (_copy_to_iter(msg->sbuf + offset, n, to) != n)
-		return -EFAULT;
-	atomic_long_add(n, &qchan_stats.bytes_inline);
-	return n;
+	pagefault_disable();
+	copied = _copy_to_iter(msg->sbuf + offset, n, to);
+	pagefault_enable();
+	atomic_long_add(copied, &qchan_stats.bytes_inline);
+	return copied;
 }
 
-/* Server side: a short reply into @buf (possibly on the sender's stack: see above). */
+/*
+ * Server side: a short reply into the server's own @buf, before the message
+ * is claimed (nothing waits on this copy, so it may fault).
+ */
 int qchan_copy_reply_inline(void *buf, size_t len, struct iov_iter *from)
 {
 	if (_copy_from_iter(buf, len, from) != len)
@@ -237,7 +250,7 @@ int qchan_copy_reply_inline(void *buf, size_t len, struct iov_iter *from)
 	return 0;
 }
 
-/* Server side: @from into the sender's reply buffers from @offset. */
+/* Server side: @from into the sender's reply buffers from @offset; short if @from is absent. */
 ssize_t qchan_copy_to_sender(struct qchan_msg *msg, size_t offset, struct iov_iter *from)
 {
 	return qchan_copy_remote(msg, msg->riov, msg->rparts, msg->rlen, offset, from, true);

@@ -190,18 +190,19 @@ static long qchan_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct qchan_ctx *ctx = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
+	if (cmd == QCHAN_IOC_GET_FEATURES)
+		return qchan_get_features(uarg);
+	/*
+	 * A context is its owner's alone, for sends too: a message's queue
+	 * quota, its parking and its restart belong to the sending process.
+	 */
+	if (task_tgid(current) != ctx->owner)
+		return -EBADFD;
+
 	/* The send path first: it is the one that must be cheap. */
 	switch (cmd) {
 	case QCHAN_IOC_MSG_SEND:
 		return qchan_msg_send(ctx, uarg);
-	case QCHAN_IOC_GET_FEATURES:
-		return qchan_get_features(uarg);
-	}
-
-	if (task_tgid(current) != ctx->owner)
-		return -EBADFD;
-
-	switch (cmd) {
 	case QCHAN_IOC_MSG_RECEIVE:
 		return qchan_msg_receive(ctx, uarg);
 	case QCHAN_IOC_MSG_REPLY:

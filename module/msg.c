@@ -50,15 +50,20 @@ static void qchan_rcvid_unhash(struct qchan_ctx *ctx, struct qchan_msg *msg)
 	ctx->nr_rcvids--;
 }
 
-/* Called with ctx->lock held: the sender may return once state is DONE and busy is zero. */
+/*
+ * Called with ctx->lock held: wakes the message's waiter if it can move on:
+ * the message is finished, or it waits to park or to leave, and no server
+ * thread copies its memory.
+ */
 static void qchan_msg_maybe_release(struct qchan_msg *msg)
 {
-	if (!msg->busy && (msg->state == QCHAN_MSG_DONE || msg->parking))
-		wake_up_process(msg->sender);
+	if (!msg->busy && msg->waiter &&
+	    (msg->state == QCHAN_MSG_DONE || msg->parking || msg->leaving))
+		wake_up_process(msg->waiter);
 }
 
-/* Called with ctx->lock held: finish @msg with @error unless it is finished already. */
-static void qchan_msg_fail(struct qchan_ctx *ctx, struct qchan_msg *msg, int error)
+/* Called with ctx->lock held: ends @msg with @error, whatever state it is in. */
+static void qchan_msg_finish(struct qchan_ctx *ctx, struct qchan_msg *msg, int error)
 {
 	ctx_lockdep_assert(ctx);
 	switch (msg->state) {
@@ -66,15 +71,37 @@ static void qchan_msg_fail(struct qchan_ctx *ctx, struct qchan_msg *msg, int err
 		list_del(&msg->node);
 		break;
 	case QCHAN_MSG_RECEIVED:
+	case QCHAN_MSG_REPLYING:
 		qchan_rcvid_unhash(ctx, msg);
 		break;
-	case QCHAN_MSG_REPLYING:
 	case QCHAN_MSG_DONE:
 		return;
 	}
 	msg->state = QCHAN_MSG_DONE;
 	msg->error = error;
 	qchan_msg_maybe_release(msg);
+}
+
+/*
+ * Called with ctx->lock held: fails @msg with @error unless it is finished or
+ * a reply to it is under way (which decides the outcome).
+ */
+void qchan_msg_fail(struct qchan_ctx *ctx, struct qchan_msg *msg, int error)
+{
+	if (msg->state != QCHAN_MSG_REPLYING)
+		qchan_msg_finish(ctx, msg, error);
+}
+
+/* Fails the RECEIVED message @rcvid, if it is still there (a server-side fault after the copy). */
+static void qchan_rcvid_fail(struct qchan_ctx *ctx, int rcvid, int error)
+{
+	struct qchan_msg *msg;
+
+	ctx_lock(ctx);
+	msg = qchan_rcvid_lookup(ctx, rcvid);
+	if (msg && msg->state == QCHAN_MSG_RECEIVED)
+		qchan_msg_finish(ctx, msg, error);
+	ctx_unlock(ctx);
 }
 
 /* Called with ctx->lock held: @msg gets a fresh rcvid, owned by one copying receiver. */
@@ -157,46 +184,61 @@ static bool qchan_handler_signal_pending(void)
 	return handler;
 }
 
-#define QCHAN_WAIT_PARK	1	/* qchan_msg_wait_done(): park the message now */
-
 /*
  * Sleeps until @msg is finished and no server thread copies the sender's
- * memory.  A signal dequeues a SEND-blocked message (the syscall restarts
- * unless a handler runs: no server saw it).  A REPLY-blocked message fails
- * with -EINTR if a handler or a fatal signal is pending; a signal that only
- * stops (job control, ptrace) makes this return QCHAN_WAIT_PARK once no
- * server is copying, for the caller to park the message (@may_park).  After
- * a signal, copies under way are waited for uninterruptibly.
+ * memory.  A handled signal fails a SEND- or REPLY-blocked message with
+ * -EINTR; a signal that only stops the thread (job control, ptrace) or asks
+ * it to run kernel work makes this return QCHAN_WAIT_PARK once no server is
+ * copying, for the caller to park the message: it keeps its place in the
+ * queue, or its rcvid, while the thread is away.  A fatal signal fails the
+ * message, and the thread leaves as soon as no server copies its memory: a
+ * reply under way whose server waits on its own page faults is abandoned.
+ * The waits after a signal are killable until the thread is killed, then
+ * uninterruptible: busy is only held across copies that never wait on a
+ * server's memory.
  */
-static int qchan_msg_wait_done_locked(struct qchan_ctx *ctx, struct qchan_msg *msg,
-				      bool may_park)
+static int qchan_msg_wait_done_locked(struct qchan_ctx *ctx, struct qchan_msg *msg)
 	__releases(&ctx->lock)
 {
 	unsigned int sleep_state = TASK_INTERRUPTIBLE;
 
+	msg->waiter = current;
 	for (;;) {
-		if (msg->state == QCHAN_MSG_DONE && !msg->busy)
-			break;
-		if (msg->parking && msg->state == QCHAN_MSG_RECEIVED && !msg->busy) {
-			msg->parking = false;
-			ctx_unlock(ctx);
-			return QCHAN_WAIT_PARK;
+		if (!msg->busy) {
+			if (msg->state == QCHAN_MSG_DONE)
+				break;
+			if (msg->leaving) {		/* REPLYING: its server is faulting */
+				qchan_msg_finish(ctx, msg, -EINTR);
+				break;
+			}
+			if (msg->parking && msg->state != QCHAN_MSG_REPLYING) {
+				msg->parking = false;
+				msg->waiter = NULL;
+				ctx_unlock(ctx);
+				return QCHAN_WAIT_PARK;
+			}
 		}
 		set_current_state(sleep_state);
 		ctx_unlock(ctx);
 		schedule();
-		if (sleep_state == TASK_INTERRUPTIBLE && signal_pending(current)) {
-			bool stop_only = may_park && !fatal_signal_pending(current) &&
-					 !qchan_handler_signal_pending();
+		if (sleep_state != TASK_UNINTERRUPTIBLE && signal_pending(current)) {
+			bool fatal = fatal_signal_pending(current);
+			bool handler = !fatal && sleep_state == TASK_INTERRUPTIBLE &&
+				       qchan_handler_signal_pending();
 
-			sleep_state = TASK_UNINTERRUPTIBLE;
 			ctx_lock(ctx);
-			if (msg->state == QCHAN_MSG_QUEUED)
-				qchan_msg_fail(ctx, msg, -ERESTARTNOHAND);
-			else if (stop_only)
-				msg->parking = true;
-			else
+			if (fatal) {
+				sleep_state = TASK_UNINTERRUPTIBLE;
+				msg->leaving = true;
+				msg->parking = false;
 				qchan_msg_fail(ctx, msg, -EINTR);
+			} else if (sleep_state == TASK_INTERRUPTIBLE) {
+				sleep_state = TASK_KILLABLE;
+				if (handler)
+					qchan_msg_fail(ctx, msg, -EINTR);
+				else
+					msg->parking = true;
+			}
 			continue;
 		}
 		ctx_lock(ctx);
@@ -207,10 +249,10 @@ static int qchan_msg_wait_done_locked(struct qchan_ctx *ctx, struct qchan_msg *m
 	return msg->error;
 }
 
-static int qchan_msg_wait_done(struct qchan_ctx *ctx, struct qchan_msg *msg, bool may_park)
+int qchan_msg_wait_done(struct qchan_ctx *ctx, struct qchan_msg *msg)
 {
 	ctx_lock(ctx);
-	return qchan_msg_wait_done_locked(ctx, msg, may_park);
+	return qchan_msg_wait_done_locked(ctx, msg);
 }
 
 /*
@@ -252,185 +294,7 @@ static int qchan_msg_post_wait(struct qchan_msg *msg)
 		msg->state = QCHAN_MSG_QUEUED;
 		qchan_msg_enqueue(chan, msg);
 	}
-	return qchan_msg_wait_done_locked(ctx, msg, true);
-}
-
-/*
- * Parked messages.  A REPLY-blocked sender that must stop (SIGSTOP, a
- * debugger) has to return to user space, and its message lives on its stack.
- * So the message moves to the heap, still bound to its rcvid, holding the
- * sender's mm and task, and the ioctl returns -ERESTARTNOHAND with a cookie in
- * the caller's status field.  Without a handler the kernel restarts the call
- * (same thread, same arguments, the cookie still there): it finds the message
- * on the sender ctx's parked list and resumes waiting.  If a handler runs the
- * call fails with EINTR, as QNX wants; the message stays parked until the
- * thread's next MSG_SEND (which has no cookie: the message is abandoned, a
- * later reply gets ESRCH) or the owner's close of the ctx.
- */
-struct qchan_parked {
-	struct qchan_msg msg;
-	struct list_head node;		/* sender ctx->parked, under its conn_lock */
-	struct qchan_msg_send args;	/* the call that parked: its restart must match */
-	struct iovec iov[];		/* the send vector, then the reply vector */
-};
-
-/* Releases what a finished send holds: the stack path's cleanup, for the heap copy. */
-static void qchan_parked_free(struct qchan_ctx *sctx, struct qchan_parked *pm)
-{
-	struct qchan_msg *msg = &pm->msg;
-
-	if (msg->sbuf && msg->sbuf != msg->stack_sbuf)
-		kvfree(msg->sbuf);
-	if (msg->rbuf && msg->rbuf != msg->stack_rbuf)
-		kvfree(msg->rbuf);
-	atomic_dec(&qchan_stats.msgs_in_flight);
-	atomic_dec(&sctx->nr_queued);
-	qchan_conn_put(msg->conn);
-	mmput(msg->mm);
-	put_task_struct(msg->sender);
-	kfree(pm);
-}
-
-/*
- * Moves the REPLY-blocked @msg to the heap.  0 when parked; -EAGAIN when the
- * message moved on meanwhile (the caller waits again); -ENOMEM, or -EINTR
- * when the sender's ctx is closing (the caller fails the message).
- */
-static int qchan_msg_park(struct qchan_ctx *sctx, struct qchan_msg *msg,
-			  const struct qchan_msg_send *args)
-{
-	struct qchan_ctx *ctx = msg->chan->ctx;
-	struct qchan_parked *pm;
-	int err = 0;
-
-	pm = kzalloc(struct_size(pm, iov, msg->sparts + msg->rparts), GFP_KERNEL);
-	if (!pm)
-		return -ENOMEM;
-	memcpy(pm->iov, msg->siov, array_size(msg->sparts, sizeof(*pm->iov)));
-	memcpy(pm->iov + msg->sparts, msg->riov, array_size(msg->rparts, sizeof(*pm->iov)));
-	pm->args = *args;
-
-	/*
-	 * Under conn_lock, so that qchan_ctx_drop_parked() (which runs after
-	 * sctx->dead is set) either finds this message or we see dead.
-	 */
-	mutex_lock(&sctx->conn_lock);
-	if (READ_ONCE(sctx->dead)) {
-		err = -EINTR;
-		goto out_unlock;
-	}
-	ctx_lock(ctx);
-	if (msg->state != QCHAN_MSG_RECEIVED || msg->busy) {
-		ctx_unlock(ctx);
-		err = -EAGAIN;
-		goto out_unlock;
-	}
-	pm->msg = *msg;
-	hash_del(&msg->rcvid_node);
-	hash_add(ctx->rcvids, &pm->msg.rcvid_node, pm->msg.rcvid);
-	pm->msg.siov = pm->iov;
-	pm->msg.riov = pm->iov + msg->sparts;
-	if (msg->sbuf == msg->stack_sbuf)
-		pm->msg.sbuf = pm->msg.stack_sbuf;
-	/* The sender may exit while parked: servers may still reach its memory. */
-	mmget(pm->msg.mm);
-	get_task_struct(pm->msg.sender);
-	ctx_unlock(ctx);
-	list_add(&pm->node, &sctx->parked);
-	pm = NULL;
-out_unlock:
-	mutex_unlock(&sctx->conn_lock);
-	kfree(pm);
-	return err;
-}
-
-/* Takes the calling thread's parked message off @sctx's list, if it has one. */
-static struct qchan_parked *qchan_parked_take(struct qchan_ctx *sctx)
-{
-	struct qchan_parked *pm;
-
-	mutex_lock(&sctx->conn_lock);
-	list_for_each_entry(pm, &sctx->parked, node) {
-		if (pm->msg.sender == current) {
-			list_del(&pm->node);
-			mutex_unlock(&sctx->conn_lock);
-			return pm;
-		}
-	}
-	mutex_unlock(&sctx->conn_lock);
-	return NULL;
-}
-
-/* Fails a parked message and waits until no server copies its sender's memory. */
-static void qchan_parked_abandon(struct qchan_ctx *sctx, struct qchan_parked *pm)
-{
-	struct qchan_ctx *ctx = pm->msg.chan->ctx;
-	struct task_struct *sender;
-
-	ctx_lock(ctx);
-	qchan_msg_fail(ctx, &pm->msg, -EINTR);
-	/* Whoever finishes a copy must wake us, not the (maybe stopped) sender. */
-	sender = pm->msg.sender;
-	pm->msg.sender = get_task_struct(current);
-	while (pm->msg.state != QCHAN_MSG_DONE || pm->msg.busy) {
-		set_current_state(TASK_UNINTERRUPTIBLE);
-		ctx_unlock(ctx);
-		schedule();
-		ctx_lock(ctx);
-	}
-	ctx_unlock(ctx);
-	put_task_struct(sender);
-	qchan_parked_free(sctx, pm);
-}
-
-/* The owner is closing its ctx: nothing parked can be resumed any more. */
-void qchan_ctx_drop_parked(struct qchan_ctx *sctx)
-{
-	struct qchan_parked *pm;
-
-	for (;;) {
-		mutex_lock(&sctx->conn_lock);
-		pm = list_first_entry_or_null(&sctx->parked, struct qchan_parked, node);
-		if (pm)
-			list_del(&pm->node);
-		mutex_unlock(&sctx->conn_lock);
-		if (!pm)
-			return;
-		qchan_parked_abandon(sctx, pm);
-	}
-}
-
-/* Tells a restarted MSG_SEND from a fresh one (whose status libchan zeroes). */
-static s64 qchan_park_cookie(const struct qchan_msg *msg)
-{
-	return (s64)0x7163ULL << 48 | (u32)msg->rcvid;
-}
-
-/* The restarted MSG_SEND of a parked message: wait again, then finish as the stack path does. */
-static int qchan_msg_resume(struct qchan_ctx *sctx, struct qchan_parked *pm,
-			    struct qchan_msg_send __user *uarg)
-{
-	struct qchan_msg *msg = &pm->msg;
-	int err;
-
-	err = qchan_msg_wait_done(msg->chan->ctx, msg, true);
-	if (err == QCHAN_WAIT_PARK) {
-		mutex_lock(&sctx->conn_lock);
-		if (!READ_ONCE(sctx->dead)) {	/* as in qchan_msg_park() */
-			list_add(&pm->node, &sctx->parked);
-			mutex_unlock(&sctx->conn_lock);
-			return -ERESTARTNOHAND;	/* the cookie is still in place */
-		}
-		mutex_unlock(&sctx->conn_lock);
-		qchan_parked_abandon(sctx, pm);
-		return -EINTR;
-	}
-	if (!err && msg->rbuf_len)
-		err = qchan_scatter_to_user(msg->riov, msg->rparts, msg->rbuf, msg->rbuf_len);
-	if (!err && put_user(msg->status, &uarg->status))
-		err = -EFAULT;
-	qchan_parked_free(sctx, pm);
-	return err;
+	return qchan_msg_wait_done_locked(ctx, msg);
 }
 
 int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
@@ -446,17 +310,12 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 		return -EFAULT;
 	if (a.flags || QCHAN_RESERVED_NONZERO(&a))
 		return -EINVAL;
+	if (unlikely(a.status))
+		return qchan_msg_restart(ctx, &a, uarg);
 
-	if (unlikely(!list_empty_careful(&ctx->parked))) {
-		struct qchan_parked *pm = qchan_parked_take(ctx);
-
-		if (pm) {
-			if (!memcmp(&a, &pm->args, sizeof(a)))
-				return qchan_msg_resume(ctx, pm, uarg);
-			/* A fresh call: the parked one ended in EINTR (a handler ran). */
-			qchan_parked_abandon(ctx, pm);
-		}
-	}
+	/* A fresh call: a message this thread parked ended in EINTR (a handler ran). */
+	if (unlikely(!list_empty_careful(&ctx->parked)))
+		qchan_parked_abandon_mine(ctx);
 
 	conn = qchan_conn_get(ctx, a.coid);
 	if (IS_ERR(conn))
@@ -525,7 +384,7 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 			ctx_unlock(msg.chan->ctx);
 		}
 		/* Wait again: for the outcome, or to park. */
-		err = qchan_msg_wait_done(msg.chan->ctx, &msg, true);
+		err = qchan_msg_wait_done(msg.chan->ctx, &msg);
 	}
 	if (!err && msg.rbuf_len)
 		err = qchan_scatter_to_user(riov, msg.rparts, msg.rbuf, msg.rbuf_len);
@@ -618,6 +477,79 @@ out_unlock:
 	return ERR_PTR(err);
 }
 
+/* The message @rcvid in @state, with a busy reference for copying, or NULL. */
+static struct qchan_msg *qchan_msg_grab(struct qchan_ctx *ctx, int rcvid,
+					enum qchan_msg_state state)
+{
+	struct qchan_msg *msg;
+
+	if (rcvid <= 0)
+		return NULL;
+	ctx_lock(ctx);
+	msg = qchan_rcvid_lookup(ctx, rcvid);
+	if (msg && msg->state == state)
+		msg->busy++;
+	else
+		msg = NULL;
+	ctx_unlock(ctx);
+	return msg;
+}
+
+static void qchan_msg_ungrab(struct qchan_ctx *ctx, struct qchan_msg *msg)
+{
+	ctx_lock(ctx);
+	msg->busy--;
+	qchan_msg_maybe_release(msg);
+	ctx_unlock(ctx);
+}
+
+/*
+ * A server thread's copy between the message *@msgp (busy held, rcvid @rcvid,
+ * in @state) and its own @iter, from @offset: the sender's send data, or with
+ * @to_sender its reply buffers.  The copy engine never faults our memory
+ * while we hold the sender (see qchan.h): when it stops short we let go,
+ * fault our pages in, take the message back and go on.  Returns the bytes
+ * copied with busy held on *@msgp (which may have moved: the sender parked),
+ * -ESRCH when the message went away meanwhile (busy not held), or an engine
+ * error or -EFAULT (our buffer) with busy held.
+ */
+static ssize_t qchan_server_copy(struct qchan_ctx *ctx, struct qchan_msg **msgp, int rcvid,
+				 enum qchan_msg_state state, size_t offset, struct iov_iter *iter,
+				 bool to_sender)
+{
+	struct qchan_msg *msg = *msgp;
+	size_t done = 0;
+
+	for (;;) {
+		size_t total = to_sender ? msg->rlen : msg->slen;
+		size_t want, left;
+		ssize_t n;
+
+		if (offset >= total || !iov_iter_count(iter))
+			return done;
+		want = min(iov_iter_count(iter), total - offset);
+		n = to_sender ? qchan_copy_to_sender(msg, offset, iter) :
+				qchan_copy_from_sender(msg, offset, iter);
+		if (n < 0)
+			return n;
+		done += n;
+		offset += n;
+		if (n == want)
+			return done;
+
+		qchan_msg_ungrab(ctx, msg);
+		want -= n;
+		left = to_sender ? fault_in_iov_iter_readable(iter, want) :
+				   fault_in_iov_iter_writeable(iter, want);
+		msg = qchan_msg_grab(ctx, rcvid, state);
+		*msgp = msg;
+		if (!msg)
+			return -ESRCH;
+		if (left == want)
+			return fatal_signal_pending(current) ? -EINTR : -EFAULT;
+	}
+}
+
 static int qchan_receive_validate(const struct qchan_msg_receive *a)
 {
 	if (a->flags || a->pad || QCHAN_RESERVED_NONZERO(a))
@@ -656,38 +588,44 @@ again:
 	}
 	rcvid = msg->rcvid;
 
-	n = qchan_copy_from_sender(msg, 0, &iter);
+	n = qchan_server_copy(ctx, &msg, rcvid, QCHAN_MSG_RECEIVED, 0, &iter, false);
+	if (n == -ESRCH) {		/* the sender went away while we faulted */
+		iter = iter_start;
+		goto again;
+	}
 	if (n >= 0) {
 		msg->delivered = n;
-		err = 0;
-		if (a->info_ptr) {
+		if (a->info_ptr)
 			qchan_msg_fill_info(msg, &info);
-			if (copy_to_user(u64_to_user_ptr(a->info_ptr), &info, sizeof(info)))
-				err = -EFAULT;
-		}
-		if (!err && (put_user(rcvid, &uarg->rcvid) || put_user((u32)n, &uarg->bytes)))
-			err = -EFAULT;
-	} else {
-		err = n;
 	}
 
 	ctx_lock(ctx);
 	msg->busy--;
-	if (err == -EREMOTEIO)		/* the sender's buffer: its send fails, we never saw it */
+	if (n == -EREMOTEIO)		/* the sender's buffer: its send fails, we never saw it */
 		qchan_msg_fail(ctx, msg, -EFAULT);
-	else if (err == -EFAULT)	/* ours: the sender learns the server faulted */
+	else if (n == -EFAULT)		/* ours: the sender learns the server faulted */
 		qchan_msg_fail(ctx, msg, -QCHAN_ESRVRFAULT);
-	else if (err)			/* we are being killed, or out of memory */
-		qchan_msg_fail(ctx, msg, err == -ENOMEM ? -ENOMEM : -ESRCH);
+	else if (n < 0)			/* we are being killed, or out of memory */
+		qchan_msg_fail(ctx, msg, n == -ENOMEM ? -ENOMEM : -ESRCH);
 	qchan_msg_maybe_release(msg);	/* it may have been aborted while we copied */
 	ctx_unlock(ctx);
 
-	if (err == -EREMOTEIO) {
+	if (n == -EREMOTEIO) {
 		iter = iter_start;
 		goto again;
 	}
-	if (!err)
-		err = rcvid;
+	if (n < 0) {
+		err = n;
+		goto out_free_iov;
+	}
+	/* Our own memory again: the sender no longer waits for these writes. */
+	if ((a->info_ptr && copy_to_user(u64_to_user_ptr(a->info_ptr), &info, sizeof(info))) ||
+	    put_user(rcvid, &uarg->rcvid) || put_user((u32)n, &uarg->bytes)) {
+		qchan_rcvid_fail(ctx, rcvid, -QCHAN_ESRVRFAULT);
+		err = -EFAULT;
+		goto out_free_iov;
+	}
+	err = rcvid;
 out_free_iov:
 	kfree(iov);
 out_put_chan:
@@ -709,31 +647,6 @@ int qchan_msg_receive(struct qchan_ctx *ctx, struct qchan_msg_receive __user *ua
 	return err < 0 ? err : 0;
 }
 
-/* Looks up a RECEIVED message by rcvid and takes a busy reference for copying. */
-static struct qchan_msg *qchan_msg_get_received(struct qchan_ctx *ctx, int rcvid)
-{
-	struct qchan_msg *msg = NULL;
-
-	if (rcvid <= 0)
-		return NULL;
-	ctx_lock(ctx);
-	msg = qchan_rcvid_lookup(ctx, rcvid);
-	if (msg && msg->state == QCHAN_MSG_RECEIVED)
-		msg->busy++;
-	else
-		msg = NULL;
-	ctx_unlock(ctx);
-	return msg;
-}
-
-static void qchan_msg_put_received(struct qchan_ctx *ctx, struct qchan_msg *msg)
-{
-	ctx_lock(ctx);
-	msg->busy--;
-	qchan_msg_maybe_release(msg);
-	ctx_unlock(ctx);
-}
-
 static int qchan_reply_validate(const struct qchan_msg_reply *a)
 {
 	if ((a->flags & ~QCHAN_REPLY_ERROR) || QCHAN_RESERVED_NONZERO(a))
@@ -745,53 +658,98 @@ static int qchan_reply_validate(const struct qchan_msg_reply *a)
 	return 0;
 }
 
+/* MsgReply of more than qchan_inline_max bytes: straight into the sender's pinned reply pages. */
+static int qchan_reply_direct(struct qchan_ctx *ctx, const struct qchan_msg_reply *a,
+			      struct iov_iter *iter)
+{
+	struct qchan_msg *msg;
+	int err = 0, send_err = 0;
+	ssize_t n;
+
+	ctx_lock(ctx);
+	msg = qchan_rcvid_lookup(ctx, a->rcvid);
+	if (!msg || msg->state != QCHAN_MSG_RECEIVED) {
+		ctx_unlock(ctx);
+		return -ESRCH;
+	}
+	/* From here no other thread can reply, read or write through this rcvid. */
+	msg->state = QCHAN_MSG_REPLYING;
+	msg->busy++;
+	ctx_unlock(ctx);
+
+	iov_iter_truncate(iter, msg->rlen);
+	n = qchan_server_copy(ctx, &msg, a->rcvid, QCHAN_MSG_REPLYING, 0, iter, true);
+	if (n == -ESRCH)		/* the sender was killed while we faulted */
+		return -ESRCH;
+	if (n == -EREMOTEIO) {		/* the sender's reply buffer: only its send fails */
+		send_err = -EFAULT;
+	} else if (n == -EFAULT) {
+		err = n;
+		send_err = -QCHAN_ESRVRFAULT;
+	} else if (n < 0) {		/* we are being killed, or out of memory */
+		err = n;
+		send_err = n == -ENOMEM ? -ENOMEM : -ESRCH;
+	}
+
+	ctx_lock(ctx);
+	msg->status = a->status;
+	msg->busy--;
+	qchan_msg_finish(ctx, msg, send_err);
+	ctx_unlock(ctx);
+	return err;
+}
+
 /*
  * MsgReply/MsgError with validated arguments.  A fault in the server's reply
  * buffer fails the reply (-EFAULT) and the send (ESRVRFAULT); a fault in the
  * sender's reply buffer fails only the send (-EFAULT), whichever tier found it.
+ * A short reply is copied into a kernel buffer before the message is claimed,
+ * so the sender never waits on the server's memory and the claim, the copy
+ * into the message and the wake-up take one lock hold.
  */
 static int qchan_do_reply(struct qchan_ctx *ctx, const struct qchan_msg_reply *a)
 {
 	struct iovec iov_fast[UIO_FASTIOV], *iov = iov_fast;
+	u8 stack_buf[QCHAN_STACK_INLINE];
+	unsigned int inline_max = READ_ONCE(qchan_inline_max);
 	struct qchan_msg *msg;
 	struct iov_iter iter;
 	void *buf = NULL;
-	bool buf_on_heap = false;
-	ssize_t len, n = 0;
+	ssize_t len;
 	int err = 0, send_err = 0;
 
 	len = import_iovec(ITER_SOURCE, u64_to_user_ptr(a->iov_ptr), a->parts,
 			   ARRAY_SIZE(iov_fast), &iov, &iter);
 	if (len < 0)
 		return len;
-
 	if (a->rcvid <= 0) {
 		err = -ESRCH;
 		goto out_free_iov;
 	}
-	ctx_lock(ctx);
-	msg = qchan_rcvid_lookup(ctx, a->rcvid);
-	if (!msg || msg->state != QCHAN_MSG_RECEIVED) {
-		ctx_unlock(ctx);
-		err = -ESRCH;
-		goto out_free_iov;
-	}
-	/* From here no other thread can reply, read or write through this rcvid. */
-	qchan_rcvid_unhash(ctx, msg);
-	msg->state = QCHAN_MSG_REPLYING;
-	msg->busy++;
-	ctx_unlock(ctx);
-
 	if (a->flags & QCHAN_REPLY_ERROR) {
 		send_err = -a->error;
-		goto finish;
+		len = 0;
+		goto claim;
 	}
 
-	len = min_t(size_t, len, msg->rlen);
-	iov_iter_truncate(&iter, len);
-	if (len <= READ_ONCE(qchan_inline_max)) {
-		buf_on_heap = len > sizeof(msg->stack_rbuf);
-		buf = buf_on_heap ? kvmalloc(len, GFP_KERNEL_ACCOUNT) : msg->stack_rbuf;
+	if (len > min_t(size_t, inline_max, sizeof(stack_buf))) {
+		/* Bound the reply by the sender's reply buffers, then pick the tier. */
+		ctx_lock(ctx);
+		msg = qchan_rcvid_lookup(ctx, a->rcvid);
+		if (msg && msg->state == QCHAN_MSG_RECEIVED)
+			len = min_t(size_t, len, msg->rlen);
+		ctx_unlock(ctx);
+		if (!msg || msg->state != QCHAN_MSG_RECEIVED) {
+			err = -ESRCH;
+			goto out_free_iov;
+		}
+		if (len > inline_max) {
+			err = qchan_reply_direct(ctx, a, &iter);
+			goto out_free_iov;
+		}
+	}
+	if (len) {
+		buf = len <= sizeof(stack_buf) ? stack_buf : kvmalloc(len, GFP_KERNEL_ACCOUNT);
 		if (!buf) {
 			err = -ENOMEM;
 			send_err = -ENOMEM;
@@ -799,34 +757,33 @@ static int qchan_do_reply(struct qchan_ctx *ctx, const struct qchan_msg_reply *a
 			err = -EFAULT;
 			send_err = -QCHAN_ESRVRFAULT;
 		}
-	} else {
-		n = qchan_copy_to_sender(msg, 0, &iter);
-		if (n == -EREMOTEIO) {
-			send_err = -EFAULT;
-		} else if (n == -EFAULT) {
-			err = n;
-			send_err = -QCHAN_ESRVRFAULT;
-		} else if (n < 0) {	/* we are being killed, or out of memory */
-			err = n;
-			send_err = n == -ENOMEM ? -ENOMEM : -ESRCH;
-		}
 	}
 
-finish:
+claim:
 	ctx_lock(ctx);
-	if (!send_err && buf) {
-		msg->rbuf = buf;
+	msg = qchan_rcvid_lookup(ctx, a->rcvid);
+	if (!msg || msg->state != QCHAN_MSG_RECEIVED) {
+		ctx_unlock(ctx);
+		err = -ESRCH;
+		goto out_free_buf;
+	}
+	if (!send_err && len) {
+		len = min_t(size_t, len, msg->rlen);
+		if (buf == stack_buf) {
+			memcpy(msg->stack_rbuf, stack_buf, len);
+			msg->rbuf = msg->stack_rbuf;
+		} else {
+			msg->rbuf = buf;	/* the sender frees it */
+			buf = NULL;
+		}
 		msg->rbuf_len = len;
-		buf_on_heap = false;	/* the sender frees it */
 	}
 	msg->status = a->status;
-	msg->error = send_err;
-	msg->state = QCHAN_MSG_DONE;
-	msg->busy--;
-	qchan_msg_maybe_release(msg);
+	qchan_msg_finish(ctx, msg, send_err);
 	ctx_unlock(ctx);
 	/* @msg may be gone now: its sender can return as soon as the lock drops. */
-	if (buf_on_heap)
+out_free_buf:
+	if (buf != stack_buf)
 		kvfree(buf);
 out_free_iov:
 	kfree(iov);
@@ -844,6 +801,12 @@ int qchan_msg_reply(struct qchan_ctx *ctx, struct qchan_msg_reply __user *uarg)
 	return err ?: qchan_do_reply(ctx, &a);
 }
 
+static bool qchan_is_restart(int err)
+{
+	return err == -ERESTARTSYS || err == -ERESTARTNOINTR || err == -ERESTARTNOHAND ||
+	       err == -ERESTART_RESTARTBLOCK;
+}
+
 int qchan_msg_reply_receive(struct qchan_ctx *ctx, struct qchan_msg_reply_receive __user *uarg)
 {
 	struct qchan_msg_reply_receive a;
@@ -853,9 +816,7 @@ int qchan_msg_reply_receive(struct qchan_ctx *ctx, struct qchan_msg_reply_receiv
 		return -EFAULT;
 	if (a.pad)
 		return -EINVAL;
-	err = qchan_receive_validate(&a.receive);
-	if (!err && a.reply.rcvid)
-		err = qchan_reply_validate(&a.reply);
+	err = qchan_receive_validate(&a.receive) ?: qchan_reply_validate(&a.reply);
 	if (err)
 		return err;
 
@@ -865,6 +826,12 @@ int qchan_msg_reply_receive(struct qchan_ctx *ctx, struct qchan_msg_reply_receiv
 			return -EFAULT;
 	}
 	err = qchan_do_receive(ctx, &a.receive, &uarg->receive);
+	/*
+	 * The kernel restarts the call with the arguments as they are in user
+	 * memory: a reply already given must not be given again.
+	 */
+	if (a.reply.rcvid && qchan_is_restart(err) && put_user(0, &uarg->reply.rcvid))
+		return -EFAULT;
 	return err < 0 ? err : 0;
 }
 
@@ -886,16 +853,14 @@ static int qchan_msg_rw(struct qchan_ctx *ctx, struct qchan_msg_rw __user *uarg,
 	if (n < 0)
 		return n;
 
-	msg = qchan_msg_get_received(ctx, a.rcvid);
+	msg = qchan_msg_grab(ctx, a.rcvid, QCHAN_MSG_RECEIVED);
 	if (!msg) {
 		n = -ESRCH;
 		goto out_free_iov;
 	}
-	if (write)
-		n = a.offset >= msg->rlen ? 0 : qchan_copy_to_sender(msg, a.offset, &iter);
-	else
-		n = a.offset >= msg->slen ? 0 : qchan_copy_from_sender(msg, a.offset, &iter);
-	qchan_msg_put_received(ctx, msg);
+	n = qchan_server_copy(ctx, &msg, a.rcvid, QCHAN_MSG_RECEIVED, a.offset, &iter, write);
+	if (msg)
+		qchan_msg_ungrab(ctx, msg);
 
 	if (n == -EREMOTEIO)
 		n = -EFAULT;
@@ -926,10 +891,10 @@ int qchan_msg_info(struct qchan_ctx *ctx, struct qchan_msg_info_get __user *uarg
 		return -EFAULT;
 	if (a.flags || QCHAN_RESERVED_NONZERO(&a))
 		return -EINVAL;
-	msg = qchan_msg_get_received(ctx, a.rcvid);
+	msg = qchan_msg_grab(ctx, a.rcvid, QCHAN_MSG_RECEIVED);
 	if (!msg)
 		return -ESRCH;
 	qchan_msg_fill_info(msg, &info);
-	qchan_msg_put_received(ctx, msg);
+	qchan_msg_ungrab(ctx, msg);
 	return copy_to_user(u64_to_user_ptr(a.info_ptr), &info, sizeof(info)) ? -EFAULT : 0;
 }

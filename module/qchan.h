@@ -56,13 +56,25 @@
  *   QUEUED     on chan->send_queue: the sender is SEND-blocked.
  *   RECEIVED   hashed by rcvid in ctx->rcvids: the sender is REPLY-blocked;
  *              the server may MsgRead/MsgWrite/MsgReply/MsgError it.
- *   REPLYING   the rcvid is gone and one thread is copying the reply; a signal
- *              or the channel's death no longer changes the outcome.
+ *   REPLYING   still hashed, but only the one thread that claimed the reply
+ *              may take it back by rcvid (a long reply, copied straight into
+ *              the sender's pages); a signal or the channel's death no longer
+ *              changes the outcome, only the sender's death does.
  *   DONE       finished (reply, error, abort, channel death); the sender
  *              returns as soon as msg->busy drops to zero.
  * msg->busy counts server threads copying from or to the sender's memory; the
  * sender's buffers (and its mm) stay valid while busy > 0 because the sender
- * does not return before busy is zero, even when killed.
+ * does not return before busy is zero, even when killed.  So busy is only
+ * ever held across copies that cannot wait on anyone: the server's side of a
+ * copy runs with page faults disabled, and a server whose own buffer is not
+ * present drops busy, faults it in, and takes the message back by rcvid
+ * (a killed sender may be gone by then).  A killed sender never waits for a
+ * server's page fault.
+ *
+ * msg->waiter is the thread to wake when the message finishes: the sender
+ * while it waits in its MsgSend, nobody while the message is parked (the
+ * sender is in user space or sleeping elsewhere), the abandoning thread when
+ * a parked message is given up.
  */
 #ifndef QCHAN_INTERNAL_H
 #define QCHAN_INTERNAL_H
@@ -168,12 +180,14 @@ struct qchan_msg {
 	struct list_head node;		/* chan->send_queue while QUEUED */
 	struct hlist_node rcvid_node;	/* ctx->rcvids while RECEIVED */
 	struct task_struct *sender;
+	struct task_struct *waiter;	/* woken when the message finishes; NULL if parked */
 	struct mm_struct *mm;		/* sender's mm: pinned against while busy */
 	struct qchan_channel *chan;
 	struct qchan_conn *conn;
 	enum qchan_msg_state state;
 	int busy;			/* server threads copying sender memory */
 	bool parking;			/* the sender waits for busy == 0 to park */
+	bool leaving;			/* the sender is killed: it waits only for busy == 0 */
 	int rcvid;
 	int coid;			/* as the sender named it, for _msg_info */
 	int priority;
@@ -235,6 +249,18 @@ int qchan_msg_write(struct qchan_ctx *ctx, struct qchan_msg_rw __user *uarg);
 int qchan_msg_info(struct qchan_ctx *ctx, struct qchan_msg_info_get __user *uarg);
 int qchan_msg_reply_receive(struct qchan_ctx *ctx, struct qchan_msg_reply_receive __user *uarg);
 void qchan_channel_fail_all(struct qchan_channel *chan);
+void qchan_msg_fail(struct qchan_ctx *ctx, struct qchan_msg *msg, int error);
+#define QCHAN_WAIT_PARK	1	/* qchan_msg_wait_done(): park the message now */
+int qchan_msg_wait_done(struct qchan_ctx *ctx, struct qchan_msg *msg);
+
+/* park.c */
+struct qchan_msg_send;
+int qchan_msg_park(struct qchan_ctx *sctx, struct qchan_msg *msg,
+		   const struct qchan_msg_send *args);
+s64 qchan_park_cookie(const struct qchan_msg *msg);
+int qchan_msg_restart(struct qchan_ctx *ctx, const struct qchan_msg_send *a,
+		      struct qchan_msg_send __user *uarg);
+void qchan_parked_abandon_mine(struct qchan_ctx *sctx);
 void qchan_ctx_drop_parked(struct qchan_ctx *ctx);
 
 /* copy.c: the copy engine */

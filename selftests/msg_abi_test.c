@@ -446,6 +446,20 @@ TEST_F(abi, msg_send_validation)
 	a.coid = self->fd;	/* the context is not a connection */
 	EXPECT_EQ(-EBADF, ioc(self->fd, QCHAN_IOC_MSG_SEND, &a));
 	EXPECT_EQ(-EFAULT, ioc(self->fd, QCHAN_IOC_MSG_SEND, NULL));
+
+	/*
+	 * A fresh send passes status 0: a non-zero status is a restarted call's
+	 * cookie.  A cookie with no parked message behind it fails EINTR (that
+	 * call ended while its thread was away) and is cleared, so a retry of
+	 * the same struct is a fresh send; anything else is EINVAL.
+	 */
+	a.coid = self->coid;
+	a.status = 5;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_SEND, &a));
+	EXPECT_EQ(5, a.status);
+	a.status = (long long)0x71630000 << 32 | 7;
+	EXPECT_EQ(-EINTR, ioc(self->fd, QCHAN_IOC_MSG_SEND, &a));
+	EXPECT_EQ(0, a.status);
 }
 
 TEST_F(abi, msg_receive_validation)
@@ -610,8 +624,16 @@ TEST_F(abi, reply_receive)
 	rr.reply.rcvid = 12345;
 	rr.reply.reserved[1] = 1;
 	EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_REPLY_RECEIVE, &rr));
-	rr.reply.reserved[1] = 0;
+	/* The reply block is validated even when rcvid 0 skips the reply. */
 	rr.reply.rcvid = 0;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_REPLY_RECEIVE, &rr));
+	rr.reply.reserved[1] = 0;
+	rr.reply.flags = 0x100;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_REPLY_RECEIVE, &rr));
+	rr.reply.flags = 0;
+	rr.reply.error = 3;	/* an errno without QCHAN_REPLY_ERROR */
+	EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_REPLY_RECEIVE, &rr));
+	rr.reply.error = 0;
 
 	ASSERT_EQ(0, raw_send_start(&s1, self->fd, self->coid, "one", 4, NULL, 0));
 	rr.reply_result = 77;
@@ -646,13 +668,13 @@ TEST_F(abi, reply_receive)
 
 /*
  * A context belongs to its opener: a forked child using the inherited fd
- * gets EBADFD for everything but GET_FEATURES and MSG_SEND, and its close
- * of the fd leaves the parent's channels alone.
+ * gets EBADFD for everything but GET_FEATURES, and its close of the fd
+ * leaves the parent's channels alone.
  */
 TEST_F(abi, foreign_context)
 {
 	struct qchan_msg_info info;
-	int fdcoid, rcvid, status;
+	int fdcoid, rcvid, status, ctx;
 	char buf[16];
 	pid_t child;
 
@@ -701,16 +723,24 @@ TEST_F(abi, foreign_context)
 			_exit(11);
 		if (ioc(self->fd, QCHAN_IOC_MSG_REPLY_RECEIVE, &rr) != -EBADFD)
 			_exit(12);
-		/* The parent's side coids are the parent's alone, even through its context. */
+		/*
+		 * Sends too: a message's quota, parking and restart belong to the
+		 * sending process's own context, whatever the coid.
+		 */
 		ms.coid = self->coid;
-		if (ioc(self->fd, QCHAN_IOC_MSG_SEND, &ms) != -EBADF)
+		if (ioc(self->fd, QCHAN_IOC_MSG_SEND, &ms) != -EBADFD)
 			_exit(14);
-		/* Sending over an inherited fd connection works through any context. */
 		ms.coid = fdcoid;
-		if (ioc(self->fd, QCHAN_IOC_MSG_SEND, &ms) || ms.status != 21)
-			_exit(13);
+		if (ioc(self->fd, QCHAN_IOC_MSG_SEND, &ms) != -EBADFD)
+			_exit(15);
 		/* Our close of the inherited context must not end the parent's. */
 		close(self->fd);
+		/* An inherited fd connection works through a context of our own. */
+		ctx = open("/dev/qchan", O_RDWR | O_CLOEXEC);
+		if (ctx < 0)
+			_exit(16);
+		if (ioc(ctx, QCHAN_IOC_MSG_SEND, &ms) || ms.status != 21)
+			_exit(13);
 		_exit(0);
 	}
 	rcvid = raw_receive(self->fd, self->chid, buf, sizeof(buf), &info);

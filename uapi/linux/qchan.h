@@ -5,7 +5,8 @@
  * Userspace opens /dev/qchan once per process (the "context"); every ioctl
  * below is issued on that file descriptor.  A context belongs to the process
  * that opened it: other processes (a child after fork(), a receiver of the fd
- * over SCM_RIGHTS) get -EBADFD, and the owner closing it (or exec with
+ * over SCM_RIGHTS) get -EBADFD for every ioctl but GET_FEATURES, sends
+ * included, and the owner closing it (or exec with
  * O_CLOEXEC, or exit) destroys its channels and fails every message queued on
  * them or waiting for a reply from it.
  *
@@ -118,7 +119,15 @@ struct qchan_msg_send {
 	__u32 reply_parts;	/* in: iovecs at reply_iov_ptr */
 	__u64 send_iov_ptr;	/* in: const struct iovec * */
 	__u64 reply_iov_ptr;	/* in: struct iovec * */
-	__s64 status;		/* out: the status the server passed to MsgReply */
+	/*
+	 * in: 0.  out: the status the server passed to MsgReply.  A send whose
+	 * thread must leave the kernel while blocked (a stop signal, a
+	 * debugger) leaves a cookie here and is restarted by the kernel with
+	 * it; a restarted send whose message was given up meanwhile fails
+	 * with EINTR (and status 0) instead of being sent again.  Any other
+	 * non-zero status: -EINVAL.
+	 */
+	__s64 status;
 	__u64 reserved[2];	/* in: 0 */
 };
 
@@ -184,9 +193,12 @@ struct qchan_msg_info_get {
 
 /*
  * MsgReply followed by MsgReceive in one call.  reply.rcvid == 0 skips the
- * reply.  The reply's outcome lands in reply_result (0 or -errno); the
- * ioctl's own result is the receive's, exactly as if the calls were made in
- * sequence by a loop that ignores a failed reply.
+ * reply (the rest of the reply block is still validated).  The reply's
+ * outcome lands in reply_result (0 or -errno); the ioctl's own result is the
+ * receive's, exactly as if the calls were made in sequence by a loop that
+ * ignores a failed reply.  When the receive half is interrupted by a signal
+ * that restarts the call (a stop, a debugger), the kernel sets reply.rcvid to
+ * 0 first, so the restarted call only receives.
  */
 struct qchan_msg_reply_receive {
 	struct qchan_msg_reply reply;		/* in */
