@@ -21,7 +21,8 @@ static void qchan_channel_free(struct kref *ref)
 {
 	struct qchan_channel *chan = container_of(ref, struct qchan_channel, ref);
 
-	WARN_ON(!list_empty(&chan->send_queue) || !list_empty(&chan->receivers));
+	WARN_ON(!list_empty(&chan->send_queue) || !list_empty(&chan->receivers) ||
+		!list_empty(&chan->pulses));
 	qchan_ctx_put(chan->ctx);
 	atomic_dec(&qchan_stats.channels);
 	kfree_rcu(chan, rcu);
@@ -68,6 +69,7 @@ int qchan_channel_create(struct qchan_ctx *ctx, struct qchan_channel_create __us
 		return -ENOMEM;
 	kref_init(&chan->ref);
 	INIT_LIST_HEAD(&chan->send_queue);
+	INIT_LIST_HEAD(&chan->pulses);
 	INIT_LIST_HEAD(&chan->receivers);
 	chan->flags = a.flags;
 	chan->euid = current_euid();

@@ -35,6 +35,8 @@ static_assert(sizeof(struct qchan_msg_reply) == 48);
 static_assert(sizeof(struct qchan_msg_rw) == 56);
 static_assert(sizeof(struct qchan_msg_info_get) == 32);
 static_assert(sizeof(struct qchan_msg_reply_receive) == 112);
+static_assert(sizeof(struct qchan_pulse) == 24);
+static_assert(sizeof(struct qchan_pulse_send) == 40);
 
 /*
  * 256: the measured crossover on 6.1 (icount, 16 B-4 KiB round trips: the
@@ -58,6 +60,10 @@ MODULE_PARM_DESC(max_connections, "Connections per process (fd and side-channel)
 unsigned int qchan_max_queued = 4096;
 module_param_named(max_queued, qchan_max_queued, uint, 0644);
 MODULE_PARM_DESC(max_queued, "Messages one process may have queued (SEND-blocked) at once");
+
+unsigned int qchan_max_pulses = 1024;
+module_param_named(max_pulses, qchan_max_pulses, uint, 0644);
+MODULE_PARM_DESC(max_pulses, "Pulses queued on one channel at once (more: EAGAIN for the sender)");
 
 struct qchan_stats qchan_stats;
 struct dentry *qchan_debugfs_dir;
@@ -179,7 +185,7 @@ static int qchan_get_features(struct qchan_features __user *uarg)
 	f.size = sizeof(f);
 	f.abi_version = QCHAN_ABI_VERSION;
 	f.features = QCHAN_FEAT_MSG | QCHAN_FEAT_REPLY_RECEIVE | QCHAN_FEAT_SIDE_CHANNEL |
-		     QCHAN_FEAT_KMSG;
+		     QCHAN_FEAT_KMSG | QCHAN_FEAT_PULSE;
 	f.max_iov = UIO_MAXIOV;
 	f.inline_max = READ_ONCE(qchan_inline_max);
 	return copy_to_user(uarg, &f, sizeof(f)) ? -EFAULT : 0;
@@ -203,6 +209,8 @@ static long qchan_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	switch (cmd) {
 	case QCHAN_IOC_MSG_SEND:
 		return qchan_msg_send(ctx, uarg);
+	case QCHAN_IOC_MSG_SEND_PULSE:
+		return qchan_pulse_send(ctx, uarg);
 	case QCHAN_IOC_MSG_RECEIVE:
 		return qchan_msg_receive(ctx, uarg);
 	case QCHAN_IOC_MSG_REPLY:
@@ -251,6 +259,7 @@ static int qchan_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "channels %d\n", atomic_read(&qchan_stats.channels));
 	seq_printf(m, "connections %d\n", atomic_read(&qchan_stats.connections));
 	seq_printf(m, "msgs_in_flight %d\n", atomic_read(&qchan_stats.msgs_in_flight));
+	seq_printf(m, "pulses %d\n", atomic_read(&qchan_stats.pulses));
 	seq_printf(m, "pinned_pages %ld\n", atomic_long_read(&qchan_stats.pinned_pages));
 	seq_printf(m, "msgs_total %ld\n", atomic_long_read(&qchan_stats.msgs_total));
 	seq_printf(m, "bytes_inline %ld\n", atomic_long_read(&qchan_stats.bytes_inline));
@@ -266,9 +275,12 @@ static int __init qchan_init(void)
 	qchan_debugfs_dir = debugfs_create_dir("qchan", NULL);
 	debugfs_create_file("stats", 0444, qchan_debugfs_dir, NULL, &qchan_stats_fops);
 
-	err = qchan_kmsg_init();
+	err = qchan_pulse_init();
 	if (err)
 		goto err_remove_debugfs;
+	err = qchan_kmsg_init();
+	if (err)
+		goto err_pulse_exit;
 	err = qchan_kmsg_test_init();
 	if (err)
 		goto err_kmsg_exit;
@@ -281,6 +293,8 @@ err_kmsg_test_exit:
 	qchan_kmsg_test_exit();
 err_kmsg_exit:
 	qchan_kmsg_exit();
+err_pulse_exit:
+	qchan_pulse_exit();
 err_remove_debugfs:
 	debugfs_remove_recursive(qchan_debugfs_dir);
 	return err;
@@ -294,6 +308,7 @@ static void __exit qchan_exit(void)
 	debugfs_remove_recursive(qchan_debugfs_dir);
 	/* Objects are freed with kfree_rcu(): wait for them before the code goes. */
 	rcu_barrier();
+	qchan_pulse_exit();
 }
 
 module_init(qchan_init);

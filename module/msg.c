@@ -25,13 +25,6 @@
 /* Every ioctl argument struct has these; the helper keeps each check one line. */
 #define QCHAN_RESERVED_NONZERO(a)	memchr_inv((a)->reserved, 0, sizeof((a)->reserved))
 
-static int qchan_current_priority(void)
-{
-	unsigned int policy = READ_ONCE(current->policy);
-
-	return policy == SCHED_FIFO || policy == SCHED_RR ? current->rt_priority : 0;
-}
-
 /* Called with ctx->lock held. */
 static struct qchan_msg *qchan_rcvid_lookup(struct qchan_ctx *ctx, int rcvid)
 {
@@ -126,6 +119,7 @@ static void qchan_msg_enqueue(struct qchan_channel *chan, struct qchan_msg *msg)
 {
 	struct qchan_msg *pos;
 
+	msg->seq = chan->seq++;
 	list_for_each_entry_reverse(pos, &chan->send_queue, node) {
 		if (pos->priority >= msg->priority) {
 			list_add(&msg->node, &pos->node);
@@ -148,6 +142,7 @@ void qchan_channel_fail_all(struct qchan_channel *chan)
 	chan->dead = true;
 	list_for_each_entry_safe(msg, tmp, &chan->send_queue, node)
 		qchan_msg_fail(ctx, msg, -ESRCH);
+	qchan_channel_drop_pulses(chan);
 	list_for_each_entry_safe(r, rtmp, &chan->receivers, node) {
 		list_del(&r->node);
 		r->error = -ESRCH;
@@ -256,19 +251,25 @@ int qchan_msg_wait_done(struct qchan_ctx *ctx, struct qchan_msg *msg)
 }
 
 /*
- * Called with ctx->lock held.  Of the waiting server threads, one that last
- * ran on this CPU: the hand-off then needs no cross-CPU wake-up and the
- * request lands in a warm cache.  Otherwise the longest waiting.
+ * Called with ctx->lock held.  Of the waiting server threads (for a message:
+ * those not in MsgReceivePulse), one that last ran on this CPU: the hand-off
+ * then needs no cross-CPU wake-up and the request lands in a warm cache.
+ * Otherwise the longest waiting.
  */
-static struct qchan_receiver *qchan_pick_receiver(struct qchan_channel *chan)
+struct qchan_receiver *qchan_pick_receiver(struct qchan_channel *chan, bool for_msg)
 {
 	unsigned int cpu = raw_smp_processor_id();
-	struct qchan_receiver *r;
+	struct qchan_receiver *r, *first = NULL;
 
-	list_for_each_entry(r, &chan->receivers, node)
+	list_for_each_entry(r, &chan->receivers, node) {
+		if (for_msg && r->pulse_only)
+			continue;
 		if (task_cpu(r->task) == cpu)
 			return r;
-	return list_first_entry_or_null(&chan->receivers, struct qchan_receiver, node);
+		if (!first)
+			first = r;
+	}
+	return first;
 }
 
 /* Queues @msg on its channel, or hands it to a waiting receiver, and waits as above. */
@@ -283,7 +284,7 @@ static int qchan_msg_post_wait(struct qchan_msg *msg)
 		ctx_unlock(ctx);
 		return -ESRCH;
 	}
-	r = qchan_pick_receiver(chan);
+	r = qchan_pick_receiver(chan, true);
 	if (r) {
 		list_del(&r->node);
 		qchan_msg_bind(ctx, msg);
@@ -426,13 +427,23 @@ static void qchan_msg_fill_info(struct qchan_msg *msg, struct qchan_msg_info *in
 	info->priority = msg->priority;
 }
 
-/*
- * Waits on @chan for a message and binds it to a fresh rcvid.  Returns the
- * message with msg->busy held for the caller's copy, or an ERR_PTR.
- */
-static struct qchan_msg *qchan_msg_wait(struct qchan_ctx *ctx, struct qchan_channel *chan)
+/* Called with ctx->lock held: does @pulse come before @msg (either may be NULL)? */
+static bool qchan_pulse_first(struct qchan_pulse_item *pulse, struct qchan_msg *msg)
 {
-	struct qchan_receiver r = { .task = current };
+	return pulse && (!msg || pulse->priority > msg->priority ||
+			 (pulse->priority == msg->priority && pulse->seq < msg->seq));
+}
+
+/*
+ * Waits on @chan for a message (unless @pulse_only) or a pulse.  Returns a
+ * message bound to a fresh rcvid with msg->busy held for the caller's copy;
+ * or NULL with the pulse, now the caller's, in *@pulsep; or an ERR_PTR.
+ */
+static struct qchan_msg *qchan_msg_wait(struct qchan_ctx *ctx, struct qchan_channel *chan,
+					bool pulse_only, struct qchan_pulse_item **pulsep)
+{
+	struct qchan_receiver r = { .task = current, .pulse_only = pulse_only };
+	struct qchan_pulse_item *pulse;
 	struct qchan_msg *msg;
 	int err;
 
@@ -441,7 +452,16 @@ static struct qchan_msg *qchan_msg_wait(struct qchan_ctx *ctx, struct qchan_chan
 		err = -ESRCH;
 		goto out_unlock;
 	}
-	msg = list_first_entry_or_null(&chan->send_queue, struct qchan_msg, node);
+	msg = pulse_only ? NULL :
+	      list_first_entry_or_null(&chan->send_queue, struct qchan_msg, node);
+	pulse = list_first_entry_or_null(&chan->pulses, struct qchan_pulse_item, node);
+	if (qchan_pulse_first(pulse, msg)) {
+		list_del(&pulse->node);
+		chan->nr_pulses--;
+		ctx_unlock(ctx);
+		*pulsep = pulse;
+		return NULL;
+	}
 	if (msg) {
 		list_del(&msg->node);
 		qchan_msg_bind(ctx, msg);
@@ -456,8 +476,9 @@ static struct qchan_msg *qchan_msg_wait(struct qchan_ctx *ctx, struct qchan_chan
 		schedule();
 		/* Taking the lock also waits out a waker still inside its critical section. */
 		ctx_lock(ctx);
-		if (r.msg) {
+		if (r.msg || r.pulse) {
 			ctx_unlock(ctx);
+			*pulsep = r.pulse;
 			return r.msg;
 		}
 		if (r.error) {
@@ -552,7 +573,7 @@ static ssize_t qchan_server_copy(struct qchan_ctx *ctx, struct qchan_msg **msgp,
 
 static int qchan_receive_validate(const struct qchan_msg_receive *a)
 {
-	if (a->flags || a->pad || QCHAN_RESERVED_NONZERO(a))
+	if ((a->flags & ~QCHAN_RECEIVE_PULSE_ONLY) || a->pad || QCHAN_RESERVED_NONZERO(a))
 		return -EINVAL;
 	return 0;
 }
@@ -565,6 +586,7 @@ static int qchan_do_receive(struct qchan_ctx *ctx, const struct qchan_msg_receiv
 	struct qchan_channel *chan;
 	struct qchan_msg_info info;
 	struct iov_iter iter, iter_start;
+	struct qchan_pulse_item *pulse;
 	struct qchan_msg *msg;
 	ssize_t n;
 	int rcvid, err;
@@ -581,9 +603,17 @@ static int qchan_do_receive(struct qchan_ctx *ctx, const struct qchan_msg_receiv
 	iter_start = iter;
 
 again:
-	msg = qchan_msg_wait(ctx, chan);
+	msg = qchan_msg_wait(ctx, chan, a->flags & QCHAN_RECEIVE_PULSE_ONLY, &pulse);
 	if (IS_ERR(msg)) {
 		err = PTR_ERR(msg);
+		goto out_free_iov;
+	}
+	if (!msg) {
+		n = qchan_pulse_deliver(pulse, &iter);
+		if (n < 0 || put_user(0, &uarg->rcvid) || put_user((u32)n, &uarg->bytes))
+			err = -EFAULT;
+		else
+			err = 0;
 		goto out_free_iov;
 	}
 	rcvid = msg->rcvid;

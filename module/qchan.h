@@ -102,6 +102,7 @@ extern unsigned int qchan_inline_max;
 extern unsigned int qchan_max_channels;
 extern unsigned int qchan_max_connections;
 extern unsigned int qchan_max_queued;
+extern unsigned int qchan_max_pulses;
 
 extern struct dentry *qchan_debugfs_dir;
 
@@ -111,6 +112,7 @@ struct qchan_stats {
 	atomic_t channels;
 	atomic_t connections;
 	atomic_t msgs_in_flight;
+	atomic_t pulses;		/* queued or being delivered */
 	atomic_long_t pinned_pages;
 	atomic_long_t msgs_total;
 	atomic_long_t bytes_inline;
@@ -154,7 +156,20 @@ struct qchan_channel {
 	u32 flags;			/* QCHAN_CHF_* */
 	bool dead;			/* under ctx->lock */
 	struct list_head send_queue;	/* struct qchan_msg, by priority then FIFO */
+	struct list_head pulses;	/* struct qchan_pulse_item, by priority then FIFO */
+	unsigned int nr_pulses;		/* on chan->pulses; under ctx->lock */
+	u64 seq;			/* arrival order of messages and pulses; ctx->lock */
 	struct list_head receivers;	/* struct qchan_receiver, FIFO */
+};
+
+/* A queued pulse: small, allocated by its sender, freed by its receiver. */
+struct qchan_pulse_item {
+	struct list_head node;		/* chan->pulses */
+	u64 seq;			/* against queued messages of the same priority */
+	int priority;
+	int scoid;
+	u64 value;
+	s8 code;
 };
 
 struct qchan_conn {
@@ -191,6 +206,7 @@ struct qchan_msg {
 	int rcvid;
 	int coid;			/* as the sender named it, for _msg_info */
 	int priority;
+	u64 seq;			/* arrival order while QUEUED: chan->seq */
 	int error;			/* -errno to return to the sender, or 0 */
 	size_t delivered;		/* bytes the receive copied, for _msg_info */
 	s64 status;			/* MsgReply status */
@@ -217,8 +233,18 @@ struct qchan_receiver {
 	struct list_head node;		/* chan->receivers while waiting */
 	struct task_struct *task;
 	struct qchan_msg *msg;		/* handed over by a sender, under ctx->lock */
+	struct qchan_pulse_item *pulse;	/* or a pulse */
+	bool pulse_only;		/* MsgReceivePulse: never hand this one a message */
 	int error;			/* set when the channel dies */
 };
+
+/* A sender's priority: its real-time priority, 0 for the other policies. */
+static inline int qchan_current_priority(void)
+{
+	unsigned int policy = READ_ONCE(current->policy);
+
+	return policy == SCHED_FIFO || policy == SCHED_RR ? current->rt_priority : 0;
+}
 
 /* main.c */
 struct qchan_ctx *qchan_ctx_lookup_pid(struct pid *tgid);
@@ -252,6 +278,15 @@ void qchan_channel_fail_all(struct qchan_channel *chan);
 void qchan_msg_fail(struct qchan_ctx *ctx, struct qchan_msg *msg, int error);
 #define QCHAN_WAIT_PARK	1	/* qchan_msg_wait_done(): park the message now */
 int qchan_msg_wait_done(struct qchan_ctx *ctx, struct qchan_msg *msg);
+
+struct qchan_receiver *qchan_pick_receiver(struct qchan_channel *chan, bool for_msg);
+
+/* pulse.c */
+int qchan_pulse_send(struct qchan_ctx *ctx, struct qchan_pulse_send __user *uarg);
+int qchan_pulse_deliver(struct qchan_pulse_item *pulse, struct iov_iter *to);
+void qchan_channel_drop_pulses(struct qchan_channel *chan);
+int qchan_pulse_init(void);
+void qchan_pulse_exit(void);
 
 /* park.c */
 struct qchan_msg_send;

@@ -70,10 +70,12 @@ static inline int msg_sendv(int coid, const struct iovec *siov, size_t sparts,
 	return 0;
 }
 
-static inline int msg_receivev(int chid, const struct iovec *iov, size_t parts, void *info)
+static inline int msg_receivev_flags(int chid, uint32_t flags, const struct iovec *iov,
+				     size_t parts, void *info)
 {
 	struct qchan_msg_receive arg = {
 		.chid = chid,
+		.flags = flags,
 		.parts = (uint32_t)parts,
 		.iov_ptr = PTR_U64(iov),
 		.info_ptr = PTR_U64(info),
@@ -87,6 +89,27 @@ static inline int msg_receivev(int chid, const struct iovec *iov, size_t parts, 
 		return -EINVAL;
 	ret = qchan_ioctl(fd, QCHAN_IOC_MSG_RECEIVE, &arg);
 	return unlikely(ret < 0) ? ret : arg.rcvid;
+}
+
+/* The rcvid of a message (> 0), 0 for a pulse, or -errno. */
+static inline int msg_receivev(int chid, const struct iovec *iov, size_t parts, void *info)
+{
+	return msg_receivev_flags(chid, 0, iov, parts, info);
+}
+
+static inline int msg_send_pulse(int coid, int priority, int code, uint64_t value)
+{
+	struct qchan_pulse_send arg = {
+		.coid = coid,
+		.priority = priority,
+		.code = code,
+		.value = value,
+	};
+	int fd = qchan_ctx();
+
+	if (unlikely(fd < 0))
+		return fd;
+	return qchan_ioctl(fd, QCHAN_IOC_MSG_SEND_PULSE, &arg);
 }
 
 static inline int msg_reply(int rcvid, uint32_t flags, long status, int error,
@@ -212,6 +235,16 @@ QCHAN_EXPORT int qchan_msg_receive(int chid, void *msg, size_t bytes, struct qch
 	struct iovec v = IOV1(msg, bytes);
 
 	return msg_receivev(chid, &v, 1, info);
+}
+
+QCHAN_EXPORT int qchan_msg_send_pulse(int coid, int priority, int code, uint64_t value)
+{
+	return msg_send_pulse(coid, priority, code, value);
+}
+
+QCHAN_EXPORT int qchan_msg_receive_pulsev(int chid, const struct iovec *iov, size_t parts)
+{
+	return msg_receivev_flags(chid, QCHAN_RECEIVE_PULSE_ONLY, iov, parts, NULL);
 }
 
 QCHAN_EXPORT int qchan_msg_replyv(int rcvid, long status, const struct iovec *iov, size_t parts)
@@ -345,6 +378,60 @@ QCHAN_EXPORT int MsgReceivev_r(int chid, const iov_t *iov, size_t parts, struct 
 QCHAN_EXPORT int MsgReceivev(int chid, const iov_t *iov, size_t parts, struct _msg_info *info)
 {
 	return (int)qchan_set_errno(msg_receivev(chid, iov, parts, info));
+}
+
+/*
+ * Pulses.  QNX's int value is sign-extended into the 64-bit sigval, so a
+ * receiver reads it back as sival_int (and as sival_long, QNX 7.1+).
+ */
+QCHAN_EXPORT int MsgSendPulse_r(int coid, int priority, int code, int value)
+{
+	return msg_send_pulse(coid, priority, code, (uint64_t)(int64_t)value);
+}
+
+QCHAN_EXPORT int MsgSendPulse(int coid, int priority, int code, int value)
+{
+	return (int)qchan_set_errno(msg_send_pulse(coid, priority, code,
+						   (uint64_t)(int64_t)value));
+}
+
+QCHAN_EXPORT int MsgSendPulsePtr_r(int coid, int priority, int code, void *value)
+{
+	return msg_send_pulse(coid, priority, code, (uint64_t)(uintptr_t)value);
+}
+
+QCHAN_EXPORT int MsgSendPulsePtr(int coid, int priority, int code, void *value)
+{
+	return (int)qchan_set_errno(msg_send_pulse(coid, priority, code,
+						   (uint64_t)(uintptr_t)value));
+}
+
+QCHAN_EXPORT int MsgReceivePulse_r(int chid, void *pulse, size_t bytes, struct _msg_info *info)
+{
+	struct iovec v = IOV1(pulse, bytes);
+
+	return msg_receivev_flags(chid, QCHAN_RECEIVE_PULSE_ONLY, &v, 1, info);
+}
+
+QCHAN_EXPORT int MsgReceivePulse(int chid, void *pulse, size_t bytes, struct _msg_info *info)
+{
+	struct iovec v = IOV1(pulse, bytes);
+
+	return (int)qchan_set_errno(msg_receivev_flags(chid, QCHAN_RECEIVE_PULSE_ONLY, &v, 1,
+						       info));
+}
+
+QCHAN_EXPORT int MsgReceivePulsev_r(int chid, const iov_t *iov, size_t parts,
+				    struct _msg_info *info)
+{
+	return msg_receivev_flags(chid, QCHAN_RECEIVE_PULSE_ONLY, iov, parts, info);
+}
+
+QCHAN_EXPORT int MsgReceivePulsev(int chid, const iov_t *iov, size_t parts,
+				  struct _msg_info *info)
+{
+	return (int)qchan_set_errno(msg_receivev_flags(chid, QCHAN_RECEIVE_PULSE_ONLY, iov,
+						       parts, info));
 }
 
 QCHAN_EXPORT int MsgReply_r(int rcvid, long status, const void *msg, size_t bytes)

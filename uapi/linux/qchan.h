@@ -35,6 +35,8 @@
 #define QCHAN_FEAT_SIDE_CHANNEL		(1ULL << 2) /* QCHAN_COF_SIDE_CHANNEL connections */
 /* per-CPU kernel messages (internal; debugfs test interface) */
 #define QCHAN_FEAT_KMSG			(1ULL << 3)
+/* QCHAN_IOC_MSG_SEND_PULSE, pulses from MSG_RECEIVE, QCHAN_RECEIVE_PULSE_ONLY */
+#define QCHAN_FEAT_PULSE		(1ULL << 4)
 
 /* QNX's "server fault" errno: a fault in the server's buffers, reported to the client. */
 #define QCHAN_ESRVRFAULT	312
@@ -148,9 +150,18 @@ struct qchan_msg_info {
 	__u32 reserved;
 };
 
+/* MsgReceivePulse: take only pulses; messages stay queued for other receives. */
+#define QCHAN_RECEIVE_PULSE_ONLY	(1U << 0)
+
+/*
+ * A receive that takes a message returns its rcvid (> 0); one that takes a
+ * pulse returns rcvid 0 and copies a struct qchan_pulse (QNX's struct _pulse)
+ * into the vector, as much of it as fits, without touching info.  Messages
+ * and pulses are taken in one priority order, FIFO within a priority.
+ */
 struct qchan_msg_receive {
 	__s32 chid;		/* in */
-	__u32 flags;		/* in: 0 */
+	__u32 flags;		/* in: QCHAN_RECEIVE_* */
 	__u32 parts;		/* in: iovecs at iov_ptr */
 	__u32 pad;		/* in: 0 */
 	__u64 iov_ptr;		/* in: struct iovec * */
@@ -207,6 +218,36 @@ struct qchan_msg_reply_receive {
 	__u32 pad;				/* in: 0 */
 };
 
+/* Pulse codes a process may send; negative codes are the kernel's (_PULSE_CODE_*). */
+#define QCHAN_PULSE_CODE_MIN	0
+#define QCHAN_PULSE_CODE_MAX	127
+#define QCHAN_PRIO_MAX		255
+
+/*
+ * struct _pulse of QNX, as a receive delivers it.  A 32-bit (compat) caller
+ * gets QNX's 32-bit layout instead: value is 4 bytes, scoid follows at
+ * offset 12, 16 bytes in all.
+ */
+struct qchan_pulse {
+	__u16 type;		/* 0 (_PULSE_TYPE) */
+	__u16 subtype;		/* 0 (_PULSE_SUBTYPE) */
+	__s8 code;
+	__u8 zero[3];
+	__u64 value;		/* union sigval */
+	__s32 scoid;		/* the sender's connection, as _msg_info.scoid names it */
+	__u32 pad;
+};
+
+/* MsgSendPulse: never blocks; -EAGAIN when the channel already holds max_pulses pulses. */
+struct qchan_pulse_send {
+	__s32 coid;		/* in */
+	__u32 flags;		/* in: 0 */
+	__s32 priority;		/* in: -1 = the caller's, else 0 .. QCHAN_PRIO_MAX */
+	__s32 code;		/* in: QCHAN_PULSE_CODE_MIN .. QCHAN_PULSE_CODE_MAX */
+	__u64 value;		/* in: union sigval */
+	__u64 reserved[2];	/* in: 0 */
+};
+
 #define QCHAN_IOC_MAGIC	'Q'
 
 #define QCHAN_IOC_GET_FEATURES		_IOWR(QCHAN_IOC_MAGIC, 0xa0, struct qchan_features)
@@ -222,5 +263,6 @@ struct qchan_msg_reply_receive {
 #define QCHAN_IOC_MSG_WRITE		_IOWR(QCHAN_IOC_MAGIC, 0xb4, struct qchan_msg_rw)
 #define QCHAN_IOC_MSG_INFO		_IOWR(QCHAN_IOC_MAGIC, 0xb5, struct qchan_msg_info_get)
 #define QCHAN_IOC_MSG_REPLY_RECEIVE	_IOWR(QCHAN_IOC_MAGIC, 0xb6, struct qchan_msg_reply_receive)
+#define QCHAN_IOC_MSG_SEND_PULSE	_IOWR(QCHAN_IOC_MAGIC, 0xb7, struct qchan_pulse_send)
 
 #endif /* _UAPI_LINUX_QCHAN_H */

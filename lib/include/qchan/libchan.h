@@ -61,10 +61,22 @@ int qchan_msg_send(int coid, const void *smsg, size_t sbytes, void *rmsg, size_t
 int qchan_msg_sendv(int coid, const struct iovec *siov, size_t sparts,
 		    const struct iovec *riov, size_t rparts, long *status);
 
-/* Returns the rcvid (> 0); fills *info if not NULL (info->msglen: bytes delivered). */
+/*
+ * Returns the rcvid (> 0) and fills *info if not NULL (info->msglen: bytes
+ * delivered); or 0 for a pulse (info untouched).
+ */
 int qchan_msg_receive(int chid, void *msg, size_t bytes, struct qchan_msg_info *info);
 int qchan_msg_receivev(int chid, const struct iovec *iov, size_t parts,
 		       struct qchan_msg_info *info);
+
+/*
+ * Pulses: never block.  @priority -1 is the caller's; @code 0..127; -EAGAIN
+ * when the channel already holds the module's max_pulses.  A receive that
+ * takes a pulse returns 0 and copies a struct qchan_pulse (QNX's _pulse);
+ * qchan_msg_receive_pulsev takes pulses only, leaving messages queued.
+ */
+int qchan_msg_send_pulse(int coid, int priority, int code, uint64_t value);
+int qchan_msg_receive_pulsev(int chid, const struct iovec *iov, size_t parts);
 
 /* Return 0. */
 int qchan_msg_reply(int rcvid, long status, const void *msg, size_t bytes);

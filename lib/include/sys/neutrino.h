@@ -139,8 +139,9 @@ struct _msg_info {
 #define _server_info	_msg_info
 
 /*
- * Pulses.  qchan delivers none yet (MsgReceive never returns 0); the type
- * and codes exist so that QNX servers that handle them compile.
+ * Pulses: MsgSendPulse never blocks; MsgReceive returns 0 for a pulse and
+ * copies a struct _pulse (its info is left untouched).  The kernel's own
+ * codes (negative) are not delivered yet.
  */
 #define _PULSE_TYPE			0
 #define _PULSE_SUBTYPE			0
@@ -228,6 +229,20 @@ extern ssize_t MsgWritev_r(int __rcvid, const iov_t *__iov, size_t __parts, size
 
 extern int MsgInfo(int __rcvid, struct _msg_info *__info);
 extern int MsgInfo_r(int __rcvid, struct _msg_info *__info);
+
+/* Pulses: EOK, or -1/errno (EAGAIN: the channel holds its limit of pulses). */
+extern int MsgSendPulse(int __coid, int __priority, int __code, int __value);
+extern int MsgSendPulse_r(int __coid, int __priority, int __code, int __value);
+extern int MsgSendPulsePtr(int __coid, int __priority, int __code, void *__value);
+extern int MsgSendPulsePtr_r(int __coid, int __priority, int __code, void *__value);
+/* Pulses only (messages stay queued): 0 on success. */
+extern int MsgReceivePulse(int __chid, void *__pulse, size_t __bytes, struct _msg_info *__info);
+extern int MsgReceivePulse_r(int __chid, void *__pulse, size_t __bytes,
+			     struct _msg_info *__info);
+extern int MsgReceivePulsev(int __chid, const iov_t *__iov, size_t __parts,
+			    struct _msg_info *__info);
+extern int MsgReceivePulsev_r(int __chid, const iov_t *__iov, size_t __parts,
+			      struct _msg_info *__info);
 
 #ifdef __cplusplus
 }
