@@ -2,18 +2,21 @@
 /*
  * qchan: QNX Neutrino-style synchronous message passing.
  *
- * The misc device /dev/qchan, the per-process context behind each open, the
- * ioctl dispatch and the module's introspection files.  See qchan.h for the
- * object model and the locking overview.
+ * The misc device /dev/qchan, the per-process context behind each open (and
+ * when it ends: the owner watch), the ioctl dispatch and the module's
+ * introspection files.  See qchan.h for the object model, the lifetimes and
+ * the locking overview.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/build_bug.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/hashtable.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -68,8 +71,17 @@ MODULE_PARM_DESC(max_pulses, "Pulses queued on one channel at once (more: EAGAIN
 struct qchan_stats qchan_stats;
 struct dentry *qchan_debugfs_dir;
 
-/* Owner tgid (init namespace) -> live ctx, for ConnectAttach by pid. */
-static DEFINE_XARRAY(qchan_ctx_table);
+/*
+ * Owner's struct pid -> live ctx, for ConnectAttach by pid.  Keyed by the
+ * struct pid, which the ctx holds: a pid number can be reused once its process
+ * is reaped, the struct pid cannot.
+ */
+#define QCHAN_CTX_HASH_BITS	8
+static DEFINE_HASHTABLE(qchan_ctx_table, QCHAN_CTX_HASH_BITS);
+static DEFINE_SPINLOCK(qchan_ctx_table_lock);
+
+/* Runs the owner watch (ctx->owner_work); destroyed at unload, after the last ctx. */
+static struct workqueue_struct *qchan_wq;
 
 static void qchan_ctx_free(struct kref *ref)
 {
@@ -79,7 +91,7 @@ static void qchan_ctx_free(struct kref *ref)
 	xa_destroy(&ctx->channels);
 	xa_destroy(&ctx->side_conns);
 	put_pid(ctx->owner);
-	atomic_dec(&qchan_stats.ctxs);
+	atomic_dec(&qchan_stats.ctx_objects);
 	kfree_rcu(ctx, rcu);
 }
 
@@ -94,11 +106,110 @@ struct qchan_ctx *qchan_ctx_lookup_pid(struct pid *tgid)
 	struct qchan_ctx *ctx;
 
 	rcu_read_lock();
-	ctx = xa_load(&qchan_ctx_table, pid_nr(tgid));
-	if (ctx && (ctx->owner != tgid || !kref_get_unless_zero(&ctx->ref)))
-		ctx = NULL;
+	hash_for_each_possible_rcu(qchan_ctx_table, ctx, table_node, (unsigned long)tgid) {
+		if (ctx->owner == tgid) {
+			if (!kref_get_unless_zero(&ctx->ref))
+				ctx = NULL;
+			rcu_read_unlock();
+			return ctx;
+		}
+	}
 	rcu_read_unlock();
-	return ctx;
+	return NULL;
+}
+
+/* Publishes @ctx as its owner's one ctx; -EBUSY if the owner has a live one. */
+static int qchan_ctx_register(struct qchan_ctx *ctx)
+{
+	unsigned long key = (unsigned long)ctx->owner;
+	struct qchan_ctx *pos;
+
+	spin_lock(&qchan_ctx_table_lock);
+	hash_for_each_possible(qchan_ctx_table, pos, table_node, key) {
+		if (pos->owner == ctx->owner) {
+			spin_unlock(&qchan_ctx_table_lock);
+			return -EBUSY;
+		}
+	}
+	hash_add_rcu(qchan_ctx_table, &ctx->table_node, key);
+	spin_unlock(&qchan_ctx_table_lock);
+	return 0;
+}
+
+/*
+ * The owner's channels die when the owner lets go: its close, its exec
+ * (O_CLOEXEC), its death, or the last close of the file by anyone.
+ * Idempotent; other holders of the file (a forked child before it closes
+ * its copy) cannot reach the ctx at all.
+ */
+static void qchan_ctx_shutdown(struct qchan_ctx *ctx)
+{
+	ctx_lock(ctx);
+	if (ctx->dead) {
+		ctx_unlock(ctx);
+		return;
+	}
+	WRITE_ONCE(ctx->dead, true);
+	ctx_unlock(ctx);
+
+	/* After this no wake can queue the owner work; one already queued holds a reference. */
+	remove_wait_queue(&ctx->owner->wait_pidfd, &ctx->owner_wait);
+	spin_lock(&qchan_ctx_table_lock);
+	hash_del_rcu(&ctx->table_node);
+	spin_unlock(&qchan_ctx_table_lock);
+	atomic_dec(&qchan_stats.ctxs);
+
+	qchan_ctx_drop_parked(ctx);
+	qchan_ctx_shutdown_conns(ctx);
+	qchan_ctx_shutdown_channels(ctx);
+}
+
+/*
+ * True once every thread of the owner has exited.  Its leader stays attached
+ * to the pid until it is reaped, and leaves the thread list last: this is the
+ * test pidfd poll makes (6.1's thread_group_exited(), not exported by 6.12).
+ */
+static bool qchan_owner_exited(struct pid *owner)
+{
+	struct task_struct *leader;
+	bool exited;
+
+	rcu_read_lock();
+	leader = pid_task(owner, PIDTYPE_TGID);
+	exited = !leader || (READ_ONCE(leader->exit_state) && thread_group_empty(leader));
+	rcu_read_unlock();
+	return exited;
+}
+
+/*
+ * Called under the owner's wait_pidfd lock, in atomic context, when the
+ * kernel reports the thread group's exit to pidfd waiters - and on 6.1 also
+ * when a ptraced leader exits before its threads.  Only hand over to
+ * process context.
+ */
+static int qchan_owner_wake(struct wait_queue_entry *wait, unsigned int mode, int flags,
+			    void *key)
+{
+	struct qchan_ctx *ctx = container_of(wait, struct qchan_ctx, owner_wait);
+
+	/*
+	 * Shutdown takes the entry off the queue (under the lock we run under)
+	 * before the file drops its reference: this is never the last one.
+	 */
+	kref_get(&ctx->ref);
+	if (!queue_work(qchan_wq, &ctx->owner_work))
+		qchan_ctx_put(ctx);
+	return 0;
+}
+
+static void qchan_owner_work(struct work_struct *work)
+{
+	struct qchan_ctx *ctx = container_of(work, struct qchan_ctx, owner_work);
+
+	/* Still alive: a later wake (the entry stays queued) brings us back. */
+	if (qchan_owner_exited(ctx->owner))
+		qchan_ctx_shutdown(ctx);
+	qchan_ctx_put(ctx);
 }
 
 static int qchan_open(struct inode *inode, struct file *file)
@@ -116,14 +227,22 @@ static int qchan_open(struct inode *inode, struct file *file)
 	xa_init_flags(&ctx->side_conns, XA_FLAGS_ALLOC);
 	mutex_init(&ctx->conn_lock);
 	INIT_LIST_HEAD(&ctx->parked);
+	INIT_WORK(&ctx->owner_work, qchan_owner_work);
+	init_waitqueue_func_entry(&ctx->owner_wait, qchan_owner_wake);
 	ctx->owner = get_pid(task_tgid(current));
 
 	/* One context per process: ConnectAttach by pid must find exactly one. */
-	err = xa_insert(&qchan_ctx_table, pid_nr(ctx->owner), ctx, GFP_KERNEL);
+	err = qchan_ctx_register(ctx);
 	if (err)
 		goto err_put_owner;
+	/*
+	 * The group cannot have exited while we run in it, so no exit is
+	 * missed; nothing can shut this ctx down before the file is installed.
+	 */
+	add_wait_queue(&ctx->owner->wait_pidfd, &ctx->owner_wait);
 
 	atomic_inc(&qchan_stats.ctxs);
+	atomic_inc(&qchan_stats.ctx_objects);
 	file->private_data = ctx;
 	return 0;
 
@@ -134,31 +253,19 @@ err_put_owner:
 }
 
 /*
- * The owner's channels die with the owner's use of the file: exit, exec
- * (O_CLOEXEC) or close.  Idempotent; other holders of the file (a forked
- * child before it closes its copy) cannot reach the ctx at all.
+ * Runs for every close of the file from an fd table, @id being that table.
+ * Only a close from the owner's current table is the owner's: close(),
+ * dup2() over the fd and exec's close-on-exec pass current->files.  A failed
+ * fork closes the child's copy of the table from the parent's thread,
+ * exit_files() clears tsk->files before it closes the table, and a thread's
+ * private table (unshare(CLONE_FILES)) dies with the thread: none of these
+ * is the owner letting go.  Death is seen by the owner watch or ->release.
  */
-static void qchan_ctx_shutdown(struct qchan_ctx *ctx)
-{
-	ctx_lock(ctx);
-	if (ctx->dead) {
-		ctx_unlock(ctx);
-		return;
-	}
-	WRITE_ONCE(ctx->dead, true);
-	ctx_unlock(ctx);
-
-	xa_cmpxchg(&qchan_ctx_table, pid_nr(ctx->owner), ctx, NULL, GFP_KERNEL);
-	qchan_ctx_drop_parked(ctx);
-	qchan_ctx_shutdown_conns(ctx);
-	qchan_ctx_shutdown_channels(ctx);
-}
-
 static int qchan_flush(struct file *file, fl_owner_t id)
 {
 	struct qchan_ctx *ctx = file->private_data;
 
-	if (task_tgid(current) == ctx->owner)
+	if (id == current->files && task_tgid(current) == ctx->owner)
 		qchan_ctx_shutdown(ctx);
 	return 0;
 }
@@ -256,6 +363,7 @@ static struct miscdevice qchan_misc = {
 static int qchan_stats_show(struct seq_file *m, void *unused)
 {
 	seq_printf(m, "contexts %d\n", atomic_read(&qchan_stats.ctxs));
+	seq_printf(m, "contexts_allocated %d\n", atomic_read(&qchan_stats.ctx_objects));
 	seq_printf(m, "channels %d\n", atomic_read(&qchan_stats.channels));
 	seq_printf(m, "connections %d\n", atomic_read(&qchan_stats.connections));
 	seq_printf(m, "msgs_in_flight %d\n", atomic_read(&qchan_stats.msgs_in_flight));
@@ -272,6 +380,9 @@ static int __init qchan_init(void)
 {
 	int err;
 
+	qchan_wq = alloc_workqueue("qchan", 0, 0);
+	if (!qchan_wq)
+		return -ENOMEM;
 	qchan_debugfs_dir = debugfs_create_dir("qchan", NULL);
 	debugfs_create_file("stats", 0444, qchan_debugfs_dir, NULL, &qchan_stats_fops);
 
@@ -297,12 +408,15 @@ err_pulse_exit:
 	qchan_pulse_exit();
 err_remove_debugfs:
 	debugfs_remove_recursive(qchan_debugfs_dir);
+	destroy_workqueue(qchan_wq);
 	return err;
 }
 
 static void __exit qchan_exit(void)
 {
 	misc_deregister(&qchan_misc);
+	/* Every ctx is shut down (no watch left), but a queued owner work may still run. */
+	destroy_workqueue(qchan_wq);
 	qchan_kmsg_test_exit();
 	qchan_kmsg_exit();
 	debugfs_remove_recursive(qchan_debugfs_dir);

@@ -20,10 +20,27 @@
  * Lifetimes
  * ---------
  * conn -> channel -> ctx are kref'd in that direction only.  A ctx is "live"
- * until its owner process closes it (exit, exec, explicit close): shutdown
- * then destroys every channel, which fails every queued and every
- * REPLY-blocked message with -ESRCH and wakes every receiver; the memory
- * stays until the last kref goes.
+ * until its owner process lets go of it, and only then: an explicit close()
+ * (or dup2() over the fd) by one of its threads, exec (the fd is O_CLOEXEC),
+ * or the death of the whole thread group.  Shutdown then destroys every
+ * channel, which fails every queued and every REPLY-blocked message with
+ * -ESRCH and wakes every receiver; the memory stays until the last kref goes.
+ *
+ * The file alone cannot tell: it is shared with whoever holds a copy of an fd
+ * table (a forked child, a CLONE_FILES sibling process, an SCM_RIGHTS
+ * receiver).  So ->flush shuts down only for a close from the owner's own
+ * current table (fl_owner_t == current->files): a failed fork closes the
+ * child's copy from the parent's thread, exit_files() clears tsk->files
+ * first, and a thread's private table (unshare(CLONE_FILES)) dies with the
+ * thread; none of those end the ctx.  Death is watched directly: open hangs
+ * ctx->owner_wait on the owner's struct pid's wait_pidfd queue, which the
+ * kernel wakes when the thread group exits (as for pidfd poll); the wake
+ * queues ctx->owner_work (holding a ctx reference), which shuts down once
+ * the group is really gone.  ->release shuts down too, for the last holder.
+ *
+ * A ctx holds a reference on its owner's struct pid, and qchan_ctx_table is
+ * keyed by that struct pid, not by its number: a number freed at reaping and
+ * handed to a new process can never find (or be refused by) a stale ctx.
  *
  * Locking overview
  * ----------------
@@ -42,8 +59,10 @@
  * ctx->conn_lock (mutex) serialises side-channel attach/detach, channel
  * create/destroy and the list of parked sends (msg.c); it is taken before
  * ctx->lock, never inside it.
- * qchan_ctx_table (global xarray, its own lock) maps owner tgid -> ctx for
- * ConnectAttach; it is looked up under RCU and never on the send path.
+ * qchan_ctx_table (global hash, qchan_ctx_table_lock) maps the owner's
+ * struct pid -> live ctx for ConnectAttach; it is looked up under RCU and
+ * never on the send path.  The owner's wait_pidfd lock is the kernel's; the
+ * wake function under it only takes a reference and queues work.
  *
  * Nothing that can sleep, fault or copy from/to user memory runs under
  * ctx->lock.  Wake-ups of a message's sender are issued with ctx->lock held:
@@ -90,6 +109,8 @@
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/uio.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 #include <linux/xarray.h>
 #include <linux/qchan.h>
 
@@ -108,7 +129,8 @@ extern struct dentry *qchan_debugfs_dir;
 
 /* Global counters of live objects, for introspection and leak tests. */
 struct qchan_stats {
-	atomic_t ctxs;
+	atomic_t ctxs;			/* live: opened, not yet shut down */
+	atomic_t ctx_objects;		/* allocated: until the last reference goes */
 	atomic_t channels;
 	atomic_t connections;
 	atomic_t msgs_in_flight;
@@ -133,7 +155,10 @@ struct qchan_ctx {
 	struct mutex conn_lock;		/* channel and side-connection tables */
 	struct xarray channels;		/* chid -> struct qchan_channel */
 	struct xarray side_conns;	/* coid - QCHAN_SIDE_CHANNEL -> struct qchan_conn */
-	struct pid *owner;		/* thread-group pid of the owning process */
+	struct pid *owner;		/* thread-group pid of the owning process; referenced */
+	struct hlist_node table_node;	/* qchan_ctx_table, while live */
+	struct wait_queue_entry owner_wait; /* on owner->wait_pidfd, while live */
+	struct work_struct owner_work;	/* queued by owner_wait: is the owner gone? */
 	/* Set under ctx->lock before shutdown empties the tables under conn_lock. */
 	bool dead;
 	atomic_t nr_queued;		/* messages this process has queued as a sender */
