@@ -250,6 +250,7 @@ int qchan_connect_query(struct qchan_ctx *ctx, struct qchan_connect_query __user
 {
 	struct qchan_connect_query a;
 	struct qchan_conn *conn;
+	struct qchan_ctx *server;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
@@ -258,7 +259,15 @@ int qchan_connect_query(struct qchan_ctx *ctx, struct qchan_connect_query __user
 	conn = qchan_conn_get(ctx, a.coid);
 	if (IS_ERR(conn))
 		return PTR_ERR(conn);
-	a.pid = pid_vnr(conn->chan->ctx->owner);
+	server = conn->chan->ctx;
+	/*
+	 * A reaped owner's struct pid keeps its numbers, which may already name
+	 * another process: only a live ctx of a process not yet reaped has one.
+	 */
+	if (READ_ONCE(server->dead) || !pid_has_task(server->owner, PIDTYPE_TGID))
+		a.pid = 0;
+	else
+		a.pid = pid_vnr(server->owner);
 	a.chid = conn->chan->chid;
 	a.coflags = conn->flags;
 	qchan_conn_put(conn);
