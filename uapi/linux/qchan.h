@@ -4,11 +4,15 @@
  *
  * Userspace opens /dev/qchan once per process (the "context"); every ioctl
  * below is issued on that file descriptor.  A context belongs to the process
- * that opened it: other processes (a child after fork(), a receiver of the fd
- * over SCM_RIGHTS) get -EBADFD for every ioctl but GET_FEATURES, sends
- * included, and the owner closing it (or exec with
- * O_CLOEXEC, or exit) destroys its channels and fails every message queued on
- * them or waiting for a reply from it.
+ * that opened it (a second open by it gets -EBUSY while the first lives):
+ * other processes (a child after fork(), a CLONE_FILES sibling, a receiver of
+ * the fd over SCM_RIGHTS) get -EBADFD for every ioctl but GET_FEATURES, sends
+ * included.  The context ends when its owner lets go of it: a close() of the
+ * fd by one of its threads, exec with O_CLOEXEC, or the exit of its last
+ * thread, even while another process still holds the file.  That destroys its
+ * channels and fails every message queued on them or waiting for a reply from
+ * it.  Nothing else ends it: not a fork or clone that fails, nor a thread that
+ * unshares its fd table and exits.
  *
  * Connections without QCHAN_COF_SIDE_CHANNEL are real file descriptors
  * (close, dup, fork and CLOEXEC behave as for any fd, as QNX fd-space coids
@@ -107,7 +111,7 @@ struct qchan_connect_detach {
 struct qchan_connect_query {
 	__s32 coid;		/* in */
 	__u32 flags;		/* in: 0 */
-	__s32 pid;		/* out: channel owner, in the caller's pid namespace (0 if gone) */
+	__s32 pid;		/* out: channel owner, in the caller's pid ns (0: context ended) */
 	__s32 chid;		/* out */
 	__u32 coflags;		/* out: QCHAN_COF_* the connection was made with */
 	__u32 pad;		/* in: 0 */
