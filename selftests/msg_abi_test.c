@@ -473,7 +473,7 @@ TEST_F(abi, msg_receive_validation)
 	a.chid = self->chid;
 	a.parts = 1;
 	a.iov_ptr = (uintptr_t)&iov;
-	a.flags = 1;
+	a.flags = QCHAN_RECEIVE_PULSE_ONLY << 1;	/* the first unknown bit */
 	EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_RECEIVE, &a));
 	a.flags = 0;
 	a.pad = 1;
