@@ -341,4 +341,9 @@ void qchan_kmsg_exit(void);
 int qchan_kmsg_test_init(void);
 void qchan_kmsg_test_exit(void);
 
+/* kmsg_bench.c: kmsg_test.c's "bench" command and the result file */
+int qchan_kmsg_bench(const char *what, unsigned int src, unsigned int dst, unsigned int n);
+void qchan_kmsg_bench_report(const char *result);	/* what "bench" reads next */
+extern const struct file_operations qchan_kmsg_bench_fops;
+
 #endif /* QCHAN_INTERNAL_H */
