@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Every difference between the supported kernels (Debian 6.1 and 6.12) lives
- * here, so the rest of the module reads as if there were one kernel.
+ * Every difference between the supported kernels (Debian 6.1, 6.12 and the
+ * 6.1 PREEMPT_RT flavour) lives here, so the rest of the module reads as if
+ * there were one kernel.
  */
 #ifndef QCHAN_COMPAT_H
 #define QCHAN_COMPAT_H
 
 #include <linux/version.h>
 #include <linux/mm.h>
+#include <linux/preempt.h>
 
 /* 6.5 dropped the vmas argument of pin_user_pages_remote(). */
 static inline long qchan_pin_user_pages_remote(struct mm_struct *mm, unsigned long start,
@@ -26,5 +28,20 @@ static inline long qchan_pin_user_pages_remote(struct mm_struct *mm, unsigned lo
 #define ITER_DEST	READ
 #define ITER_SOURCE	WRITE
 #endif
+
+/*
+ * May the caller use kmalloc(GFP_ATOMIC) and kfree() here?  Never in hard
+ * irq, on any kernel: kmsg's immediates promise that nothing in hard irq can
+ * sleep, and on PREEMPT_RT the allocator's locks do.  There they sleep in
+ * every atomic context (irqs or preemption off, raw spinlocks), so only
+ * preemptible code may allocate; a held spinlock_t (an rtmutex there) or a
+ * softirq (a thread) leaves the caller preemptible.
+ */
+static inline bool qchan_may_alloc_atomic(void)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		return preemptible();
+	return !in_hardirq() && !in_nmi();
+}
 
 #endif /* QCHAN_COMPAT_H */

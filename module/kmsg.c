@@ -8,9 +8,16 @@
  * needs its callers serialised); a hard irq_work for kicks from the CPU to
  * itself (irq_work_queue_on() is not exported); a bound smpboot kthread for
  * routine work; a pool of message slots for qchan_kmsg_call().
+ *
+ * Nothing that runs in hard irq here takes a lock that sleeps on PREEMPT_RT
+ * (spinlock_t, the allocator's locks): queues and pools are lock-free, the
+ * wake-ups of qchan_kmsg_sync() go through a raw spinlock, and slots from the
+ * GFP_ATOMIC fallback are allocated and freed only where compat.h's
+ * qchan_may_alloc_atomic() allows it (frees elsewhere become routine work).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": kmsg: " fmt
 
+#include <linux/completion.h>
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
@@ -18,14 +25,15 @@
 #include <linux/irq_work.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
+#include <linux/sched.h>
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/smpboot.h>
-#include <linux/wait.h>
 
 #include "qchan.h"
+#include "compat.h"
 #include "kmsg.h"
 
 int qchan_kmsg_wake_policy = QCHAN_WAKE_LOCAL;
@@ -46,6 +54,9 @@ struct kmsg_stats {
 	unsigned long pool_fallback;	/* pool empty: GFP_ATOMIC */
 	unsigned long pool_fail;	/* pool empty and GFP_ATOMIC failed */
 	unsigned long wake_home;	/* qchan_kmsg_wake() sent to the home CPU */
+	unsigned long pool_noalloc;	/* pool empty where allocating is not allowed */
+	unsigned long free_deferred;	/* fallback slots handed to the routine side to free */
+	unsigned long fb_freed;		/* fallback slots freed (= pool_fallback once idle) */
 };
 
 struct kmsg_cpu {
@@ -83,12 +94,35 @@ static DEFINE_PER_CPU_ALIGNED(struct kmsg_cpu, kmsg_cpus);
 static DEFINE_PER_CPU(struct task_struct *, kmsg_worker_task);
 
 static enum cpuhp_state kmsg_hp_state;
+
+/*
+ * Tasks in qchan_kmsg_sync().  Woken from hard irq: a wait_queue_head's
+ * spinlock_t would sleep there on PREEMPT_RT, so this is a raw lock, and the
+ * wake-up is a plain wake_up_process() of every waiter (they re-check).
+ */
+struct kmsg_syncer {
+	struct list_head node;
+	struct task_struct *task;
+};
+
 static atomic_t kmsg_sync_waiters = ATOMIC_INIT(0);
-static DECLARE_WAIT_QUEUE_HEAD(kmsg_sync_wq);
+static DEFINE_RAW_SPINLOCK(kmsg_sync_lock);
+static LIST_HEAD(kmsg_syncers);
 static struct dentry *kmsg_stats_dentry, *kmsg_snapshot_dentry;
 struct dentry *qchan_kmsg_debugfs_dir;
 
 #define kmsg_stat_inc(field)	this_cpu_inc(kmsg_cpus.stats.field)
+
+static void kmsg_sync_wake(void)
+{
+	struct kmsg_syncer *s;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&kmsg_sync_lock, flags);
+	list_for_each_entry(s, &kmsg_syncers, node)
+		wake_up_process(s->task);
+	raw_spin_unlock_irqrestore(&kmsg_sync_lock, flags);
+}
 
 /*
  * Runs one message.  @running is set before PENDING is cleared, so
@@ -106,7 +140,7 @@ static void kmsg_run(struct qchan_kmsg *m, struct qchan_kmsg **running)
 	WRITE_ONCE(*running, NULL);
 	smp_mb();	/* clear *running before reading the waiter count */
 	if (unlikely(atomic_read(&kmsg_sync_waiters)))
-		wake_up_all(&kmsg_sync_wq);
+		kmsg_sync_wake();
 }
 
 /* Runs a batch taken with llist_del_all(): reversed, it is in send order. */
@@ -313,13 +347,33 @@ static struct kmsg_slot *kmsg_slot_get(void)
 	return node ? container_of(node, struct kmsg_slot, msg.node) : NULL;
 }
 
+static void kmsg_slot_free_fn(struct qchan_kmsg *m)
+{
+	kfree(container_of(m, struct kmsg_slot, msg));
+	kmsg_stat_inc(fb_freed);
+}
+
 static void kmsg_slot_put(struct kmsg_slot *slot)
 {
 	struct kmsg_cpu *home;
 	unsigned long flags;
 
 	if (slot->home < 0) {
-		kfree(slot);
+		if (qchan_may_alloc_atomic()) {
+			kfree(slot);
+			kmsg_stat_inc(fb_freed);
+			return;
+		}
+		/*
+		 * Hard irq (or, on PREEMPT_RT, any atomic context): the free
+		 * becomes a routine message.  kmsg_run() cleared PENDING before
+		 * calling us and touches nothing after the callback, so the slot's
+		 * own message can carry it.  Never fails; at unload the final
+		 * sweep runs it in process context.
+		 */
+		qchan_kmsg_init_msg(&slot->msg, kmsg_slot_free_fn);
+		qchan_kmsg_send(raw_smp_processor_id(), &slot->msg, QCHAN_KMSG_ROUTINE);
+		kmsg_stat_inc(free_deferred);
 		return;
 	}
 	home = per_cpu_ptr(&kmsg_cpus, slot->home);
@@ -350,6 +404,11 @@ int qchan_kmsg_call(unsigned int cpu, void (*fn)(void *arg), void *arg,
 	struct kmsg_slot *slot = kmsg_slot_get();
 
 	if (unlikely(!slot)) {
+		/* Hard irq may not allocate, on PREEMPT_RT no atomic context may. */
+		if (!qchan_may_alloc_atomic()) {
+			kmsg_stat_inc(pool_noalloc);
+			return -ENOMEM;
+		}
 		kmsg_stat_inc(pool_fallback);
 		slot = kmalloc(sizeof(*slot), GFP_ATOMIC | __GFP_NOWARN);
 		if (!slot) {
@@ -383,13 +442,28 @@ static bool kmsg_busy(struct qchan_kmsg *m)
 
 void qchan_kmsg_sync(struct qchan_kmsg *m)
 {
+	struct kmsg_syncer s = { .task = current };
+
 	might_sleep();
 	if (!kmsg_busy(m))
 		return;
+	/* On the list before the count: kmsg_run() may wake us as soon as it sees it. */
+	raw_spin_lock_irq(&kmsg_sync_lock);
+	list_add(&s.node, &kmsg_syncers);
+	raw_spin_unlock_irq(&kmsg_sync_lock);
 	atomic_inc(&kmsg_sync_waiters);
 	smp_mb__after_atomic();	/* pairs with smp_mb() in kmsg_run() */
-	wait_event(kmsg_sync_wq, !kmsg_busy(m));
+	for (;;) {
+		set_current_state(TASK_UNINTERRUPTIBLE);
+		if (!kmsg_busy(m))
+			break;
+		schedule();
+	}
+	__set_current_state(TASK_RUNNING);
 	atomic_dec(&kmsg_sync_waiters);
+	raw_spin_lock_irq(&kmsg_sync_lock);
+	list_del(&s.node);
+	raw_spin_unlock_irq(&kmsg_sync_lock);
 }
 
 struct kmsg_each {
@@ -591,10 +665,10 @@ static void kmsg_stats_add(struct kmsg_stats *sum, const struct kmsg_stats *s)
 
 static void kmsg_stats_print(struct seq_file *sf, const char *name, const struct kmsg_stats *s)
 {
-	seq_printf(sf, "%-5s %10lu %10lu %10lu %9lu %9lu %7lu %8lu %8lu %8lu %8lu %8lu %9lu\n",
+	seq_printf(sf, "%-5s %10lu %10lu %10lu %9lu %9lu %7lu %8lu %8lu %8lu %8lu %8lu %9lu %12lu %10lu %8lu\n",
 		   name, s->sent, s->imm_run, s->rtn_run, s->ipis, s->self_kicks, s->rekicks,
 		   s->imm_waits, s->redirected, s->orphaned, s->pool_fallback, s->pool_fail,
-		   s->wake_home);
+		   s->wake_home, s->pool_noalloc, s->free_deferred, s->fb_freed);
 }
 
 static int kmsg_stats_show(struct seq_file *sf, void *unused)
@@ -603,9 +677,10 @@ static int kmsg_stats_show(struct seq_file *sf, void *unused)
 	unsigned int cpu;
 	char name[16];
 
-	seq_printf(sf, "%-5s %10s %10s %10s %9s %9s %7s %8s %8s %8s %8s %8s %9s\n", "cpu",
-		   "sent", "imm_run", "rtn_run", "ipis", "self_kick", "rekicks", "imm_wait",
-		   "redirect", "orphaned", "pool_fb", "pool_err", "wake_home");
+	seq_printf(sf, "%-5s %10s %10s %10s %9s %9s %7s %8s %8s %8s %8s %8s %9s %12s %10s %8s\n",
+		   "cpu", "sent", "imm_run", "rtn_run", "ipis", "self_kick", "rekicks", "imm_wait",
+		   "redirect", "orphaned", "pool_fb", "pool_err", "wake_home", "pool_noalloc",
+		   "free_defer", "fb_freed");
 	for_each_possible_cpu(cpu) {
 		memset(&s, 0, sizeof(s));
 		kmsg_stats_add(&s, &per_cpu_ptr(&kmsg_cpus, cpu)->stats);
