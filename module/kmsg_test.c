@@ -9,14 +9,21 @@
  *     reset NIDS NREC        new run: message ids 0..NIDS-1, records for ids < NREC
  *     send S T TYPE ID N MODE
  *                            send N messages with ids ID..ID+N-1 from sender index S
- *                            to CPU T; TYPE imm|rtn; MODE task (process context),
- *                            irqoff (irqs off, a spinlock held), hardirq (from an
- *                            immediate handler on the writer's CPU) or pool
- *                            (qchan_kmsg_call()).  Returns once they are queued.
+ *                            to CPU T; TYPE imm|rtn; MODE task (preemption off),
+ *                            irqoff (irqs off, a raw spinlock held), hardirq (from an
+ *                            immediate handler on the writer's CPU), pool
+ *                            (qchan_kmsg_call() from preemptible process context) or
+ *                            hardpool (qchan_kmsg_call() from one immediate handler
+ *                            on the writer's CPU, all N in it; N <= 4096).  Returns
+ *                            once they are queued; a qchan_kmsg_call() that fails
+ *                            counts in send_fail.
  *     wait MS                wait until every message sent in this run has run
  *     hold T MS              start a routine "blocker" on CPU T that sleeps until
  *                            "release" (or MS ms); returns once it runs
- *     release                end the blockers and wait for them
+ *     imm_hold T MS          start an immediate on CPU T that spins in hard irq
+ *                            until "release" (or MS ms, at most 10 s): T's
+ *                            immediates queue up meanwhile; returns once it runs
+ *     release                end the blockers and immediate holders, wait for them
  *     bg_start TYPE SLEEP    background senders (one kthread per online CPU,
  *                            TYPE imm|rtn|mix) until bg_stop or module unload;
  *                            every SLEEP-th routine message sleeps 50-100 us
@@ -46,6 +53,7 @@
 #include <linux/cpu.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/irq_work.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/rwsem.h>
@@ -66,6 +74,7 @@ MODULE_PARM_DESC(kmsg_test, "Create the kernel-message test interface (debugfs q
 #define KT_MAX_IDS	(4 * 1024 * 1024U)
 #define KT_MAX_RECS	(1024 * 1024U)
 #define KT_HARDIRQ_BATCH 128
+#define KT_HARDPOOL_MAX	4096U
 
 struct kt_msg {
 	struct qchan_kmsg km;
@@ -105,8 +114,28 @@ static struct {
 
 static DECLARE_RWSEM(kt_rwsem);
 static DECLARE_WAIT_QUEUE_HEAD(kt_wq);
-static DEFINE_SPINLOCK(kt_lock);	/* held around sends in "irqoff" mode */
+/* Held around sends in "irqoff" mode; raw: a spinlock_t leaves irqs on under PREEMPT_RT. */
+static DEFINE_RAW_SPINLOCK(kt_lock);
 static struct dentry *kt_dir;
+
+/*
+ * kt_wq's lock is a spinlock_t, which sleeps on PREEMPT_RT: from hard irq
+ * (immediates), wake it through an irq_work, which RT runs in a thread.
+ */
+static void kt_wake_fn(struct irq_work *work)
+{
+	wake_up_all(&kt_wq);
+}
+
+static struct irq_work kt_wake_work = IRQ_WORK_INIT(kt_wake_fn);
+
+static void kt_wake(void)
+{
+	if (preemptible())
+		wake_up_all(&kt_wq);
+	else
+		irq_work_queue(&kt_wake_work);
+}
 
 static inline size_t kt_idx(unsigned int type, unsigned int sender, unsigned int target)
 {
@@ -183,7 +212,7 @@ static void kt_ran(struct kt_msg *msg)
 	}
 	atomic_long_inc(&pair->ran);
 	if (atomic_long_dec_and_test(&kt.in_flight))
-		wake_up_all(&kt_wq);
+		kt_wake();
 }
 
 static void kt_msg_fn(struct qchan_kmsg *m)
@@ -196,18 +225,18 @@ static void kt_pool_fn(void *arg)
 	kt_ran(arg);
 }
 
-enum kt_mode { KT_TASK, KT_IRQOFF, KT_HARDIRQ, KT_POOL };
+enum kt_mode { KT_TASK, KT_IRQOFF, KT_HARDIRQ, KT_POOL, KT_HARDPOOL };
 
-/* Prepares and sends one message; called with preemption disabled. */
+/* Prepares and sends one message; called with preemption or migration disabled. */
 static void kt_send_one(struct kt_msg *msg, enum kt_mode mode)
 {
 	struct kt_pair *pair = &kt.pairs[kt_idx(msg->type, msg->sender, msg->target)];
 
-	msg->sent_cpu = smp_processor_id();
+	msg->sent_cpu = raw_smp_processor_id();
 	msg->t_send = ktime_get_ns();
 	atomic_long_inc(&pair->sent);
 	atomic_long_inc(&kt.in_flight);
-	if (mode == KT_POOL) {
+	if (mode == KT_POOL || mode == KT_HARDPOOL) {
 		if (qchan_kmsg_call(msg->target, kt_pool_fn, msg, msg->type)) {
 			atomic_long_inc(&kt.send_fail);
 			atomic_long_dec(&pair->sent);
@@ -223,17 +252,18 @@ struct kt_launch {
 	struct qchan_kmsg km;
 	struct kt_msg *first;
 	unsigned int n;
+	enum kt_mode mode;
 	struct completion done;
 };
 
-/* "hardirq" mode: the sends happen inside an immediate handler. */
+/* "hardirq" and "hardpool" modes: the sends happen inside an immediate handler. */
 static void kt_launch_fn(struct qchan_kmsg *m)
 {
 	struct kt_launch *l = container_of(m, struct kt_launch, km);
 	unsigned int i;
 
 	for (i = 0; i < l->n; i++)
-		kt_send_one(&l->first[i], KT_HARDIRQ);
+		kt_send_one(&l->first[i], l->mode);
 	complete(&l->done);
 }
 
@@ -244,6 +274,8 @@ static int kt_send(unsigned int sender, unsigned int target, unsigned int type,
 	u32 i, j;
 
 	if (sender >= nr_cpu_ids || target >= nr_cpu_ids || !count)
+		return -EINVAL;
+	if (mode == KT_HARDPOOL && count > KT_HARDPOOL_MAX)
 		return -EINVAL;
 	if (first >= kt.nids || count > kt.nids - first)
 		return -ERANGE;
@@ -260,26 +292,39 @@ static int kt_send(unsigned int sender, unsigned int target, unsigned int type,
 	}
 
 	for (i = first; i < first + count; i += j) {
-		u32 batch = min_t(u32, first + count - i, KT_HARDIRQ_BATCH);
+		/* hardpool: one handler must send more than a pool holds. */
+		u32 batch = min_t(u32, first + count - i,
+				  mode == KT_HARDPOOL ? KT_HARDPOOL_MAX : KT_HARDIRQ_BATCH);
 
 		switch (mode) {
 		case KT_TASK:
-		case KT_POOL:
 			for (j = 0; j < batch; j++) {
 				preempt_disable();
 				kt_send_one(&kt.msgs[i + j], mode);
 				preempt_enable();
 			}
 			break;
-		case KT_IRQOFF:
+		case KT_POOL:
+			/*
+			 * Preemptible, as most callers are (on PREEMPT_RT only they
+			 * may fall back to GFP_ATOMIC); sent_cpu stays true.
+			 */
 			for (j = 0; j < batch; j++) {
-				spin_lock_irqsave(&kt_lock, flags);
+				migrate_disable();
 				kt_send_one(&kt.msgs[i + j], mode);
-				spin_unlock_irqrestore(&kt_lock, flags);
+				migrate_enable();
 			}
 			break;
-		case KT_HARDIRQ: {
-			struct kt_launch l = { .first = &kt.msgs[i], .n = batch };
+		case KT_IRQOFF:
+			for (j = 0; j < batch; j++) {
+				raw_spin_lock_irqsave(&kt_lock, flags);
+				kt_send_one(&kt.msgs[i + j], mode);
+				raw_spin_unlock_irqrestore(&kt_lock, flags);
+			}
+			break;
+		case KT_HARDIRQ:
+		case KT_HARDPOOL: {
+			struct kt_launch l = { .first = &kt.msgs[i], .n = batch, .mode = mode };
 
 			init_completion(&l.done);
 			qchan_kmsg_init_msg(&l.km, kt_launch_fn);
@@ -358,13 +403,75 @@ static int kt_hold(unsigned int cpu, unsigned int ms)
 	return 0;
 }
 
+/*
+ * Immediate holders: an immediate per CPU that spins in hard irq until
+ * released, so that CPU's immediates pile up (and the senders' pools run
+ * dry) and then run in one go.
+ */
+struct kt_imm_hold {
+	struct qchan_kmsg km;
+	u64 deadline;			/* ktime_get_ns() */
+	bool started;
+	bool running;
+};
+
+static struct kt_imm_hold *kt_imm_holds;	/* [nr_cpu_ids] */
+
+/*
+ * After "release", a holder spins this much longer, so that the releasing
+ * task is asleep in qchan_kmsg_sync() when it ends: its wake-up then comes
+ * from hard irq.
+ */
+#define KT_IMM_LINGER_NS	(20 * NSEC_PER_MSEC)
+
+static void kt_imm_hold_fn(struct qchan_kmsg *m)
+{
+	struct kt_imm_hold *h = container_of(m, struct kt_imm_hold, km);
+	u64 end;
+
+	WRITE_ONCE(h->running, true);
+	smp_store_release(&h->started, true);	/* pairs with kt_imm_hold() */
+	while (!READ_ONCE(kt_release) && ktime_get_ns() < h->deadline)
+		cpu_relax();
+	end = min(ktime_get_ns() + KT_IMM_LINGER_NS, h->deadline);
+	while (ktime_get_ns() < end)
+		cpu_relax();
+	WRITE_ONCE(h->running, false);
+}
+
+static int kt_imm_hold(unsigned int cpu, unsigned int ms)
+{
+	struct kt_imm_hold *h;
+	unsigned long timeout = jiffies + 30 * HZ;
+
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu) || ms > 10000)
+		return -EINVAL;
+	h = &kt_imm_holds[cpu];
+	if (qchan_kmsg_pending(&h->km) || READ_ONCE(h->running))
+		return -EBUSY;
+	WRITE_ONCE(kt_release, false);
+	h->deadline = ktime_get_ns() + (u64)ms * NSEC_PER_MSEC;
+	h->started = false;
+	qchan_kmsg_init_msg(&h->km, kt_imm_hold_fn);
+	qchan_kmsg_send(cpu, &h->km, QCHAN_KMSG_IMMEDIATE);
+	/* Poll: the holder cannot wake anyone while it keeps its CPU's irqs off. */
+	while (!smp_load_acquire(&h->started)) {
+		if (time_after(jiffies, timeout))
+			return -ETIMEDOUT;
+		usleep_range(100, 200);
+	}
+	return 0;
+}
+
 static void kt_release_all(void)
 {
 	unsigned int cpu;
 
 	WRITE_ONCE(kt_release, true);
-	for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		qchan_kmsg_sync(&kt_imm_holds[cpu].km);
 		qchan_kmsg_sync(&kt_blockers[cpu].km);
+	}
 }
 
 /* Background flood: lives past its users (module unload while busy). */
@@ -552,7 +659,7 @@ static int kt_parse_mode(const char *s, enum kt_mode *mode)
 {
 	static const char *const names[] = {
 		[KT_TASK] = "task", [KT_IRQOFF] = "irqoff", [KT_HARDIRQ] = "hardirq",
-		[KT_POOL] = "pool",
+		[KT_POOL] = "pool", [KT_HARDPOOL] = "hardpool",
 	};
 	int i;
 
@@ -599,6 +706,8 @@ static int kt_command(char *cmd)
 	}
 	if (sscanf(cmd, "hold %u %u", &a, &b) == 2)
 		return kt_hold(a, b);
+	if (sscanf(cmd, "imm_hold %u %u", &a, &b) == 2)
+		return kt_imm_hold(a, b);
 	if (!strcmp(cmd, "release")) {
 		kt_release_all();
 		return 0;
@@ -728,7 +837,8 @@ int qchan_kmsg_test_init(void)
 	kt_blockers = kcalloc(nr_cpu_ids, sizeof(*kt_blockers), GFP_KERNEL);
 	kt_blocked = kcalloc(nr_cpu_ids, sizeof(*kt_blocked), GFP_KERNEL);
 	kt_bg_tasks = kcalloc(nr_cpu_ids, sizeof(*kt_bg_tasks), GFP_KERNEL);
-	if (!kt_blockers || !kt_blocked || !kt_bg_tasks)
+	kt_imm_holds = kcalloc(nr_cpu_ids, sizeof(*kt_imm_holds), GFP_KERNEL);
+	if (!kt_blockers || !kt_blocked || !kt_bg_tasks || !kt_imm_holds)
 		goto err_free;
 
 	kt_dir = debugfs_create_dir("test", qchan_kmsg_debugfs_dir);
@@ -740,6 +850,7 @@ int qchan_kmsg_test_init(void)
 	return 0;
 
 err_free:
+	kfree(kt_imm_holds);
 	kfree(kt_bg_tasks);
 	kfree(kt_blocked);
 	kfree(kt_blockers);
@@ -760,9 +871,12 @@ void qchan_kmsg_test_exit(void)
 	kt_bg_stop();
 	kt_release_all();
 	wait_event(kt_wq, !atomic_long_read(&kt.in_flight));
+	/* The last message may have woken kt_wq through kt_wake_work. */
+	irq_work_sync(&kt_wake_work);
 	pr_info("unload: background %ld sent, %ld run before kmsg drains\n",
 		atomic_long_read(&kt_bg_sent), atomic_long_read(&kt_bg_ran));
 	kt_free_run();
+	kfree(kt_imm_holds);
 	kfree(kt_bg_tasks);
 	kfree(kt_blocked);
 	kfree(kt_blockers);
