@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -137,6 +138,39 @@ static int kt_read_totals(struct kt_totals *t)
 	}
 	fclose(f);
 	return found ? 0 : -EPROTO;
+}
+
+/* The columns of kmsg/stats after the CPU name (module/kmsg.c, struct kmsg_stats). */
+enum {
+	ST_SENT, ST_IMM_RUN, ST_RTN_RUN, ST_IPIS, ST_SELF_KICKS, ST_REKICKS, ST_IMM_WAITS,
+	ST_REDIRECTED, ST_ORPHANED, ST_POOL_FB, ST_POOL_ERR, ST_WAKE_HOME, ST_POOL_NOALLOC,
+	ST_FREE_DEFER, ST_FB_FREED, ST_N
+};
+
+/* The "all" line of kmsg/stats: the sums over every CPU. */
+static int kt_stats(long v[ST_N])
+{
+	char line[512], *p, *end;
+	int found = -EPROTO, i;
+	FILE *f;
+
+	f = fopen(KT_DIR "/stats", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "all ", 4))
+			continue;
+		p = line + 4;
+		for (i = 0; i < ST_N; i++, p = end) {
+			v[i] = strtol(p, &end, 10);
+			if (end == p)
+				break;
+		}
+		if (i == ST_N)
+			found = 0;
+	}
+	fclose(f);
+	return found;
 }
 
 struct kt_rec {
@@ -380,6 +414,177 @@ TEST_F(kmsg, immediate_before_routine)
 	}
 }
 
+struct kt_burst {
+	int cpu, target;
+	unsigned int first, n;
+	pthread_barrier_t *barrier;	/* twice: ready, then go */
+	volatile int *phase2;		/* the parent lets the second burst go */
+	volatile int *done;		/* bursts finished, all threads */
+	int ret;
+};
+
+/*
+ * One sender of immediate_hardirq_no_sleep: pinned, its ctl fd open and
+ * everything else that could need the held CPU done before the barrier
+ * (an affinity change or a TLB flush waits for a CPU that keeps irqs off).
+ */
+static void *kt_burst_thread(void *arg)
+{
+	struct kt_burst *b = arg;
+	int fd;
+
+	b->ret = kt_pin(b->cpu);
+	fd = open(KT_CTL, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 && !b->ret)
+		b->ret = -errno;
+	pthread_barrier_wait(b->barrier);
+	pthread_barrier_wait(b->barrier);
+	if (b->ret)
+		goto out;
+	b->ret = kt_cmd_fd(fd, "send %d %d imm %u %u pool", b->cpu, b->target, b->first, b->n);
+	__atomic_add_fetch(b->done, 1, __ATOMIC_SEQ_CST);
+	while (!b->ret && !*b->phase2)
+		usleep(100);
+	if (!b->ret)
+		b->ret = kt_cmd_fd(fd, "send %d %d imm %u %u pool", b->cpu, b->target,
+				   b->first + b->n, b->n);
+out:
+	__atomic_add_fetch(b->done, 1, __ATOMIC_SEQ_CST);
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/*
+ * Immediates run in hard irq, and nothing in them may sleep: not even on
+ * PREEMPT_RT, where the allocator's locks are sleeping locks (taken in hard
+ * irq they end in "BUG: scheduling while atomic", which fails the run).
+ * The last CPU spins in an immediate (imm_hold) while every other CPU sends
+ * it a burst of immediates through qchan_kmsg_call() from preemptible
+ * process context: the senders' pools run dry and the rest of each burst
+ * rides in GFP_ATOMIC fallback slots.  Then the holder is released while a
+ * second burst is sent: every message runs in hard irq on the held CPU, and
+ * no fallback slot is freed there, each is handed to the routine side
+ * (free_defer) and freed in the end (fb_freed catches up with pool_fb).
+ * The release itself waits in qchan_kmsg_sync(), woken from hard irq.
+ */
+TEST_F_TIMEOUT(kmsg, immediate_hardirq_no_sleep, 300)
+{
+	const unsigned int n = 600, pool = 256;
+	int target = self->ncpu - 1, senders = self->ncpu - 1, i, bad = 0;
+	long before[ST_N], after[ST_N], d_fb, d_defer;
+	volatile int phase2 = 0, done = 0;
+	struct kt_burst bursts[256];
+	pthread_t threads[256];
+	pthread_barrier_t barrier;
+	unsigned int total;
+	struct kt_rec *recs;
+
+	KT_REQUIRE();
+	ASSERT_GE(256, self->ncpu);
+	total = 2 * n * senders;
+	ASSERT_EQ(0, kt_cmd("reset %u %u", total, total));
+	ASSERT_EQ(0, kt_stats(before));
+	/* Nothing of ours may need the held CPU while it spins. */
+	ASSERT_EQ(0, kt_pin(0));
+	ASSERT_EQ(0, pthread_barrier_init(&barrier, NULL, senders + 1));
+	for (i = 0; i < senders; i++) {
+		bursts[i] = (struct kt_burst){ .cpu = i, .target = target, .first = 2 * n * i,
+					       .n = n, .barrier = &barrier, .phase2 = &phase2,
+					       .done = &done };
+		ASSERT_EQ(0, pthread_create(&threads[i], NULL, kt_burst_thread, &bursts[i]));
+	}
+	/* The senders are pinned, their fds open, before the CPU is held. */
+	pthread_barrier_wait(&barrier);
+	ASSERT_EQ(0, kt_cmd("imm_hold %d %d", target, 5000));
+	pthread_barrier_wait(&barrier);
+	for (i = 0; i < 4000 && __atomic_load_n(&done, __ATOMIC_SEQ_CST) < senders; i++)
+		usleep(1000);
+	EXPECT_LE(senders, done) TH_LOG("the first bursts took longer than the hold");
+	phase2 = 1;
+	ASSERT_EQ(0, kt_cmd("release"));
+	for (i = 0; i < senders; i++) {
+		pthread_join(threads[i], NULL);
+		EXPECT_EQ(0, bursts[i].ret) TH_LOG("sender %d: %s", i, strerror(-bursts[i].ret));
+	}
+	pthread_barrier_destroy(&barrier);
+	ASSERT_EQ(0, kt_cmd("wait %d", KT_WAIT_MS));
+	kt_expect_clean(_metadata, total, true);
+
+	recs = calloc(total, sizeof(*recs));
+	ASSERT_NE(NULL, recs);
+	ASSERT_EQ((int)total, kt_read_records(recs, total));
+	for (i = 0; i < (int)total; i++) {
+		struct kt_rec *r = &recs[i];
+
+		if ((!r->hardirq || !r->irqs_off || r->preemptible || r->ran_cpu != target) &&
+		    !bad++)
+			TH_LOG("id %d ran on cpu %d: hardirq %d irqs_off %d preemptible %d", i,
+			       r->ran_cpu, r->hardirq, r->irqs_off, r->preemptible);
+	}
+	EXPECT_EQ(0, bad);
+	free(recs);
+
+	/* Every fallback slot ran in hard irq: none may have been freed there. */
+	ASSERT_EQ(0, kt_stats(after));
+	d_fb = after[ST_POOL_FB] - before[ST_POOL_FB];
+	d_defer = after[ST_FREE_DEFER] - before[ST_FREE_DEFER];
+	EXPECT_LE((long)(senders * (n - pool)), d_fb) TH_LOG("the pools did not run dry");
+	EXPECT_EQ(d_fb, d_defer);
+	EXPECT_EQ(0, after[ST_POOL_ERR] - before[ST_POOL_ERR]);
+	/* The deferred frees are routine messages of their own: let them run. */
+	for (i = 0; i < 100 && after[ST_FB_FREED] != after[ST_POOL_FB]; i++) {
+		usleep(100000);
+		ASSERT_EQ(0, kt_stats(after));
+	}
+	EXPECT_EQ(after[ST_POOL_FB], after[ST_FB_FREED]) TH_LOG("fallback slots leaked");
+	TH_LOG("%u immediates in hard irq, %ld fallback slots, %ld frees deferred", total, d_fb,
+	       d_defer);
+}
+
+/*
+ * Hard irq may not allocate (the allocator's locks sleep on PREEMPT_RT): an
+ * immediate handler on CPU 0 calls qchan_kmsg_call() 1,000 times for its
+ * own CPU, whose messages cannot run before it returns.  The pool carries
+ * the first ones; the others fail with -ENOMEM (pool_noalloc) instead of
+ * taking the GFP_ATOMIC fallback.  What was sent runs, in hard irq.
+ */
+TEST_F(kmsg, hardirq_pool_no_alloc)
+{
+	const unsigned int n = 1000, pool = 256;
+	long before[ST_N], after[ST_N];
+	struct kt_totals t;
+	struct kt_rec *recs;
+	int i, ran, bad = 0;
+
+	KT_REQUIRE();
+	ASSERT_EQ(0, kt_cmd("reset %u %u", n, n));
+	ASSERT_EQ(0, kt_pin(0));
+	ASSERT_EQ(0, kt_stats(before));
+	ASSERT_EQ(0, kt_cmd("send 0 0 imm 0 %u hardpool", n));
+	ASSERT_EQ(0, kt_cmd("wait %d", KT_WAIT_MS));
+	ASSERT_EQ(0, kt_stats(after));
+	ASSERT_EQ(0, kt_read_totals(&t));
+	EXPECT_EQ((long)n, t.sent + t.send_fail);
+	EXPECT_EQ(t.sent, t.ran);
+	EXPECT_LE((long)(n - pool), t.send_fail) TH_LOG("more sent than a pool holds");
+	EXPECT_LT(0, t.sent);
+	EXPECT_EQ(t.send_fail, after[ST_POOL_NOALLOC] - before[ST_POOL_NOALLOC]);
+	EXPECT_EQ(0, after[ST_POOL_FB] - before[ST_POOL_FB]) TH_LOG("allocated in hard irq");
+	EXPECT_EQ(0, t.badctx);
+
+	recs = calloc(n, sizeof(*recs));
+	ASSERT_NE(NULL, recs);
+	ran = kt_read_records(recs, n);
+	EXPECT_EQ(t.ran, ran);
+	for (i = 0; i < (int)n; i++)
+		if (recs[i].ran && (!recs[i].hardirq || recs[i].ran_cpu) && !bad++)
+			TH_LOG("id %d ran on cpu %d, hardirq %d", i, recs[i].ran_cpu,
+			       recs[i].hardirq);
+	EXPECT_EQ(0, bad);
+	free(recs);
+}
+
 struct kt_flood {
 	int ncpu;
 	unsigned int chunk, rounds;
@@ -617,22 +822,9 @@ TEST_F(kmsg, timers)
 /* The wake_home counter of the "all" line of kmsg/stats. */
 static long kt_wake_home_total(void)
 {
-	char line[512], name[16];
-	long v[12];
-	long found = -1;
-	FILE *f;
+	long v[ST_N];
 
-	f = fopen(KT_DIR "/stats", "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%15s %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld %ld", name,
-			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9],
-			   &v[10], &v[11]) == 13 && !strcmp(name, "all"))
-			found = v[11];
-	}
-	fclose(f);
-	return found;
+	return kt_stats(v) ? -1 : v[ST_WAKE_HOME];
 }
 
 /*
