@@ -8,7 +8,7 @@ TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 BUILD=${BUILD:-$TOP/build}
 
 # The supported kernel series and the Debian meta packages behind them.
-QCHAN_KERNELS_ALL="6.1 6.12"
+QCHAN_KERNELS_ALL="6.1 6.12 6.1-rt"
 
 die() {
 	echo "${0##*/}: $*" >&2
@@ -19,11 +19,13 @@ note() {
 	echo "${0##*/}: $*" >&2
 }
 
-# series -> meta package suffix: 6.1 is Debian's default kernel, 6.12 the backport.
+# series -> meta package suffix: 6.1 is Debian's default kernel, 6.12 the
+# backport, 6.1-rt the PREEMPT_RT flavour of the default kernel.
 kernel_meta_suffix() {
 	case "$1" in
 	6.1) echo "amd64" ;;
 	6.12) echo "6.12-amd64" ;;
+	6.1-rt) echo "rt-amd64" ;;
 	*) die "unknown kernel series '$1' (supported: $QCHAN_KERNELS_ALL)" ;;
 	esac
 }

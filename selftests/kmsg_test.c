@@ -147,8 +147,11 @@ enum {
 	ST_FREE_DEFER, ST_FB_FREED, ST_N
 };
 
-/* The "all" line of kmsg/stats: the sums over every CPU. */
-static int kt_stats(long v[ST_N])
+/*
+ * The "all" line of kmsg/stats (the sums over every CPU) into v[]: 0 if it
+ * has at least @need columns, else -EPROTO.
+ */
+static int kt_stats_cols(long v[ST_N], int need)
 {
 	char line[512], *p, *end;
 	int found = -EPROTO, i;
@@ -166,11 +169,16 @@ static int kt_stats(long v[ST_N])
 			if (end == p)
 				break;
 		}
-		if (i == ST_N)
+		if (i >= need)
 			found = 0;
 	}
 	fclose(f);
 	return found;
+}
+
+static int kt_stats(long v[ST_N])
+{
+	return kt_stats_cols(v, ST_N);
 }
 
 struct kt_rec {
@@ -828,7 +836,7 @@ static long kt_wake_home_total(void)
 {
 	long v[ST_N];
 
-	return kt_stats(v) ? -1 : v[ST_WAKE_HOME];
+	return kt_stats_cols(v, ST_WAKE_HOME + 1) ? -1 : v[ST_WAKE_HOME];
 }
 
 /*
