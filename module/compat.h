@@ -10,6 +10,7 @@
 #include <linux/version.h>
 #include <linux/mm.h>
 #include <linux/preempt.h>
+#include <linux/spinlock.h>
 
 /* 6.5 dropped the vmas argument of pin_user_pages_remote(). */
 static inline long qchan_pin_user_pages_remote(struct mm_struct *mm, unsigned long start,
@@ -28,6 +29,29 @@ static inline long qchan_pin_user_pages_remote(struct mm_struct *mm, unsigned lo
 #define ITER_DEST	READ
 #define ITER_SOURCE	WRITE
 #endif
+
+/*
+ * PREEMPT_RT's spin_lock() and spin_unlock() (rtmutexes) carry no sparse
+ * context annotation, the others do (through _raw_spin_lock()): add it, so
+ * that sparse checks __releases() and __must_hold() functions the same way.
+ */
+static __always_inline void qchan_spin_lock(spinlock_t *lock)
+	__acquires(lock)
+{
+	spin_lock(lock);
+#ifdef CONFIG_PREEMPT_RT
+	__acquire(lock);
+#endif
+}
+
+static __always_inline void qchan_spin_unlock(spinlock_t *lock)
+	__releases(lock)
+{
+#ifdef CONFIG_PREEMPT_RT
+	__release(lock);
+#endif
+	spin_unlock(lock);
+}
 
 /*
  * May the caller use kmalloc(GFP_ATOMIC) and kfree() here?  Never in hard

@@ -167,8 +167,9 @@ struct qchan_ctx {
 	struct list_head parked;	/* this process's parked sends, under conn_lock */
 };
 
-#define ctx_lock(ctx)		spin_lock(&(ctx)->lock)
-#define ctx_unlock(ctx)		spin_unlock(&(ctx)->lock)
+/* compat.h: sparse sees the lock taken on PREEMPT_RT too */
+#define ctx_lock(ctx)		qchan_spin_lock(&(ctx)->lock)
+#define ctx_unlock(ctx)		qchan_spin_unlock(&(ctx)->lock)
 #define ctx_lockdep_assert(ctx)	lockdep_assert_held(&(ctx)->lock)
 
 struct qchan_channel {
