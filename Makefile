@@ -6,11 +6,11 @@
 #                        selftests, examples, tools, benchmarks
 #   make demo            install what is missing, build, boot a guest, show it
 #   make check           install what is missing, build, test on every kernel
-#                        (KERNELS="6.1 6.12"; TESTS="msg_basic_test ..." picks binaries;
+#                        (KERNELS="6.1 6.12 6.1-rt"; TESTS="msg_basic_test ..." picks binaries;
 #                        DKMS=0 skips the dkms builds; LINT=0 skips make lint;
 #                        BENCH=0 skips the benchmark smoke run)
-#   make lint            checkpatch --strict and sparse on both kernels
-#   make dkms-check      build through dkms against both kernels' headers
+#   make lint            checkpatch --strict and sparse on every kernel
+#   make dkms-check      build through dkms against every kernel's headers
 #   make bench           the benchmarks (bench/run; BENCH_ARGS=--smoke for a quick pass)
 #   make install         headers, libchan.so/.a and libchan.pc (DESTDIR, PREFIX)
 #
@@ -24,7 +24,7 @@ export TOP BUILD
 # The kernel series `make` builds for (KDIR overrides it), and the series
 # `make check` / `make modules` cover.
 KERNEL ?= 6.1
-KERNELS ?= 6.1 6.12
+KERNELS ?= 6.1 6.12 6.1-rt
 KDIR ?=
 PREFIX ?= /usr/local
 DESTDIR ?=

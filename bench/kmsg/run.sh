@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# bench/kmsg/run.sh [--kernel "6.1 6.12"] [--clock "icount wall"] [--n N]
+# bench/kmsg/run.sh [--kernel "6.1 6.12 6.1-rt"] [--clock "icount wall"] [--n N]
 #
 # Cost per kernel message, measured in the kernel (module/kmsg_test.c
 # "bench" command) by a SCHED_FIFO kthread on CPU 0 of a 2-vCPU guest (best
