@@ -7,9 +7,14 @@
  * -----
  * QCHAN_KMSG_IMMEDIATE  runs on the target CPU as soon as it can, in hard-irq
  *                       context (irqs off, not preemptible), and must not
- *                       sleep.  Remote CPUs are kicked with
+ *                       sleep, on PREEMPT_RT too: there it may not take a
+ *                       spinlock_t or a wait_queue_head's lock, nor allocate
+ *                       or free memory (raw spinlocks, atomics, llists,
+ *                       wake_up_process() and complete() are fine).  Remote
+ *                       CPUs are kicked with
  *                       smp_call_function_single_async(), the local CPU with
- *                       a hard irq_work (a self-IPI on x86).  When the kernel
+ *                       a hard irq_work (IRQ_WORK_HARD_IRQ: not the thread RT
+ *                       runs other irq_works in; a self-IPI on x86).  When the kernel
  *                       hands the IPI to a polling idle loop instead (which
  *                       runs it with irqs off but outside hard irq), the
  *                       handler re-raises itself as a self-IPI, so the
@@ -62,13 +67,19 @@
  * qchan_kmsg_call() is the Akaros-style send(cpu, fn, arg, type) without an
  * object: it takes a slot from the sending CPU's pool (QCHAN_KMSG_POOL slots
  * per CPU, returned lock-free by the CPU that ran it).  Fallback when the
- * pool is empty: one GFP_ATOMIC allocation; only if that fails too does it
- * return -ENOMEM.  Code that must never fail embeds a struct qchan_kmsg.
+ * pool is empty: one GFP_ATOMIC allocation, but only where the allocator may
+ * be called: not in hard irq on any kernel, and on PREEMPT_RT only from
+ * preemptible code (a held spinlock_t is fine there, irqs or preemption off
+ * are not).  Elsewhere an empty pool, or a failed allocation, means
+ * -ENOMEM.  A fallback slot is not freed in hard irq (on RT: in no atomic
+ * context) either: its message is re-sent as a ROUTINE one that frees it.
+ * Code that must never fail embeds a struct qchan_kmsg.
  *
  * Contexts
  * --------
  * qchan_kmsg_send() and qchan_kmsg_call() may be called from any context
- * except NMI: process, softirq, hard irq, irqs off, spinlocks held.
+ * except NMI: process, softirq, hard irq, irqs off, spinlocks held (raw
+ * ones too).  The send path takes no lock and never allocates.
  *
  * CPU hotplug
  * -----------
@@ -141,8 +152,9 @@ bool qchan_kmsg_send(unsigned int cpu, struct qchan_kmsg *m, enum qchan_kmsg_typ
 
 /*
  * Akaros' send_kernel_message(cpu, fn, arg, type) with a pool slot: @fn(@arg)
- * runs on @cpu.  0, or -ENOMEM when the pool and GFP_ATOMIC are both
- * exhausted.  Any context but NMI.
+ * runs on @cpu.  0, or -ENOMEM when the pool is empty and GFP_ATOMIC fails
+ * or is not allowed here (hard irq; on PREEMPT_RT any non-preemptible
+ * context).  Any context but NMI.
  */
 int qchan_kmsg_call(unsigned int cpu, void (*fn)(void *arg), void *arg,
 		    enum qchan_kmsg_type type);
