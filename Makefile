@@ -36,7 +36,7 @@ have = $(wildcard $(TOP)/$(1)/Makefile)
 CC ?= gcc
 TOOLS_CFLAGS := -O2 -g -Wall -Wextra -Werror -I$(TOP)/uapi -I$(TOP)/lib/include
 
-all: module lib selftests examples tools bench-build
+all: module lib lib32 selftests examples tools bench-build
 
 # ------------------------------------------------------------------ module
 # qchan.ko for one kernel in $(BUILD)/mod-<release>/, linked to $(BUILD)/qchan.ko.
@@ -51,7 +51,11 @@ modules:
 lib:
 	$(call SUBMAKE,lib)
 
-selftests: lib
+# libchan for 32-bit programs (-m32), in $(BUILD)/lib32: the ia32 selftests link it.
+lib32:
+	$(call SUBMAKE,lib) M32=1
+
+selftests: lib lib32
 	$(call SUBMAKE,selftests)
 
 examples: lib
@@ -107,12 +111,12 @@ bench:
 	fi
 
 clean:
-	rm -rf $(BUILD)/mod-* $(BUILD)/lib $(BUILD)/selftests $(BUILD)/examples \
+	rm -rf $(BUILD)/mod-* $(BUILD)/lib $(BUILD)/lib32 $(BUILD)/selftests $(BUILD)/examples \
 		$(BUILD)/tools $(BUILD)/bench $(BUILD)/qchan.ko $(BUILD)/vm $(BUILD)/dkms
 
 # Also drops the kernel image cache and the linux-source extracts.
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: all module modules lib selftests examples bench-build tools install deps demo \
+.PHONY: all module modules lib lib32 selftests examples bench-build tools install deps demo \
 	check lint dkms-check bench clean distclean

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Compiled (never run) by "make -C lib check" twice: natively and with -m32
+ * (M32=1).  A 32-bit process reaches the module through compat_ioctl with
+ * the very same argument blocks, so every struct of uapi/linux/qchan.h must
+ * have the same size and every field the same offset on x86-64 and i386,
+ * where a __u64 is only 4-byte aligned: a field added without explicit
+ * padding would shift on one side only and change the ioctl number (which
+ * encodes the size) or, worse, silently move the fields after it.  The
+ * offsets below are absolute, so each build checks itself against the one
+ * layout the module was written for.
+ *
+ * The QNX types of <sys/neutrino.h> are checked against QNX's own layout
+ * for the target: struct _msg_info is the same everywhere (QNX 7's
+ * _msg_info32), iov_t and struct _pulse follow the pointer size, as on QNX.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <signal.h>
+
+#include <linux/qchan.h>
+#include <sys/neutrino.h>
+
+#define FIELD(type, field, off, size)						\
+	_Static_assert(offsetof(type, field) == (off) &&			\
+		       sizeof(((type *)0)->field) == (size), #type "." #field)
+#define SIZE(type, size)	_Static_assert(sizeof(type) == (size), "sizeof " #type)
+
+/* The ioctl numbers carry the size: equal sizes give equal commands. */
+_Static_assert(QCHAN_IOC_MSG_SEND == 0xc03851b0, "QCHAN_IOC_MSG_SEND");
+_Static_assert(QCHAN_IOC_MSG_REPLY_RECEIVE == 0xc07051b6, "QCHAN_IOC_MSG_REPLY_RECEIVE");
+
+SIZE(struct qchan_features, 64);
+FIELD(struct qchan_features, size, 0, 4);
+FIELD(struct qchan_features, abi_version, 4, 4);
+FIELD(struct qchan_features, features, 8, 8);
+FIELD(struct qchan_features, max_iov, 16, 4);
+FIELD(struct qchan_features, inline_max, 20, 4);
+FIELD(struct qchan_features, flags, 24, 4);
+FIELD(struct qchan_features, pad, 28, 4);
+FIELD(struct qchan_features, reserved, 32, 32);
+
+SIZE(struct qchan_channel_create, 24);
+FIELD(struct qchan_channel_create, flags, 0, 4);
+FIELD(struct qchan_channel_create, chid, 4, 4);
+FIELD(struct qchan_channel_create, reserved, 8, 16);
+
+SIZE(struct qchan_channel_destroy, 16);
+FIELD(struct qchan_channel_destroy, chid, 0, 4);
+FIELD(struct qchan_channel_destroy, flags, 4, 4);
+FIELD(struct qchan_channel_destroy, reserved, 8, 8);
+
+SIZE(struct qchan_connect_attach, 40);
+FIELD(struct qchan_connect_attach, nd, 0, 4);
+FIELD(struct qchan_connect_attach, pid, 4, 4);
+FIELD(struct qchan_connect_attach, chid, 8, 4);
+FIELD(struct qchan_connect_attach, flags, 12, 4);
+FIELD(struct qchan_connect_attach, index, 16, 4);
+FIELD(struct qchan_connect_attach, coid, 20, 4);
+FIELD(struct qchan_connect_attach, reserved, 24, 16);
+
+SIZE(struct qchan_connect_detach, 16);
+FIELD(struct qchan_connect_detach, coid, 0, 4);
+FIELD(struct qchan_connect_detach, flags, 4, 4);
+FIELD(struct qchan_connect_detach, reserved, 8, 8);
+
+SIZE(struct qchan_connect_query, 40);
+FIELD(struct qchan_connect_query, coid, 0, 4);
+FIELD(struct qchan_connect_query, flags, 4, 4);
+FIELD(struct qchan_connect_query, pid, 8, 4);
+FIELD(struct qchan_connect_query, chid, 12, 4);
+FIELD(struct qchan_connect_query, coflags, 16, 4);
+FIELD(struct qchan_connect_query, pad, 20, 4);
+FIELD(struct qchan_connect_query, reserved, 24, 16);
+
+SIZE(struct qchan_msg_send, 56);
+FIELD(struct qchan_msg_send, coid, 0, 4);
+FIELD(struct qchan_msg_send, flags, 4, 4);
+FIELD(struct qchan_msg_send, send_parts, 8, 4);
+FIELD(struct qchan_msg_send, reply_parts, 12, 4);
+FIELD(struct qchan_msg_send, send_iov_ptr, 16, 8);
+FIELD(struct qchan_msg_send, reply_iov_ptr, 24, 8);
+FIELD(struct qchan_msg_send, status, 32, 8);
+FIELD(struct qchan_msg_send, reserved, 40, 16);
+
+SIZE(struct qchan_msg_info, 48);
+FIELD(struct qchan_msg_info, nd, 0, 4);
+FIELD(struct qchan_msg_info, srcnd, 4, 4);
+FIELD(struct qchan_msg_info, pid, 8, 4);
+FIELD(struct qchan_msg_info, tid, 12, 4);
+FIELD(struct qchan_msg_info, chid, 16, 4);
+FIELD(struct qchan_msg_info, scoid, 20, 4);
+FIELD(struct qchan_msg_info, coid, 24, 4);
+FIELD(struct qchan_msg_info, msglen, 28, 4);
+FIELD(struct qchan_msg_info, srcmsglen, 32, 4);
+FIELD(struct qchan_msg_info, dstmsglen, 36, 4);
+FIELD(struct qchan_msg_info, priority, 40, 2);
+FIELD(struct qchan_msg_info, flags, 42, 2);
+FIELD(struct qchan_msg_info, reserved, 44, 4);
+
+SIZE(struct qchan_msg_receive, 56);
+FIELD(struct qchan_msg_receive, chid, 0, 4);
+FIELD(struct qchan_msg_receive, flags, 4, 4);
+FIELD(struct qchan_msg_receive, parts, 8, 4);
+FIELD(struct qchan_msg_receive, pad, 12, 4);
+FIELD(struct qchan_msg_receive, iov_ptr, 16, 8);
+FIELD(struct qchan_msg_receive, info_ptr, 24, 8);
+FIELD(struct qchan_msg_receive, rcvid, 32, 4);
+FIELD(struct qchan_msg_receive, bytes, 36, 4);
+FIELD(struct qchan_msg_receive, reserved, 40, 16);
+
+SIZE(struct qchan_msg_reply, 48);
+FIELD(struct qchan_msg_reply, rcvid, 0, 4);
+FIELD(struct qchan_msg_reply, flags, 4, 4);
+FIELD(struct qchan_msg_reply, status, 8, 8);
+FIELD(struct qchan_msg_reply, parts, 16, 4);
+FIELD(struct qchan_msg_reply, error, 20, 4);
+FIELD(struct qchan_msg_reply, iov_ptr, 24, 8);
+FIELD(struct qchan_msg_reply, reserved, 32, 16);
+
+SIZE(struct qchan_msg_rw, 56);
+FIELD(struct qchan_msg_rw, rcvid, 0, 4);
+FIELD(struct qchan_msg_rw, flags, 4, 4);
+FIELD(struct qchan_msg_rw, offset, 8, 8);
+FIELD(struct qchan_msg_rw, parts, 16, 4);
+FIELD(struct qchan_msg_rw, pad, 20, 4);
+FIELD(struct qchan_msg_rw, iov_ptr, 24, 8);
+FIELD(struct qchan_msg_rw, bytes, 32, 8);
+FIELD(struct qchan_msg_rw, reserved, 40, 16);
+
+SIZE(struct qchan_msg_info_get, 32);
+FIELD(struct qchan_msg_info_get, rcvid, 0, 4);
+FIELD(struct qchan_msg_info_get, flags, 4, 4);
+FIELD(struct qchan_msg_info_get, info_ptr, 8, 8);
+FIELD(struct qchan_msg_info_get, reserved, 16, 16);
+
+SIZE(struct qchan_msg_reply_receive, 112);
+FIELD(struct qchan_msg_reply_receive, reply, 0, 48);
+FIELD(struct qchan_msg_reply_receive, receive, 48, 56);
+FIELD(struct qchan_msg_reply_receive, reply_result, 104, 4);
+FIELD(struct qchan_msg_reply_receive, pad, 108, 4);
+
+/* <sys/neutrino.h>: QNX's layout on this target. */
+#define PTR	sizeof(void *)
+
+SIZE(struct _msg_info, 48);
+FIELD(struct _msg_info, nd, 0, 4);
+FIELD(struct _msg_info, srcnd, 4, 4);
+FIELD(struct _msg_info, pid, 8, 4);
+FIELD(struct _msg_info, tid, 12, 4);
+FIELD(struct _msg_info, chid, 16, 4);
+FIELD(struct _msg_info, scoid, 20, 4);
+FIELD(struct _msg_info, coid, 24, 4);
+FIELD(struct _msg_info, msglen, 28, 4);
+FIELD(struct _msg_info, srcmsglen, 32, 4);
+FIELD(struct _msg_info, dstmsglen, 36, 4);
+FIELD(struct _msg_info, priority, 40, 2);
+FIELD(struct _msg_info, flags, 42, 2);
+FIELD(struct _msg_info, reserved, 44, 4);
+
+/* QNX's iov_t: a pointer and a size_t, 8 bytes on a 32-bit target (the compat iovec). */
+SIZE(iov_t, 2 * PTR);
+FIELD(iov_t, iov_base, 0, PTR);
+FIELD(iov_t, iov_len, PTR, PTR);
+
+/* QNX's struct _pulse: 16 bytes on a 32-bit target, 24 on a 64-bit one. */
+SIZE(struct _pulse, PTR == 4 ? 16 : 24);
+FIELD(struct _pulse, type, 0, 2);
+FIELD(struct _pulse, subtype, 2, 2);
+FIELD(struct _pulse, code, 4, 1);
+FIELD(struct _pulse, zero, 5, 3);
+FIELD(struct _pulse, value, 8, PTR);
+FIELD(struct _pulse, scoid, 8 + PTR, 4);
+
+SIZE(rcvid_t, 4);
+SIZE(pid_t, 4);
+SIZE(_Int64t, 8);
+SIZE(_Uint64t, 8);
