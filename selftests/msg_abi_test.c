@@ -7,7 +7,8 @@
  * MSG_SEND), unknown ioctls ENOTTY.
  *
  * This binary never calls libchan, so the test process's only context is the
- * one the fixture opens.
+ * one the fixture opens.  It is also built -m32 (msg_abi_test32): the same
+ * calls from a 32-bit process, through the module's compat_ioctl.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -18,7 +19,10 @@
 
 #include "kselftest_harness.h"
 
-/* The ABI is frozen by size (the module asserts the same). */
+/*
+ * The ABI is frozen by size (the module asserts the same); every field's
+ * offset, natively and -m32, is asserted in lib/test/abi_layout_test.c.
+ */
 _Static_assert(sizeof(struct qchan_features) == 64, "features");
 _Static_assert(sizeof(struct qchan_channel_create) == 24, "channel_create");
 _Static_assert(sizeof(struct qchan_channel_destroy) == 16, "channel_destroy");
@@ -487,6 +491,56 @@ TEST_F(abi, msg_receive_validation)
 	a.parts = 1;
 	a.chid = self->chid + 7;
 	EXPECT_EQ(-ESRCH, ioc(self->fd, QCHAN_IOC_MSG_RECEIVE, &a));
+}
+
+/*
+ * MSG_SEND reads the caller's own struct iovec, as receive, reply, read and
+ * write do: 16 bytes in a 64-bit process, 8 (QNX's 32-bit iov_t, the
+ * kernel's compat_iovec) in a 32-bit one; msg_abi_test32 is the latter.  A
+ * misread vector fails the send at once or carries the wrong lengths.
+ */
+TEST_F(abi, send_reads_callers_iovec)
+{
+	char s0[] = "0123", s1[] = "456789", s2[] = "ab", rep[] = "hello, world";
+	char r0[2] = { 0 }, r1[8] = { 0 }, buf[16] = { 0 };
+	struct iovec siov[3] = { { s0, 4 }, { s1, 6 }, { s2, 2 } };
+	struct iovec riov[2] = { { r0, sizeof(r0) }, { r1, sizeof(r1) } };
+	struct iovec repv[2] = { { rep, 3 }, { rep + 3, 7 } };
+	struct qchan_msg_info info;
+	struct qchan_msg_reply r;
+	struct raw_sender s;
+	int rcvid;
+
+	memset(&s, 0, sizeof(s));
+	s.fd = self->fd;
+	s.a.coid = self->coid;
+	s.a.send_parts = 3;
+	s.a.send_iov_ptr = (uintptr_t)siov;
+	s.a.reply_parts = 2;
+	s.a.reply_iov_ptr = (uintptr_t)riov;
+	ASSERT_EQ(0, pthread_create(&s.thread, NULL, raw_sender_fn, &s));
+	/* A send that failed has left already: only a valid one blocks. */
+	ASSERT_EQ(0, qt_wait_blocked(getpid(), qt_wait_tid(&s.tid)))
+		TH_LOG("MSG_SEND: %s", strerror(-s.err));
+
+	rcvid = raw_receive(self->fd, self->chid, buf, sizeof(buf), &info);
+	ASSERT_GT(rcvid, 0);
+	EXPECT_EQ(12, info.msglen);
+	EXPECT_EQ(12, info.srcmsglen);
+	EXPECT_EQ(10, info.dstmsglen);
+	EXPECT_EQ(0, memcmp(buf, "0123456789ab", 13));
+
+	memset(&r, 0, sizeof(r));
+	r.rcvid = rcvid;
+	r.status = 42;
+	r.parts = 2;
+	r.iov_ptr = (uintptr_t)repv;
+	ASSERT_EQ(0, ioc(self->fd, QCHAN_IOC_MSG_REPLY, &r));
+	ASSERT_EQ(0, raw_send_join(&s));
+	EXPECT_EQ(0, s.err);
+	EXPECT_EQ(42, s.a.status);
+	EXPECT_EQ(0, memcmp(r0, "he", 2));
+	EXPECT_EQ(0, memcmp(r1, "llo, wor", 8));
 }
 
 TEST_F(abi, round_trip_and_reply_validation)
