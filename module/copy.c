@@ -26,6 +26,7 @@
  * being killed (a long copy stops between chunks); msg.c turns them into the
  * errnos each side sees.
  */
+#include <linux/compat.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/pagemap.h>
@@ -38,6 +39,34 @@
 #include "qchan.h"
 
 #define QCHAN_PIN_CHUNK	16	/* pages pinned at once: 64 KiB with 4 KiB pages */
+
+/*
+ * A 32-bit caller's vector is an array of struct compat_iovec (QNX's 32-bit
+ * iov_t), as import_iovec() reads it for the other commands; the kernel's
+ * own reader, iovec_from_user(), is not exported.
+ */
+static int qchan_compat_iov_copy(struct iovec *iov, const struct iovec __user *uvec, u32 nr)
+{
+	const struct compat_iovec __user *uiov = (const struct compat_iovec __user *)uvec;
+	compat_uptr_t base;
+	compat_size_t len;
+	u32 i;
+
+	if (!user_access_begin(uiov, array_size(nr, sizeof(*uiov))))
+		return -EFAULT;
+	for (i = 0; i < nr; i++) {
+		unsafe_get_user(base, &uiov[i].iov_base, err_fault);
+		unsafe_get_user(len, &uiov[i].iov_len, err_fault);
+		iov[i].iov_base = compat_ptr(base);
+		iov[i].iov_len = len;
+	}
+	user_access_end();
+	return 0;
+
+err_fault:
+	user_access_end();
+	return -EFAULT;
+}
 
 /*
  * Copies a sender's iovec array into the kernel, validated: at most
@@ -59,7 +88,11 @@ int qchan_iov_import(const struct iovec __user *uvec, u32 nr, struct iovec *fast
 		if (!iov)
 			return -ENOMEM;
 	}
-	if (copy_from_user(iov, uvec, array_size(nr, sizeof(*iov)))) {
+	if (unlikely(in_compat_syscall())) {
+		err = qchan_compat_iov_copy(iov, uvec, nr);
+		if (err)
+			goto err_free;
+	} else if (copy_from_user(iov, uvec, array_size(nr, sizeof(*iov)))) {
 		err = -EFAULT;
 		goto err_free;
 	}
