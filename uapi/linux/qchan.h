@@ -23,6 +23,14 @@
  * reserved fields that must be zero on input; user pointers travel as __u64
  * *_ptr; vectors are arrays of struct iovec (the layout of QNX's iov_t).
  * Known but not yet implemented flag bits give -EOPNOTSUPP.
+ *
+ * 32-bit (ia32 compat) processes may issue every command.  Each struct has
+ * the same layout on i386 as on x86-64 (explicit pads keep every 64-bit
+ * field at a multiple of 8 and every size a multiple of 8: keep it so), and
+ * a 32-bit caller's vectors are its own 8-byte struct iovec (the kernel's
+ * compat_iovec, QNX's 32-bit iov_t).  lib/test/abi_layout_test.c asserts
+ * every offset natively and -m32; the selftests' *_test32 binaries run as
+ * 32-bit processes.
  */
 #ifndef _UAPI_LINUX_QCHAN_H
 #define _UAPI_LINUX_QCHAN_H
