@@ -29,6 +29,7 @@
 /* The ioctl numbers carry the size: equal sizes give equal commands. */
 _Static_assert(QCHAN_IOC_MSG_SEND == 0xc03851b0, "QCHAN_IOC_MSG_SEND");
 _Static_assert(QCHAN_IOC_MSG_REPLY_RECEIVE == 0xc07051b6, "QCHAN_IOC_MSG_REPLY_RECEIVE");
+_Static_assert(QCHAN_IOC_MSG_SEND_PULSE == 0xc02851b7, "QCHAN_IOC_MSG_SEND_PULSE");
 
 SIZE(struct qchan_features, 64);
 FIELD(struct qchan_features, size, 0, 4);
@@ -140,6 +141,24 @@ FIELD(struct qchan_msg_reply_receive, receive, 48, 56);
 FIELD(struct qchan_msg_reply_receive, reply_result, 104, 4);
 FIELD(struct qchan_msg_reply_receive, pad, 108, 4);
 
+/* What a 64-bit receiver gets; a 32-bit one gets struct _pulse's 16-byte layout (below). */
+SIZE(struct qchan_pulse, 24);
+FIELD(struct qchan_pulse, type, 0, 2);
+FIELD(struct qchan_pulse, subtype, 2, 2);
+FIELD(struct qchan_pulse, code, 4, 1);
+FIELD(struct qchan_pulse, zero, 5, 3);
+FIELD(struct qchan_pulse, value, 8, 8);
+FIELD(struct qchan_pulse, scoid, 16, 4);
+FIELD(struct qchan_pulse, pad, 20, 4);
+
+SIZE(struct qchan_pulse_send, 40);
+FIELD(struct qchan_pulse_send, coid, 0, 4);
+FIELD(struct qchan_pulse_send, flags, 4, 4);
+FIELD(struct qchan_pulse_send, priority, 8, 4);
+FIELD(struct qchan_pulse_send, code, 12, 4);
+FIELD(struct qchan_pulse_send, value, 16, 8);
+FIELD(struct qchan_pulse_send, reserved, 24, 16);
+
 /* <sys/neutrino.h>: QNX's layout on this target. */
 #define PTR	sizeof(void *)
 
@@ -163,7 +182,10 @@ SIZE(iov_t, 2 * PTR);
 FIELD(iov_t, iov_base, 0, PTR);
 FIELD(iov_t, iov_len, PTR, PTR);
 
-/* QNX's struct _pulse: 16 bytes on a 32-bit target, 24 on a 64-bit one. */
+/*
+ * QNX's struct _pulse: 16 bytes on a 32-bit target, 24 on a 64-bit one
+ * (struct qchan_pulse); the module copies out the one for the caller's ABI.
+ */
 SIZE(struct _pulse, PTR == 4 ? 16 : 24);
 FIELD(struct _pulse, type, 0, 2);
 FIELD(struct _pulse, subtype, 2, 2);
