@@ -13,9 +13,10 @@
  * (pulses, timeouts, name_attach, ...) is not declared, so such source
  * fails at compile time rather than at run time.
  *
- * Only the C library's own headers are included: nothing qchan-specific
- * leaks into a QNX program's namespace.  The native API with qchan
- * extensions (MsgReplyReceive, qchan_*) lives in <qchan/libchan.h>.
+ * Only the C library's own headers and libchan's QNX headers (<sys/siginfo.h>:
+ * the sigevent vocabulary) are included: nothing qchan-specific leaks into a
+ * QNX program's namespace.  The native API with qchan extensions
+ * (MsgReplyReceive, qchan_*) lives in <qchan/libchan.h>.
  */
 #ifndef _SYS_NEUTRINO_H_INCLUDED
 #define _SYS_NEUTRINO_H_INCLUDED
@@ -25,6 +26,7 @@
 #include <signal.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/siginfo.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -137,21 +139,66 @@ struct _msg_info {
 };
 
 #define _server_info	_msg_info
+#define _msg_info32	_msg_info
+#define _server_info32	_msg_info
+
+/*
+ * QNX 7.0-8.0's 64-bit layout (64 bytes; 8.0 calls nd and srcnd reserved[2]),
+ * for sources that name it.  The Msg* calls take struct _msg_info, qchan's
+ * 32-bit layout above: a _msg_info64 is not filled by any call yet.
+ */
+struct _msg_info64 {
+	_Uint32t	nd;
+	_Uint32t	srcnd;
+	pid_t		pid;
+	_Int32t		tid;
+	_Int32t		chid;
+	_Int32t		scoid;
+	_Int32t		coid;
+	_Int16t		priority;
+	_Int16t		flags;
+	_Int64t		msglen;
+	_Int64t		srcmsglen;
+	_Int64t		dstmsglen;
+	_Uint32t	type_id;
+	_Uint32t	reserved;
+};
+
+#define _server_info64	_msg_info64
 
 /*
  * Pulses: MsgSendPulse never blocks; MsgReceive returns 0 for a pulse and
  * copies a struct _pulse (its info is left untouched).  The kernel's own
- * codes (negative) are not delivered yet.
+ * codes (negative) are not delivered yet; user pulses use
+ * _PULSE_CODE_MINAVAIL.._PULSE_CODE_MAXAVAIL.
  */
 #define _PULSE_TYPE			0
 #define _PULSE_SUBTYPE			0
-#define _PULSE_CODE_UNBLOCK		(-32)
-#define _PULSE_CODE_DISCONNECT		(-33)
-#define _PULSE_CODE_THREADDEATH		(-34)
-#define _PULSE_CODE_COIDDEATH		(-35)
+#define _PULSE_CODE_UNBLOCK		(-32)	/* value: rcvid */
+#define _PULSE_CODE_DISCONNECT		(-33)	/* scoid: the server connection */
+#define _PULSE_CODE_THREADDEATH		(-34)	/* value: thread id */
+#define _PULSE_CODE_COIDDEATH		(-35)	/* value: coid */
+#define _PULSE_CODE_NET_ACK		(-36)
+#define _PULSE_CODE_NET_UNBLOCK		(-37)
+#define _PULSE_CODE_NET_DETACH		(-38)
+#define _PULSE_CODE_RESTART		(-39)	/* QNX 7 */
+#define _PULSE_CODE_NORESTART		(-40)	/* QNX 7 */
+#define _PULSE_CODE_UNBLOCK_RESTART	(-41)	/* QNX 7 */
+#define _PULSE_CODE_UNBLOCK_TIMER	(-42)	/* QNX 7 */
+#define _PULSE_CODE_PIPE_INPUT		(-43)	/* QNX 8 */
+#define _PULSE_CODE_PIPE_OUTPUT		(-44)	/* QNX 8 */
 #define _PULSE_CODE_MINAVAIL		0
 #define _PULSE_CODE_MAXAVAIL		127
 
+/* QNX's pulse-priority flags; qchan's MsgSendPulse takes -1 or 0..255 only. */
+#define _NTO_PULSE_IF_UNIQUE		0x1000
+#define _NTO_PULSE_REPLACE		0x2000
+
+/*
+ * 16 bytes on 32-bit targets, 24 on 64-bit ones, as on QNX: the first
+ * fields overlay the type and subtype of every message, which is what lets
+ * a server switch on msg.hdr.type or msg.pulse.code of one receive buffer.
+ */
 struct _pulse {
 	_Uint16t	type;
 	_Uint16t	subtype;
