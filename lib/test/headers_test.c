@@ -1,13 +1,116 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Compiled (never run) in strict modes by "make -C lib check": a QNX
- * program's view of <sys/neutrino.h> and <sys/dispatch.h> must compile with
- * -std=c99 -pedantic, -std=gnu11 and as C++, and every prototype must match
- * QNX 7's (assigning each function to a pointer of the QNX type checks it).
+ * program's view of libchan's headers must compile with -std=c99 -pedantic,
+ * -std=gnu11 and as C++, with and without the libc overlay; every prototype
+ * must match QNX 7's (assigning each function to a pointer of the QNX type
+ * checks it) and every constant must have QNX's value (programs print and
+ * compare them).
  */
+#include <errno.h>
 #include <sys/neutrino.h>
 #include <sys/dispatch.h>
 #include <sys/netmgr.h>
+#include <sys/iomsg.h>
+#include <sys/iofunc.h>
+#include <sys/resmgr.h>
+#include <sys/siginfo.h>
+#include <process.h>
+
+/* A compile-time check that works in C99 and C++98 alike. */
+#define QNX_VALUE(name, value) typedef char check_##name[(name) == (value) ? 1 : -1]
+#define QNX_SIZE(type, tag, size) typedef char size_##tag[sizeof(type) == (size) ? 1 : -1]
+
+QNX_VALUE(_IO_BASE, 0x100);
+QNX_VALUE(_IO_MAX, 0x1ff);
+QNX_VALUE(_IO_CONNECT, 0x100);
+QNX_VALUE(_IO_READ, 0x101);
+QNX_VALUE(_IO_WRITE, 0x102);
+QNX_VALUE(_IO_STAT, 0x104);
+QNX_VALUE(_IO_NOTIFY, 0x105);
+QNX_VALUE(_IO_DEVCTL, 0x106);
+QNX_VALUE(_IO_PATHCONF, 0x108);
+QNX_VALUE(_IO_LSEEK, 0x109);
+QNX_VALUE(_IO_UTIME, 0x10c);
+QNX_VALUE(_IO_LOCK, 0x10f);
+QNX_VALUE(_IO_MMAP, 0x112);
+QNX_VALUE(_IO_MSG, 0x113);
+QNX_VALUE(_IO_DUP, 0x115);
+QNX_VALUE(_IO_CLOSE, 0x116);
+QNX_VALUE(_IO_SYNC, 0x119);
+QNX_VALUE(_IO_POWER, 0x11a);
+QNX_VALUE(_IO_ACL, 0x11b);
+QNX_VALUE(_IO_READ64, 0x11e);
+QNX_VALUE(_IO_WRITE64, 0x11f);
+QNX_VALUE(_IO_NOTIFY64, 0x120);
+QNX_VALUE(_IO_UTIME64, 0x121);
+QNX_VALUE(_IO_XTYPE_OFFSET, 5);
+QNX_VALUE(_IO_XTYPE_READDIR, 9);
+QNX_VALUE(_IO_XFLAG_NONBLOCK, 0x4000);
+QNX_VALUE(_IO_CONNECT_OPEN, 2);
+QNX_VALUE(_IO_CONNECT_MOUNT, 9);
+QNX_VALUE(_IO_CONNECT_EXTRA_TYMEM, 12);
+QNX_VALUE(_PULSE_TYPE, 0);
+QNX_VALUE(_PULSE_SUBTYPE, 0);
+QNX_VALUE(_PULSE_CODE_UNBLOCK, -32);
+QNX_VALUE(_PULSE_CODE_DISCONNECT, -33);
+QNX_VALUE(_PULSE_CODE_THREADDEATH, -34);
+QNX_VALUE(_PULSE_CODE_COIDDEATH, -35);
+QNX_VALUE(_PULSE_CODE_NET_ACK, -36);
+QNX_VALUE(_PULSE_CODE_NET_UNBLOCK, -37);
+QNX_VALUE(_PULSE_CODE_NET_DETACH, -38);
+QNX_VALUE(_PULSE_CODE_RESTART, -39);
+QNX_VALUE(_PULSE_CODE_NORESTART, -40);
+QNX_VALUE(_PULSE_CODE_UNBLOCK_RESTART, -41);
+QNX_VALUE(_PULSE_CODE_UNBLOCK_TIMER, -42);
+QNX_VALUE(_PULSE_CODE_PIPE_INPUT, -43);
+QNX_VALUE(_PULSE_CODE_PIPE_OUTPUT, -44);
+QNX_VALUE(_PULSE_CODE_MINAVAIL, 0);
+QNX_VALUE(_PULSE_CODE_MAXAVAIL, 127);
+QNX_VALUE(_NTO_PULSE_IF_UNIQUE, 0x1000);
+QNX_VALUE(_NTO_PULSE_REPLACE, 0x2000);
+QNX_VALUE(_NTO_CHF_FIXED_PRIORITY, 0x0001);
+QNX_VALUE(_NTO_CHF_UNBLOCK, 0x0002);
+QNX_VALUE(_NTO_CHF_THREAD_DEATH, 0x0004);
+QNX_VALUE(_NTO_CHF_DISCONNECT, 0x0008);
+QNX_VALUE(_NTO_CHF_SENDER_LEN, 0x0020);
+QNX_VALUE(_NTO_CHF_COID_DISCONNECT, 0x0040);
+QNX_VALUE(_NTO_CHF_REPLY_LEN, 0x0080);
+QNX_VALUE(_NTO_CHF_PRIVATE, 0x1000);
+QNX_VALUE(_NTO_COF_CLOEXEC, 0x0001);
+QNX_VALUE(_NTO_SIDE_CHANNEL, 0x40000000);
+QNX_VALUE(_NTO_MI_ENDIAN_BIG, 0x0001);
+QNX_VALUE(_NTO_MI_ENDIAN_DIFF, 0x0002);
+QNX_VALUE(_NTO_MI_UNBLOCK_REQ, 0x0100);
+QNX_VALUE(_NTO_MI_NET_CRED_DIRTY, 0x0200);
+QNX_VALUE(_IO_FLAG_RD, 1);
+QNX_VALUE(_IO_FLAG_WR, 2);
+QNX_VALUE(_IO_COMBINE_FLAG, 0x8000);
+QNX_VALUE(_RESMGR_NOREPLY, 0x80000000u);
+QNX_VALUE(_RESMGR_DEFAULT, 0x80000001u);
+QNX_VALUE(_RESMGR_FLAG_DIR, 0x0100);
+
+/* Message headers are 16 bytes, as their users' offsets assume. */
+QNX_SIZE(struct _io_read, io_read, 16);
+QNX_SIZE(struct _io_write, io_write, 16);
+QNX_SIZE(struct _io_devctl, io_devctl, 16);
+QNX_SIZE(struct _io_msg, io_msg, 8);
+QNX_SIZE(struct _msg_info64, msg_info64, 64);
+
+/* The name_attach server's buffer: a pulse, a connect or an own message. */
+typedef struct _pulse msg_header_t;
+typedef union {
+	msg_header_t hdr;
+	struct _pulse pulse;
+	struct _io_connect connect;
+	io_read_t read;
+	io_write_t write;
+	io_msg_t iomsg;
+	struct {
+		msg_header_t hdr;
+		int data;
+	} own;
+} server_msg_t;
 
 typedef union {
 	struct _pulse pulse;
@@ -54,5 +157,20 @@ int headers_test(void)
 		return ConnectDetach(buf.pulse.scoid);
 	if (info.flags & _NTO_MI_UNBLOCK_REQ)
 		return MsgError(rcvid, ESRVRFAULT);
+	{
+		server_msg_t msg;
+
+		if (MsgReceive(1, &msg, sizeof(msg), NULL) == 0 &&
+		    msg.hdr.code == _PULSE_CODE_DISCONNECT)
+			return ConnectDetach(msg.hdr.scoid);
+		if (msg.hdr.type == _IO_CONNECT)
+			return MsgReply(rcvid, EOK, NULL, 0);
+		if (msg.hdr.type > _IO_BASE && msg.hdr.type <= _IO_MAX)
+			return MsgError(rcvid, ENOSYS);
+		if ((msg.read.i.xtype & _IO_XTYPE_MASK) != _IO_XTYPE_NONE)
+			return MsgError(rcvid, ENOSYS);
+		if (msg.iomsg.i.mgrid == 0)
+			return (int)_RESMGR_ERRNO(EINVAL);
+	}
 	return MsgReply(rcvid, EOK, GETIOVBASE(&iov), GETIOVLEN(&iov)) + coid;
 }

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * A QNX-style program using what QNX's libc has beyond glibc's (written
+ * from the QNX C Library Reference: strlcpy, strlcat, itoa, delay, and
+ * pthread_create with a NULL thread argument).  It runs without the qchan
+ * module, and "make -C lib check" runs it: the exit status says whether
+ * every call behaved as QNX documents.
+ */
+#include <errno.h>
+#include <process.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define WORKERS	4
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t done_cond = PTHREAD_COND_INITIALIZER;
+static char names[WORKERS][16];
+static int done;
+
+static void *worker(void *arg)
+{
+	int id = (int)(long)arg;
+	char digits[8];
+
+	strlcpy(names[id], "worker-", sizeof(names[id]));
+	strlcat(names[id], itoa(id, digits, 10), sizeof(names[id]));
+	delay(5);
+	pthread_mutex_lock(&lock);
+	done++;
+	pthread_cond_signal(&done_cond);
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+static int expect(int ok, const char *what)
+{
+	printf("%s - %s\n", ok ? "ok" : "not ok", what);
+	return ok ? 0 : 1;
+}
+
+int main(void)
+{
+	char small[8], buf[40];
+	pthread_attr_t attr;
+	int i, bad = 0;
+
+	bad += expect(strlcpy(small, "truncated text", sizeof(small)) == 14 &&
+		      strcmp(small, "truncat") == 0, "strlcpy truncates, returns strlen(src)");
+	bad += expect(strlcpy(small, "abc", 0) == 3 && strcmp(small, "truncat") == 0,
+		      "strlcpy with size 0 writes nothing");
+	strlcpy(buf, "pid ", sizeof(buf));
+	bad += expect(strlcat(buf, itoa(getpid(), small, 10), sizeof(buf)) == strlen(buf),
+		      "strlcat returns the length it made");
+	bad += expect(strlcat(small, "xyz", 3) == 3 + 3, "strlcat into a full buffer");
+	bad += expect(strcmp(itoa(-255, buf, 16), "ffffff01") == 0, "itoa radix 16 of -255");
+	bad += expect(strcmp(itoa(-255, buf, 10), "-255") == 0, "itoa radix 10 of -255");
+	bad += expect(strcmp(ultoa(255UL, buf, 2), "11111111") == 0, "ultoa radix 2");
+	bad += expect(strcmp(lltoa(-9223372036854775807LL - 1, buf, 10),
+			     "-9223372036854775808") == 0, "lltoa of LLONG_MIN");
+	errno = 0;
+	bad += expect(itoa(1, buf, 37)[0] == '\0' && errno == EINVAL, "itoa radix 37: EINVAL");
+	bad += expect(delay(1) == 0, "delay(1) returns 0");
+
+	/* QNX lets the thread argument be NULL when nobody needs the id. */
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	for (i = 0; i < WORKERS; i++)
+		bad += expect(pthread_create(NULL, &attr, worker, (void *)(long)i) == EOK,
+			      "pthread_create(NULL, ...)");
+	pthread_attr_destroy(&attr);
+	pthread_mutex_lock(&lock);
+	while (done < WORKERS)
+		pthread_cond_wait(&done_cond, &lock);
+	pthread_mutex_unlock(&lock);
+	for (i = 0; i < WORKERS; i++) {
+		snprintf(buf, sizeof(buf), "worker-%d", i);
+		bad += expect(strcmp(names[i], buf) == 0, "each worker named itself");
+	}
+	return bad ? EXIT_FAILURE : EXIT_SUCCESS;
+}
