@@ -6,8 +6,9 @@
  * the switch over msg.pulse.code of a receive loop).
  *
  * "make -C lib check" builds it with nothing but pkg-config's flags.  On
- * Linux, glibc's timer_create() refuses a SIGEV_PULSE event (EINVAL) and
- * qchan delivers no pulses yet, so it runs only as far as that.
+ * Linux, glibc's timer_create() refuses a SIGEV_PULSE event (EINVAL): qchan
+ * pulses come from MsgSendPulse, timers cannot send them yet, so it runs only
+ * as far as that.
  */
 #include <errno.h>
 #include <signal.h>
