@@ -52,18 +52,6 @@ FIXTURE_TEARDOWN(park)
 		       self->before.pinned_pages, now.pinned_pages);
 }
 
-static int wait_state(pid_t pid, char want)
-{
-	long long end = qt_now_ms() + QT_WAIT_MS;
-
-	while (qt_task_state(pid, pid) != want) {
-		if (qt_now_ms() > end)
-			return -ETIMEDOUT;
-		qt_sleep_ms(1);
-	}
-	return 0;
-}
-
 /* Stops @pid, which must be blocked in qchan, and waits until it really is stopped. */
 static int stop(pid_t pid)
 {
@@ -73,7 +61,7 @@ static int stop(pid_t pid)
 		return err;
 	if (kill(pid, SIGSTOP))
 		return -errno;
-	return wait_state(pid, 'T');
+	return qt_wait_state(pid, pid, 'T');
 }
 
 /*

@@ -79,18 +79,6 @@ FIXTURE_TEARDOWN(restart)
 		       self->before.pinned_pages, now.pinned_pages);
 }
 
-static int wait_state(pid_t pid, pid_t tid, char want)
-{
-	long long end = qt_now_ms() + QT_WAIT_MS;
-
-	while (qt_task_state(pid, tid) != want) {
-		if (qt_now_ms() > end)
-			return -ETIMEDOUT;
-		qt_sleep_ms(1);
-	}
-	return 0;
-}
-
 /* A client process: sends @msg (with a reply buffer of @rlen) and exits 0 if the reply status is @want. */
 static pid_t start_client(struct __test_metadata *_metadata, int chid, const char *msg,
 			  size_t rlen, long want)
@@ -282,7 +270,7 @@ TEST_F(restart, reply_receive_restart_replies_once)
 	ASSERT_EQ(0, qt_wait_proc_blocked(server));
 
 	ASSERT_EQ(0, kill(server, SIGSTOP));
-	ASSERT_EQ(0, wait_state(server, server, 'T'));
+	ASSERT_EQ(0, qt_wait_state(server, server, 'T'));
 	ASSERT_EQ(0, kill(server, SIGCONT));
 	ASSERT_EQ(0, qt_wait_proc_blocked(server));
 
@@ -310,12 +298,12 @@ TEST_F(restart, stopped_send_blocked_client_keeps_its_place)
 
 	/* Stopped and continued while SEND-blocked: still first. */
 	ASSERT_EQ(0, kill(self->child[0], SIGSTOP));
-	ASSERT_EQ(0, wait_state(self->child[0], self->child[0], 'T'));
+	ASSERT_EQ(0, qt_wait_state(self->child[0], self->child[0], 'T'));
 	ASSERT_EQ(0, kill(self->child[0], SIGCONT));
 	ASSERT_EQ(0, qt_wait_proc_blocked(self->child[0]));
 	/* Stopped again, and served while stopped. */
 	ASSERT_EQ(0, kill(self->child[0], SIGSTOP));
-	ASSERT_EQ(0, wait_state(self->child[0], self->child[0], 'T'));
+	ASSERT_EQ(0, qt_wait_state(self->child[0], self->child[0], 'T'));
 
 	rcvid1 = MsgReceive(self->chid, buf, sizeof(buf), NULL);
 	ASSERT_GT(rcvid1, 0);

@@ -245,6 +245,19 @@ static inline int qt_task_wchan(pid_t pid, pid_t tid, char *buf, size_t size)
 	return 0;
 }
 
+
+/* Polls until thread @tid of @pid is in state @want (e.g. 'T': stopped). 0 or -ETIMEDOUT. */
+static inline int qt_wait_state(pid_t pid, pid_t tid, char want)
+{
+	long long end = qt_now_ms() + QT_WAIT_MS;
+
+	while (qt_task_state(pid, tid) != want) {
+		if (qt_now_ms() > end)
+			return -ETIMEDOUT;
+		qt_sleep_ms(1);
+	}
+	return 0;
+}
 /*
  * True if the thread sleeps inside the qchan module.  wchan prints module
  * symbols as "function [qchan]", so any wait the module implements matches
