@@ -437,13 +437,13 @@ static bool qchan_pulse_first(struct qchan_pulse_item *pulse, struct qchan_msg *
 /*
  * Waits on @chan for a message (unless @pulse_only) or a pulse.  Returns a
  * message bound to a fresh rcvid with msg->busy held for the caller's copy;
- * or NULL with the pulse, now the caller's, in *@pulsep; or an ERR_PTR.
+ * or NULL with the pulse's data in *@pulse; or an ERR_PTR.
  */
 static struct qchan_msg *qchan_msg_wait(struct qchan_ctx *ctx, struct qchan_channel *chan,
-					bool pulse_only, struct qchan_pulse_item **pulsep)
+					bool pulse_only, struct qchan_pulse_data *pulse)
 {
 	struct qchan_receiver r = { .task = current, .pulse_only = pulse_only };
-	struct qchan_pulse_item *pulse;
+	struct qchan_pulse_item *item, *heap;
 	struct qchan_msg *msg;
 	int err;
 
@@ -454,12 +454,12 @@ static struct qchan_msg *qchan_msg_wait(struct qchan_ctx *ctx, struct qchan_chan
 	}
 	msg = pulse_only ? NULL :
 	      list_first_entry_or_null(&chan->send_queue, struct qchan_msg, node);
-	pulse = list_first_entry_or_null(&chan->pulses, struct qchan_pulse_item, node);
-	if (qchan_pulse_first(pulse, msg)) {
-		list_del(&pulse->node);
-		chan->nr_pulses--;
+	item = list_first_entry_or_null(&chan->pulses, struct qchan_pulse_item, node);
+	if (qchan_pulse_first(item, msg)) {
+		heap = qchan_pulse_take(chan, item, pulse);
 		ctx_unlock(ctx);
-		*pulsep = pulse;
+		if (heap)
+			qchan_pulse_free(heap);
 		return NULL;
 	}
 	if (msg) {
@@ -476,9 +476,9 @@ static struct qchan_msg *qchan_msg_wait(struct qchan_ctx *ctx, struct qchan_chan
 		schedule();
 		/* Taking the lock also waits out a waker still inside its critical section. */
 		ctx_lock(ctx);
-		if (r.msg || r.pulse) {
+		if (r.msg || r.got_pulse) {
 			ctx_unlock(ctx);
-			*pulsep = r.pulse;
+			*pulse = r.pulse;
 			return r.msg;
 		}
 		if (r.error) {
@@ -586,7 +586,7 @@ static int qchan_do_receive(struct qchan_ctx *ctx, const struct qchan_msg_receiv
 	struct qchan_channel *chan;
 	struct qchan_msg_info info;
 	struct iov_iter iter, iter_start;
-	struct qchan_pulse_item *pulse;
+	struct qchan_pulse_data pulse;
 	struct qchan_msg *msg;
 	ssize_t n;
 	int rcvid, err;
@@ -609,7 +609,7 @@ again:
 		goto out_free_iov;
 	}
 	if (!msg) {
-		n = qchan_pulse_deliver(pulse, &iter);
+		n = qchan_pulse_deliver(&pulse, &iter);
 		if (n < 0 || put_user(0, &uarg->rcvid) || put_user((u32)n, &uarg->bytes))
 			err = -EFAULT;
 		else

@@ -11,6 +11,13 @@
  * channel's lock and freed by the receiver once it has copied it out.  A
  * sender that finds the channel full gets -EAGAIN: pulses are never dropped
  * silently, and a flood of them only ever fails its own senders.
+ *
+ * The kernel's own pulses (death notices, notice.c) are never allocated when
+ * they are sent and never count against max_pulses: each is embedded in the
+ * object it reports on, or reserved with it, and queued at most once.  So a
+ * receiver copies a pulse's data while it holds ctx->lock (the owner of a
+ * kernel pulse withdraws it under that lock before it goes) and frees only
+ * a process's pulse, after dropping the lock.
  */
 #include <linux/compat.h>
 #include <linux/slab.h>
@@ -22,7 +29,7 @@
 
 static struct kmem_cache *qchan_pulse_cache;
 
-static void qchan_pulse_free(struct qchan_pulse_item *pulse)
+void qchan_pulse_free(struct qchan_pulse_item *pulse)
 {
 	kmem_cache_free(qchan_pulse_cache, pulse);
 	atomic_dec(&qchan_stats.pulses);
@@ -34,7 +41,10 @@ static void qchan_pulse_enqueue(struct qchan_channel *chan, struct qchan_pulse_i
 	struct qchan_pulse_item *pos;
 
 	pulse->seq = chan->seq++;
-	chan->nr_pulses++;
+	if (pulse->kernel)
+		atomic_inc(&qchan_stats.pulses);
+	else
+		chan->nr_pulses++;
 	list_for_each_entry_reverse(pos, &chan->pulses, node) {
 		if (pos->priority >= pulse->priority) {
 			list_add(&pulse->node, &pos->node);
@@ -44,22 +54,51 @@ static void qchan_pulse_enqueue(struct qchan_channel *chan, struct qchan_pulse_i
 	list_add(&pulse->node, &chan->pulses);
 }
 
+/*
+ * Called with ctx->lock held: takes the queued @pulse off @chan and copies
+ * what a receive delivers into @data.  Returns the item if it is the
+ * caller's to free (with qchan_pulse_free(), once the lock is dropped),
+ * NULL for a kernel pulse (its owner may free it as soon as the lock is).
+ */
+struct qchan_pulse_item *qchan_pulse_take(struct qchan_channel *chan,
+					  struct qchan_pulse_item *pulse,
+					  struct qchan_pulse_data *data)
+{
+	list_del_init(&pulse->node);
+	*data = pulse->d;
+	if (pulse->kernel) {
+		atomic_dec(&qchan_stats.pulses);
+		return NULL;
+	}
+	chan->nr_pulses--;
+	return pulse;
+}
+
+/* Called with ctx->lock held: hands @pulse's data to a waiting receiver, if there is one. */
+static bool qchan_pulse_hand_over(struct qchan_channel *chan, const struct qchan_pulse_item *pulse)
+{
+	struct qchan_receiver *r = qchan_pick_receiver(chan, false);
+
+	if (!r)
+		return false;
+	list_del(&r->node);
+	r->pulse = pulse->d;
+	r->got_pulse = true;
+	qchan_kmsg_wake(r->task);
+	return true;
+}
+
 /* Queues @pulse on @chan or hands it to a waiting receiver; consumes @pulse. */
 static int qchan_pulse_post(struct qchan_channel *chan, struct qchan_pulse_item *pulse)
 {
 	struct qchan_ctx *ctx = chan->ctx;
-	struct qchan_receiver *r;
 	int err = 0;
 
 	ctx_lock(ctx);
-	r = chan->dead ? NULL : qchan_pick_receiver(chan, false);
 	if (chan->dead) {
 		err = -ESRCH;
-	} else if (r) {
-		list_del(&r->node);
-		r->pulse = pulse;
-		pulse = NULL;
-		qchan_kmsg_wake(r->task);
+	} else if (qchan_pulse_hand_over(chan, pulse)) {
+		;	/* the receiver has a copy: ours is freed below */
 	} else if (chan->nr_pulses >= READ_ONCE(qchan_max_pulses)) {
 		err = -EAGAIN;
 	} else {
@@ -70,6 +109,36 @@ static int qchan_pulse_post(struct qchan_channel *chan, struct qchan_pulse_item 
 	if (pulse)
 		qchan_pulse_free(pulse);
 	return err;
+}
+
+/* A kernel pulse, not queued: its owner fills in priority and data before each post. */
+void qchan_pulse_init_kernel(struct qchan_pulse_item *pulse)
+{
+	INIT_LIST_HEAD(&pulse->node);
+	pulse->kernel = true;
+}
+
+/*
+ * Called with ctx->lock held: sends the kernel pulse @pulse to @chan, handed
+ * to a waiting receiver or queued in the one priority order.  Never fails
+ * and never allocates; a pulse already queued, or to a dead channel, is not
+ * sent again.
+ */
+void qchan_pulse_post_kernel(struct qchan_channel *chan, struct qchan_pulse_item *pulse)
+{
+	if (chan->dead || !list_empty(&pulse->node))
+		return;
+	if (!qchan_pulse_hand_over(chan, pulse))
+		qchan_pulse_enqueue(chan, pulse);
+}
+
+/* Called with ctx->lock held: the owner of the kernel pulse @pulse is going; unqueue it. */
+void qchan_pulse_withdraw(struct qchan_pulse_item *pulse)
+{
+	if (!list_empty(&pulse->node)) {
+		list_del_init(&pulse->node);
+		atomic_dec(&qchan_stats.pulses);
+	}
 }
 
 int qchan_pulse_send(struct qchan_ctx *ctx, struct qchan_pulse_send __user *uarg)
@@ -96,10 +165,11 @@ int qchan_pulse_send(struct qchan_ctx *ctx, struct qchan_pulse_send __user *uarg
 		goto out_put_conn;
 	}
 	atomic_inc(&qchan_stats.pulses);
+	pulse->kernel = false;
 	pulse->priority = a.priority < 0 ? qchan_current_priority() : a.priority;
-	pulse->code = a.code;
-	pulse->value = a.value;
-	pulse->scoid = conn->scoid;
+	pulse->d.code = a.code;
+	pulse->d.value = a.value;
+	pulse->d.scoid = conn->scoid;
 	err = qchan_pulse_post(conn->chan, pulse);
 out_put_conn:
 	qchan_conn_put(conn);
@@ -108,10 +178,10 @@ out_put_conn:
 
 /*
  * A receiver copies out the pulse it took, in QNX's layout for the caller's
- * ABI, and frees it.  Returns the bytes copied (the vector may be shorter
- * than the pulse), or -EFAULT; the pulse is consumed either way.
+ * ABI.  Returns the bytes copied (the vector may be shorter than the pulse),
+ * or -EFAULT.
  */
-int qchan_pulse_deliver(struct qchan_pulse_item *pulse, struct iov_iter *to)
+int qchan_pulse_deliver(const struct qchan_pulse_data *pulse, struct iov_iter *to)
 {
 	union {
 		struct qchan_pulse p;
@@ -137,22 +207,25 @@ int qchan_pulse_deliver(struct qchan_pulse_item *pulse, struct iov_iter *to)
 		out.p.scoid = pulse->scoid;
 		len = sizeof(out.p);
 	}
-	qchan_pulse_free(pulse);
 	len = min(len, iov_iter_count(to));
 	n = copy_to_iter(&out, len, to);
 	return n == len ? n : -EFAULT;
 }
 
-/* Called with ctx->lock held: the channel is going away with its queued pulses. */
+/*
+ * Called with ctx->lock held: the channel is going away with its queued
+ * pulses.  Kernel pulses are only unqueued: their owners free them.
+ */
 void qchan_channel_drop_pulses(struct qchan_channel *chan)
 {
 	struct qchan_pulse_item *pulse, *tmp;
+	struct qchan_pulse_data unused;
 
 	list_for_each_entry_safe(pulse, tmp, &chan->pulses, node) {
-		list_del(&pulse->node);
-		qchan_pulse_free(pulse);
+		pulse = qchan_pulse_take(chan, pulse, &unused);
+		if (pulse)
+			qchan_pulse_free(pulse);
 	}
-	chan->nr_pulses = 0;
 }
 
 int qchan_pulse_init(void)

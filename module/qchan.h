@@ -188,14 +188,27 @@ struct qchan_channel {
 	struct list_head receivers;	/* struct qchan_receiver, FIFO */
 };
 
-/* A queued pulse: small, allocated by its sender, freed by its receiver. */
+/* What a receive delivers of a pulse (QNX's struct _pulse carries these). */
+struct qchan_pulse_data {
+	u64 value;
+	int scoid;
+	s8 code;
+};
+
+/*
+ * A queued pulse.  A process's pulse is a small slab object, allocated by
+ * its sender and freed by its receiver, and counts against max_pulses.  A
+ * kernel pulse (a death notice) is embedded in the object it reports on, or
+ * reserved with it, and needs neither: its owner withdraws it before it goes,
+ * so a receiver copies a pulse's data while it holds ctx->lock and never
+ * touches it afterwards.
+ */
 struct qchan_pulse_item {
-	struct list_head node;		/* chan->pulses */
+	struct list_head node;		/* chan->pulses; kernel pulses: empty when not queued */
 	u64 seq;			/* against queued messages of the same priority */
 	int priority;
-	int scoid;
-	u64 value;
-	s8 code;
+	bool kernel;			/* embedded or reserved: not freed, outside max_pulses */
+	struct qchan_pulse_data d;
 };
 
 struct qchan_conn {
@@ -259,9 +272,10 @@ struct qchan_receiver {
 	struct list_head node;		/* chan->receivers while waiting */
 	struct task_struct *task;
 	struct qchan_msg *msg;		/* handed over by a sender, under ctx->lock */
-	struct qchan_pulse_item *pulse;	/* or a pulse */
+	bool got_pulse;			/* or a pulse, copied into @pulse */
 	bool pulse_only;		/* MsgReceivePulse: never hand this one a message */
 	int error;			/* set when the channel dies */
+	struct qchan_pulse_data pulse;
 };
 
 /* A sender's priority: its real-time priority, 0 for the other policies. */
@@ -309,7 +323,14 @@ struct qchan_receiver *qchan_pick_receiver(struct qchan_channel *chan, bool for_
 
 /* pulse.c */
 int qchan_pulse_send(struct qchan_ctx *ctx, struct qchan_pulse_send __user *uarg);
-int qchan_pulse_deliver(struct qchan_pulse_item *pulse, struct iov_iter *to);
+struct qchan_pulse_item *qchan_pulse_take(struct qchan_channel *chan,
+					  struct qchan_pulse_item *pulse,
+					  struct qchan_pulse_data *data);
+void qchan_pulse_free(struct qchan_pulse_item *pulse);
+int qchan_pulse_deliver(const struct qchan_pulse_data *pulse, struct iov_iter *to);
+void qchan_pulse_init_kernel(struct qchan_pulse_item *pulse);
+void qchan_pulse_post_kernel(struct qchan_channel *chan, struct qchan_pulse_item *pulse);
+void qchan_pulse_withdraw(struct qchan_pulse_item *pulse);
 void qchan_channel_drop_pulses(struct qchan_channel *chan);
 int qchan_pulse_init(void);
 void qchan_pulse_exit(void);
