@@ -13,16 +13,20 @@
 #define QCHAN_CHF_KNOWN	(QCHAN_CHF_FIXED_PRIORITY | QCHAN_CHF_UNBLOCK | QCHAN_CHF_THREAD_DEATH | \
 			 QCHAN_CHF_DISCONNECT | QCHAN_CHF_SENDER_LEN | QCHAN_CHF_COID_DISCONNECT | \
 			 QCHAN_CHF_REPLY_LEN | QCHAN_CHF_PRIVATE | QCHAN_CHF_PUBLIC)
-/* Defined by QNX, part of the roadmap (pulses, unblock protocol), not implemented yet. */
-#define QCHAN_CHF_NOT_YET (QCHAN_CHF_UNBLOCK | QCHAN_CHF_THREAD_DEATH | QCHAN_CHF_DISCONNECT | \
-			   QCHAN_CHF_COID_DISCONNECT)
+/*
+ * Defined by QNX, not implemented (yet): the unblock protocol is on the
+ * roadmap; THREAD_DEATH has no sound implementation in a module (see
+ * docs/DESIGN.md, "Death and disconnect notices").
+ */
+#define QCHAN_CHF_NOT_YET (QCHAN_CHF_UNBLOCK | QCHAN_CHF_THREAD_DEATH)
 
 static void qchan_channel_free(struct kref *ref)
 {
 	struct qchan_channel *chan = container_of(ref, struct qchan_channel, ref);
 
 	WARN_ON(!list_empty(&chan->send_queue) || !list_empty(&chan->receivers) ||
-		!list_empty(&chan->pulses));
+		!list_empty(&chan->pulses) || !list_empty(&chan->scons) ||
+		!list_empty(&chan->notices));
 	qchan_ctx_put(chan->ctx);
 	atomic_dec(&qchan_stats.channels);
 	kfree_rcu(chan, rcu);
@@ -71,6 +75,9 @@ int qchan_channel_create(struct qchan_ctx *ctx, struct qchan_channel_create __us
 	INIT_LIST_HEAD(&chan->send_queue);
 	INIT_LIST_HEAD(&chan->pulses);
 	INIT_LIST_HEAD(&chan->receivers);
+	INIT_LIST_HEAD(&chan->scons);
+	INIT_LIST_HEAD(&chan->notices);
+	INIT_LIST_HEAD(&chan->notice_node);
 	chan->flags = a.flags;
 	chan->euid = current_euid();
 	kref_get(&ctx->ref);
@@ -86,9 +93,15 @@ int qchan_channel_create(struct qchan_ctx *ctx, struct qchan_channel_create __us
 		err = -EAGAIN;
 		goto err_unlock;
 	}
+	/* Before the chid is published: nothing can be sent to the channel yet. */
+	if (a.flags & QCHAN_CHF_COID_DISCONNECT) {
+		err = qchan_channel_reserve_notices(chan);
+		if (err)
+			goto err_unlock;
+	}
 	err = xa_alloc(&ctx->channels, &chid, chan, XA_LIMIT(1, INT_MAX), GFP_KERNEL);
 	if (err)
-		goto err_unlock;
+		goto err_unlist;
 	chan->chid = chid;
 	ctx->nr_channels++;
 	mutex_unlock(&ctx->conn_lock);
@@ -100,13 +113,33 @@ int qchan_channel_create(struct qchan_ctx *ctx, struct qchan_channel_create __us
 	}
 	return 0;
 
+err_unlist:
+	qchan_channel_unlist(chan);
 err_unlock:
 	mutex_unlock(&ctx->conn_lock);
 	qchan_channel_put(chan);
 	return err;
 }
 
-/* Unpublishes the channel, then fails everything queued on or received from it. */
+/* Called with conn_lock held: takes @chan out of its ctx's tables. */
+static void qchan_channel_unpublish(struct qchan_ctx *ctx, struct qchan_channel *chan)
+{
+	xa_erase(&ctx->channels, chan->chid);
+	ctx->nr_channels--;
+	qchan_channel_unlist(chan);
+}
+
+/*
+ * The unpublished @chan dies: everything queued on or received from it
+ * fails, its scoids go and the connections to it are reported.
+ */
+static void qchan_channel_kill(struct qchan_channel *chan)
+{
+	qchan_channel_fail_all(chan);
+	qchan_channel_gone(chan);
+	qchan_channel_put(chan);
+}
+
 int qchan_channel_destroy(struct qchan_ctx *ctx, int chid)
 {
 	struct qchan_channel *chan;
@@ -114,15 +147,13 @@ int qchan_channel_destroy(struct qchan_ctx *ctx, int chid)
 	if (chid <= 0)
 		return -EINVAL;
 	mutex_lock(&ctx->conn_lock);
-	chan = xa_erase(&ctx->channels, chid);
+	chan = xa_load(&ctx->channels, chid);
 	if (chan)
-		ctx->nr_channels--;
+		qchan_channel_unpublish(ctx, chan);
 	mutex_unlock(&ctx->conn_lock);
 	if (!chan)
 		return -EINVAL;
-
-	qchan_channel_fail_all(chan);
-	qchan_channel_put(chan);
+	qchan_channel_kill(chan);
 	return 0;
 }
 
@@ -144,10 +175,8 @@ void qchan_ctx_shutdown_channels(struct qchan_ctx *ctx)
 
 	mutex_lock(&ctx->conn_lock);
 	xa_for_each(&ctx->channels, chid, chan) {
-		xa_erase(&ctx->channels, chid);
-		ctx->nr_channels--;
-		qchan_channel_fail_all(chan);
-		qchan_channel_put(chan);
+		qchan_channel_unpublish(ctx, chan);
+		qchan_channel_kill(chan);
 	}
 	mutex_unlock(&ctx->conn_lock);
 }

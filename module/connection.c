@@ -5,23 +5,31 @@
  * Plain connections are anon-inode files, so the fd table gives them QNX's
  * fd-space semantics for free (close, dup, inheritance over fork, CLOEXEC).
  * Side-channel connections live in the attaching ctx's table and die with it.
+ * Each connection shares its server connection (scoid) with its process's
+ * other connections to the channel, and knows the coid it was given for its
+ * COIDDEATH notices (notice.c).
  */
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/fdtable.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "qchan.h"
 
+/* Runs for every connection, however far its attach got: detach leaves no trace. */
 static void qchan_conn_free(struct kref *ref)
 {
 	struct qchan_conn *conn = container_of(ref, struct qchan_conn, ref);
 
+	qchan_conn_drop_notices(conn);
+	qchan_scon_unlink(conn);
 	qchan_channel_put(conn->chan);
 	atomic_dec(&conn->acct->nr_conns);
 	qchan_ctx_put(conn->acct);
@@ -77,6 +85,55 @@ struct qchan_conn *qchan_conn_get(struct qchan_ctx *ctx, int coid)
 	kref_get(&conn->ref);
 	fput(file);
 	return conn;
+}
+
+struct qchan_fd_match {
+	const struct qchan_conn *conn;
+	int fd;		/* the one fd to look at, or -1 for the lowest naming the connection */
+};
+
+/* iterate_fd() callback, under the table's lock: 1 / fd + 1 for a match, -1 to stop. */
+static int qchan_fd_names_conn(const void *p, struct file *file, unsigned int fd)
+{
+	const struct qchan_fd_match *m = p;
+	bool ours = file->f_op == &qchan_conn_fops && file->private_data == m->conn;
+
+	if (m->fd >= 0)
+		return fd == m->fd && ours ? 1 : -1;
+	return ours ? fd + 1 : 0;
+}
+
+/*
+ * The coid a COIDDEATH notice of @conn names: @coid, as it was installed,
+ * while the attaching process still has the connection there; else the
+ * lowest fd of the process's (main thread's) table that refers to it,
+ * since libchan moves an fd to honour ConnectAttach's index and a program
+ * may dup2() it; else @coid.  Sleeps; a side-channel coid never moves.
+ */
+int qchan_conn_coid_now(struct qchan_conn *conn, int coid)
+{
+	struct qchan_fd_match m = { .conn = conn, .fd = coid };
+	struct task_struct *task;
+	int found = 0;
+
+	if (coid >= QCHAN_SIDE_CHANNEL)
+		return coid;
+	rcu_read_lock();
+	task = pid_task(conn->acct->owner, PIDTYPE_TGID);
+	if (task)
+		get_task_struct(task);
+	rcu_read_unlock();
+	if (!task)
+		return coid;
+	/* task_lock() keeps task->files, as get_files_struct() does. */
+	task_lock(task);
+	if (task->files && iterate_fd(task->files, coid, qchan_fd_names_conn, &m) != 1) {
+		m.fd = -1;
+		found = iterate_fd(task->files, 0, qchan_fd_names_conn, &m);
+	}
+	task_unlock(task);
+	put_task_struct(task);
+	return found > 0 ? found - 1 : coid;
 }
 
 /* Same euid or CAP_SYS_ADMIN, unless the channel opted out (PRIVATE) or in (PUBLIC). */
@@ -135,6 +192,7 @@ static int qchan_conn_install_side(struct qchan_ctx *ctx, struct qchan_conn *con
 		return err == -EBUSY ? -EAGAIN : err;
 	}
 
+	qchan_conn_named(conn, QCHAN_SIDE_CHANNEL + id);
 	if (put_user(QCHAN_SIDE_CHANNEL + id, ucoid)) {
 		mutex_lock(&ctx->conn_lock);
 		if (xa_cmpxchg(&ctx->side_conns, id, conn, NULL, 0) == conn)
@@ -160,6 +218,7 @@ static int qchan_conn_install_fd(struct qchan_conn *conn, int __user *ucoid)
 	}
 	/* From here the file owns a reference. */
 	kref_get(&conn->ref);
+	qchan_conn_named(conn, fd);
 	if (put_user(fd, ucoid)) {
 		put_unused_fd(fd);
 		fput(file);
@@ -207,13 +266,18 @@ int qchan_connect_attach(struct qchan_ctx *ctx, struct qchan_connect_attach __us
 	conn->chan = chan;
 	kref_get(&ctx->ref);
 	conn->acct = ctx;
+	INIT_LIST_HEAD(&conn->scon_node);
+	INIT_LIST_HEAD(&conn->acct_node);
+	INIT_LIST_HEAD(&conn->notices);
 	conn->flags = a.flags;
-	conn->scoid = atomic_inc_return(&chan->next_scoid);
+	conn->coid = -1;
 	atomic_inc(&qchan_stats.connections);
 
-	if (a.flags & QCHAN_COF_SIDE_CHANNEL)
+	/* Notices first: the channel's death can find the connection once it is linked. */
+	err = qchan_conn_reserve_notices(conn) ?: qchan_scon_link(conn);
+	if (!err && (a.flags & QCHAN_COF_SIDE_CHANNEL))
 		err = qchan_conn_install_side(ctx, conn, a.index, &uarg->coid);
-	else
+	else if (!err)
 		err = qchan_conn_install_fd(conn, &uarg->coid);
 	/* Success: the table or the file holds its own reference; drop the creation one. */
 	qchan_conn_put(conn);
@@ -236,11 +300,14 @@ int qchan_connect_detach(struct qchan_ctx *ctx, struct qchan_connect_detach __us
 	if (a.coid < QCHAN_SIDE_CHANNEL)
 		return -EINVAL;	/* fd connections are closed with close() */
 
+	/* A scoid's id is only reserved here: xa_load() skips it, xa_erase() would free it. */
 	mutex_lock(&ctx->conn_lock);
-	conn = xa_erase(&ctx->side_conns, a.coid - QCHAN_SIDE_CHANNEL);
+	conn = xa_load(&ctx->side_conns, a.coid - QCHAN_SIDE_CHANNEL);
+	if (conn)
+		xa_erase(&ctx->side_conns, a.coid - QCHAN_SIDE_CHANNEL);
 	mutex_unlock(&ctx->conn_lock);
 	if (!conn)
-		return -EINVAL;
+		return qchan_scon_detach(ctx, a.coid);
 	/* Sends already under way hold their own reference and finish normally. */
 	qchan_conn_put(conn);
 	return 0;

@@ -87,9 +87,10 @@ static void qchan_ctx_free(struct kref *ref)
 {
 	struct qchan_ctx *ctx = container_of(ref, struct qchan_ctx, ref);
 
-	WARN_ON(ctx->nr_rcvids);
+	WARN_ON(ctx->nr_rcvids || !xa_empty(&ctx->scons) || !list_empty(&ctx->conns));
 	xa_destroy(&ctx->channels);
 	xa_destroy(&ctx->side_conns);
+	xa_destroy(&ctx->scons);
 	put_pid(ctx->owner);
 	atomic_dec(&qchan_stats.ctx_objects);
 	kfree_rcu(ctx, rcu);
@@ -161,6 +162,7 @@ static void qchan_ctx_shutdown(struct qchan_ctx *ctx)
 
 	qchan_ctx_drop_parked(ctx);
 	qchan_ctx_shutdown_conns(ctx);
+	/* Which drops the scoids of the ctx's channels too. */
 	qchan_ctx_shutdown_channels(ctx);
 }
 
@@ -225,8 +227,11 @@ static int qchan_open(struct inode *inode, struct file *file)
 	hash_init(ctx->rcvids);
 	xa_init_flags(&ctx->channels, XA_FLAGS_ALLOC1);
 	xa_init_flags(&ctx->side_conns, XA_FLAGS_ALLOC);
+	xa_init(&ctx->scons);
 	mutex_init(&ctx->conn_lock);
 	INIT_LIST_HEAD(&ctx->parked);
+	INIT_LIST_HEAD(&ctx->conns);
+	INIT_LIST_HEAD(&ctx->coid_chans);
 	INIT_WORK(&ctx->owner_work, qchan_owner_work);
 	init_waitqueue_func_entry(&ctx->owner_wait, qchan_owner_wake);
 	ctx->owner = get_pid(task_tgid(current));
@@ -292,7 +297,7 @@ static int qchan_get_features(struct qchan_features __user *uarg)
 	f.size = sizeof(f);
 	f.abi_version = QCHAN_ABI_VERSION;
 	f.features = QCHAN_FEAT_MSG | QCHAN_FEAT_REPLY_RECEIVE | QCHAN_FEAT_SIDE_CHANNEL |
-		     QCHAN_FEAT_KMSG | QCHAN_FEAT_PULSE;
+		     QCHAN_FEAT_KMSG | QCHAN_FEAT_PULSE | QCHAN_FEAT_DISCONNECT;
 	f.max_iov = UIO_MAXIOV;
 	f.inline_max = READ_ONCE(qchan_inline_max);
 	return copy_to_user(uarg, &f, sizeof(f)) ? -EFAULT : 0;
@@ -368,6 +373,7 @@ static int qchan_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "connections %d\n", atomic_read(&qchan_stats.connections));
 	seq_printf(m, "msgs_in_flight %d\n", atomic_read(&qchan_stats.msgs_in_flight));
 	seq_printf(m, "pulses %d\n", atomic_read(&qchan_stats.pulses));
+	seq_printf(m, "server_connections %d\n", atomic_read(&qchan_stats.scons));
 	seq_printf(m, "pinned_pages %ld\n", atomic_long_read(&qchan_stats.pinned_pages));
 	seq_printf(m, "msgs_total %ld\n", atomic_long_read(&qchan_stats.msgs_total));
 	seq_printf(m, "bytes_inline %ld\n", atomic_long_read(&qchan_stats.bytes_inline));

@@ -12,6 +12,9 @@
  *                RECEIVE-blocked server threads.
  * qchan_conn     a connection to a channel: an anon-inode file (fd coid) or an
  *                entry of the owner's side-channel table.
+ * qchan_scon     a server connection: the server's view of all the connections
+ *                one client process has to one channel, named by one scoid
+ *                (notice.c).
  * qchan_msg      lives on the kernel stack of the sending thread for the whole
  *                send: the thread is blocked until the message is finished,
  *                so a message needs no allocation and no reference count.
@@ -19,7 +22,8 @@
  *
  * Lifetimes
  * ---------
- * conn -> channel -> ctx are kref'd in that direction only.  A ctx is "live"
+ * conn -> channel -> ctx are kref'd in that direction only (and conn -> scon
+ * -> channel, conn -> acct ctx).  A ctx is "live"
  * until its owner process lets go of it, and only then: an explicit close()
  * (or dup2() over the fd) by one of its threads, exec (the fd is O_CLOEXEC),
  * or the death of the whole thread group.  Shutdown then destroys every
@@ -57,8 +61,15 @@
  * can only name a new message after 2^31 further messages.
  *
  * ctx->conn_lock (mutex) serialises side-channel attach/detach, channel
- * create/destroy and the list of parked sends (msg.c); it is taken before
- * ctx->lock, never inside it.
+ * create/destroy, the creation of server connections (scoids) on the ctx's
+ * channels, the reservation of COIDDEATH notices and the list of parked
+ * sends (msg.c); it is taken before ctx->lock, never inside it.  ctx->lock
+ * also covers the ctx's scoid table and server connections (ctx->scons,
+ * chan->scons, scon->conns) and, for the connections the ctx attached and its
+ * COID_DISCONNECT channels, their notices (ctx->conns, conn->notices,
+ * chan->notices).  No path holds two ctx->locks, or two conn_locks, at once:
+ * a death notice crosses from one process's lock to the other's with a
+ * reference in hand, never by nesting.
  * qchan_ctx_table (global hash, qchan_ctx_table_lock) maps the owner's
  * struct pid -> live ctx for ConnectAttach; it is looked up under RCU and
  * never on the send path.  The owner's wait_pidfd lock is the kernel's; the
@@ -135,6 +146,7 @@ struct qchan_stats {
 	atomic_t connections;
 	atomic_t msgs_in_flight;
 	atomic_t pulses;		/* queued or being delivered */
+	atomic_t scons;			/* server connections (scoids), until the server lets go */
 	atomic_long_t pinned_pages;
 	atomic_long_t msgs_total;
 	atomic_long_t bytes_inline;
@@ -155,6 +167,8 @@ struct qchan_ctx {
 	struct mutex conn_lock;		/* channel and side-connection tables */
 	struct xarray channels;		/* chid -> struct qchan_channel */
 	struct xarray side_conns;	/* coid - QCHAN_SIDE_CHANNEL -> struct qchan_conn */
+	/* scoid - QCHAN_SIDE_CHANNEL -> struct qchan_scon; the id is reserved in side_conns */
+	struct xarray scons;
 	struct pid *owner;		/* thread-group pid of the owning process; referenced */
 	struct hlist_node table_node;	/* qchan_ctx_table, while live */
 	struct wait_queue_entry owner_wait; /* on owner->wait_pidfd, while live */
@@ -165,6 +179,10 @@ struct qchan_ctx {
 	unsigned int nr_channels;	/* under conn_lock */
 	atomic_t nr_conns;		/* connections this process attached, both kinds */
 	struct list_head parked;	/* this process's parked sends, under conn_lock */
+	struct list_head conns;		/* struct qchan_conn this ctx attached, under lock */
+	/* COID_DISCONNECT channels, under conn_lock and lock (either for reading) */
+	struct list_head coid_chans;
+	unsigned int nr_coid_chans;
 };
 
 /* compat.h: sparse sees the lock taken on PREEMPT_RT too */
@@ -176,7 +194,6 @@ struct qchan_channel {
 	struct kref ref;
 	struct rcu_head rcu;		/* lockless chid lookups */
 	kuid_t euid;			/* creator's, for connect permission */
-	atomic_t next_scoid;
 	struct qchan_ctx *ctx;		/* owner; holds a ctx reference */
 	int chid;
 	u32 flags;			/* QCHAN_CHF_* */
@@ -186,6 +203,9 @@ struct qchan_channel {
 	unsigned int nr_pulses;		/* on chan->pulses; under ctx->lock */
 	u64 seq;			/* arrival order of messages and pulses; ctx->lock */
 	struct list_head receivers;	/* struct qchan_receiver, FIFO */
+	struct list_head scons;		/* struct qchan_scon, under ctx->lock */
+	struct list_head notices;	/* COID_DISCONNECT: struct qchan_notice, under ctx->lock */
+	struct list_head notice_node;	/* COID_DISCONNECT: ctx->coid_chans */
 };
 
 /* What a receive delivers of a pulse (QNX's struct _pulse carries these). */
@@ -211,13 +231,53 @@ struct qchan_pulse_item {
 	struct qchan_pulse_data d;
 };
 
+/*
+ * A server connection (notice.c): all the connections of one client process
+ * to one channel share it, and its scoid, from the first attach to the last
+ * detach, as in QNX.  With QCHAN_CHF_DISCONNECT it then stays, holding its
+ * scoid, until the server's CONNECT_DETACH of that scoid; its DISCONNECT
+ * pulse is embedded.  Without the flag it goes with the last connection.
+ */
+struct qchan_scon {
+	struct kref ref;
+	struct qchan_channel *chan;	/* holds a channel reference */
+	struct pid *client;		/* the client's thread-group pid; referenced */
+	struct list_head chan_node;	/* chan->scons while published or connected */
+	struct list_head conns;		/* struct qchan_conn, under chan->ctx->lock */
+	struct list_head reap_node;	/* the channel's teardown */
+	int scoid;
+	bool published;			/* in chan->ctx->scons; under its lock */
+	struct qchan_pulse_item disconnect;
+};
+
+/*
+ * A COIDDEATH notice reserved for one connection and one COID_DISCONNECT
+ * channel of the process that attached it, when the later of the two was
+ * made: the death of the connection's channel never needs an allocation.
+ */
+struct qchan_notice {
+	struct qchan_pulse_item pulse;
+	struct list_head conn_node;	/* conn->notices */
+	struct list_head chan_node;	/* chan->notices */
+	struct qchan_channel *chan;	/* the COID_DISCONNECT channel; outlives its items */
+};
+
 struct qchan_conn {
 	struct kref ref;
 	struct rcu_head rcu;		/* lockless side-channel lookups */
 	struct qchan_channel *chan;	/* holds a channel reference */
 	struct qchan_ctx *acct;		/* the attaching process's ctx: limits; holds a reference */
+	struct qchan_scon *scon;	/* the server's view of it; holds a reference */
+	struct list_head scon_node;	/* scon->conns, under chan->ctx->lock */
+	struct list_head acct_node;	/* acct->conns, under acct->lock */
+	struct list_head notices;	/* struct qchan_notice, under acct->lock */
+	struct list_head death_node;	/* the teardown of its channel */
 	u32 flags;			/* QCHAN_COF_* */
 	int scoid;
+	int coid;			/* as the client named it when it attached; -1 before */
+	int death_prio;			/* under acct->lock: the priority of its channel's end */
+	bool chan_gone;			/* under acct->lock: its channel died */
+	bool notified;			/* under acct->lock: its COIDDEATH notices are out */
 };
 
 enum qchan_msg_state {
@@ -304,6 +364,7 @@ int qchan_connect_detach(struct qchan_ctx *ctx, struct qchan_connect_detach __us
 int qchan_connect_query(struct qchan_ctx *ctx, struct qchan_connect_query __user *uarg);
 struct qchan_conn *qchan_conn_get(struct qchan_ctx *ctx, int coid);
 void qchan_conn_put(struct qchan_conn *conn);
+int qchan_conn_coid_now(struct qchan_conn *conn, int coid);
 void qchan_ctx_shutdown_conns(struct qchan_ctx *ctx);
 
 /* msg.c */
@@ -334,6 +395,17 @@ void qchan_pulse_withdraw(struct qchan_pulse_item *pulse);
 void qchan_channel_drop_pulses(struct qchan_channel *chan);
 int qchan_pulse_init(void);
 void qchan_pulse_exit(void);
+
+/* notice.c: server connections, DISCONNECT and COIDDEATH notices */
+int qchan_scon_link(struct qchan_conn *conn);
+void qchan_scon_unlink(struct qchan_conn *conn);
+int qchan_scon_detach(struct qchan_ctx *ctx, int scoid);
+int qchan_conn_reserve_notices(struct qchan_conn *conn);
+void qchan_conn_drop_notices(struct qchan_conn *conn);
+void qchan_conn_named(struct qchan_conn *conn, int coid);
+int qchan_channel_reserve_notices(struct qchan_channel *chan);
+void qchan_channel_unlist(struct qchan_channel *chan);
+void qchan_channel_gone(struct qchan_channel *chan);
 
 /* park.c */
 struct qchan_msg_send;

@@ -24,6 +24,8 @@ static const struct {
 	{ QCHAN_FEAT_REPLY_RECEIVE, "REPLY_RECEIVE", "reply and receive in one call" },
 	{ QCHAN_FEAT_SIDE_CHANNEL, "SIDE_CHANNEL", "side-channel connections" },
 	{ QCHAN_FEAT_KMSG, "KMSG", "per-CPU kernel messages (debugfs test interface)" },
+	{ QCHAN_FEAT_PULSE, "PULSE", "pulses: MsgSendPulse, MsgReceivePulse" },
+	{ QCHAN_FEAT_DISCONNECT, "DISCONNECT", "disconnect and COIDDEATH notices, shared scoids" },
 };
 
 int main(int argc, char **argv)

@@ -17,7 +17,10 @@
  * Connections without QCHAN_COF_SIDE_CHANNEL are real file descriptors
  * (close, dup, fork and CLOEXEC behave as for any fd, as QNX fd-space coids
  * do).  Side-channel connections live in the context, numbered from
- * QCHAN_SIDE_CHANNEL up.
+ * QCHAN_SIDE_CHANNEL up.  A server names the connections of one client
+ * process to one of its channels by one server connection id (scoid, in
+ * qchan_msg_info and qchan_pulse), taken from the same range as its own
+ * side-channel coids, never equal to one of them.
  *
  * Conventions: every struct has a flags word (unknown bits are -EINVAL) and
  * reserved fields that must be zero on input; user pointers travel as __u64
@@ -49,6 +52,8 @@
 #define QCHAN_FEAT_KMSG			(1ULL << 3)
 /* QCHAN_IOC_MSG_SEND_PULSE, pulses from MSG_RECEIVE, QCHAN_RECEIVE_PULSE_ONLY */
 #define QCHAN_FEAT_PULSE		(1ULL << 4)
+/* QCHAN_CHF_DISCONNECT, QCHAN_CHF_COID_DISCONNECT, one scoid per client process, its detach */
+#define QCHAN_FEAT_DISCONNECT		(1ULL << 7)
 
 /* QNX's "server fault" errno: a fault in the server's buffers, reported to the client. */
 #define QCHAN_ESRVRFAULT	312
@@ -73,10 +78,23 @@ struct qchan_features {
 /* Channel flags: the values of QNX's _NTO_CHF_* where QNX has one. */
 #define QCHAN_CHF_FIXED_PRIORITY	(1U << 0)  /* no priority inheritance */
 #define QCHAN_CHF_UNBLOCK		(1U << 1)  /* not yet: -EOPNOTSUPP */
-#define QCHAN_CHF_THREAD_DEATH		(1U << 2)  /* not yet: -EOPNOTSUPP */
-#define QCHAN_CHF_DISCONNECT		(1U << 3)  /* not yet: -EOPNOTSUPP */
+/* not implemented: -EOPNOTSUPP (a module has no sound way to do it; see docs/DESIGN.md) */
+#define QCHAN_CHF_THREAD_DEATH		(1U << 2)
+/*
+ * When the last connection of a client process to the channel goes (detach,
+ * close, exit, exec, kill), the channel gets a QCHAN_PULSE_CODE_DISCONNECT
+ * pulse whose scoid names it; the scoid stays the client's (not reused) until
+ * the server passes it to QCHAN_IOC_CONNECT_DETACH.  Without the flag a
+ * scoid goes with the client's last connection.
+ */
+#define QCHAN_CHF_DISCONNECT		(1U << 3)
 #define QCHAN_CHF_SENDER_LEN		(1U << 5)  /* accepted: info always carries srcmsglen */
-#define QCHAN_CHF_COID_DISCONNECT	(1U << 6)  /* not yet: -EOPNOTSUPP */
+/*
+ * The channel gets a QCHAN_PULSE_CODE_COIDDEATH pulse (value: the coid,
+ * scoid -1) for each connection of its process whose channel goes away (its
+ * destruction, the end of its process), as long as that coid is attached.
+ */
+#define QCHAN_CHF_COID_DISCONNECT	(1U << 6)
 #define QCHAN_CHF_REPLY_LEN		(1U << 7)  /* accepted: info always carries dstmsglen */
 #define QCHAN_CHF_PRIVATE		(1U << 12) /* only the owning process may connect */
 /* qchan: any uid may connect (default: same euid or CAP_SYS_ADMIN) */
@@ -108,7 +126,11 @@ struct qchan_connect_attach {
 	__u64 reserved[2];	/* in: 0 */
 };
 
-/* Detaches a side-channel connection; fd connections are closed with close(). */
+/*
+ * Detaches a side-channel connection (fd connections are closed with
+ * close()), or, given a scoid of one of the caller's channels, ends that
+ * server connection: -EINVAL while the client still has a connection.
+ */
 struct qchan_connect_detach {
 	__s32 coid;		/* in */
 	__u32 flags;		/* in: 0 */
@@ -152,7 +174,7 @@ struct qchan_msg_info {
 	__s32 pid;		/* sender's process, in the receiver's pid namespace */
 	__s32 tid;		/* sender's thread, in the receiver's pid namespace */
 	__s32 chid;
-	__s32 scoid;		/* server connection id: unique per sending process and channel */
+	__s32 scoid;		/* server connection id: one per sending process and channel */
 	__s32 coid;		/* the sender's coid */
 	__s32 msglen;		/* bytes delivered by this call */
 	__s32 srcmsglen;	/* total bytes the sender sent */
@@ -233,6 +255,10 @@ struct qchan_msg_reply_receive {
 /* Pulse codes a process may send; negative codes are the kernel's (_PULSE_CODE_*). */
 #define QCHAN_PULSE_CODE_MIN	0
 #define QCHAN_PULSE_CODE_MAX	127
+/* QCHAN_CHF_DISCONNECT: a client process's last connection went; scoid names it, value 0. */
+#define QCHAN_PULSE_CODE_DISCONNECT	(-33)
+/* QCHAN_CHF_COID_DISCONNECT: value = a coid of ours whose channel went away; scoid -1. */
+#define QCHAN_PULSE_CODE_COIDDEATH	(-35)
 #define QCHAN_PRIO_MAX		255
 
 /*
@@ -246,7 +272,7 @@ struct qchan_pulse {
 	__s8 code;
 	__u8 zero[3];
 	__u64 value;		/* union sigval */
-	__s32 scoid;		/* the sender's connection, as _msg_info.scoid names it */
+	__s32 scoid;		/* the sender's, as _msg_info.scoid names it; -1: COIDDEATH */
 	__u32 pad;
 };
 
