@@ -38,7 +38,8 @@
 #define DEFAULT_KO	"/lib/modules/qchan.ko"
 
 #define KNOWN_FEATURES	(QCHAN_FEAT_MSG | QCHAN_FEAT_REPLY_RECEIVE | \
-			 QCHAN_FEAT_SIDE_CHANNEL | QCHAN_FEAT_KMSG | QCHAN_FEAT_PULSE)
+			 QCHAN_FEAT_SIDE_CHANNEL | QCHAN_FEAT_KMSG | QCHAN_FEAT_PULSE | \
+			 QCHAN_FEAT_DISCONNECT)
 
 static bool path_exists(const char *path)
 {

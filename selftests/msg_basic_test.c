@@ -74,12 +74,22 @@ TEST(channel_create_destroy)
 
 TEST(channel_create_flags)
 {
-	/* Known to QNX, not implemented yet: EOPNOTSUPP, never silently ignored. */
+	/* Known to QNX, not implemented: EOPNOTSUPP, never silently ignored. */
 	static const unsigned int not_yet[] = {
-		_NTO_CHF_UNBLOCK, _NTO_CHF_THREAD_DEATH, _NTO_CHF_DISCONNECT,
-		_NTO_CHF_COID_DISCONNECT,
+		_NTO_CHF_UNBLOCK, _NTO_CHF_THREAD_DEATH,
+	};
+	static const unsigned int notices[] = {
+		_NTO_CHF_DISCONNECT, _NTO_CHF_COID_DISCONNECT,
+		_NTO_CHF_DISCONNECT | _NTO_CHF_COID_DISCONNECT | _NTO_CHF_FIXED_PRIORITY,
 	};
 	unsigned int i;
+	int chid;
+
+	for (i = 0; i < ARRAY_SIZE(notices); i++) {
+		chid = ChannelCreate(notices[i]);
+		EXPECT_GT(chid, 0) TH_LOG("flags %#x", notices[i]);
+		EXPECT_EQ(0, ChannelDestroy(chid));
+	}
 
 	for (i = 0; i < ARRAY_SIZE(not_yet); i++) {
 		errno = 0;
