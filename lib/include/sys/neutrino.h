@@ -68,9 +68,10 @@ typedef int rcvid_t;
 
 /*
  * Channel flags (ChannelCreate).  qchan implements FIXED_PRIORITY,
- * SENDER_LEN, REPLY_LEN (info always carries both lengths) and PRIVATE; the
- * kernel fails UNBLOCK, THREAD_DEATH, DISCONNECT and COID_DISCONNECT with
- * EOPNOTSUPP for now and every other flag with EINVAL.
+ * SENDER_LEN, REPLY_LEN (info always carries both lengths), PRIVATE,
+ * DISCONNECT and COID_DISCONNECT (the death notices below); the kernel fails
+ * UNBLOCK (for now) and THREAD_DEATH with EOPNOTSUPP and every other flag
+ * with EINVAL.
  */
 #define _NTO_CHF_FIXED_PRIORITY		0x0001u
 #define _NTO_CHF_UNBLOCK		0x0002u
@@ -128,7 +129,7 @@ struct _msg_info {
 	pid_t		pid;		/* client process */
 	_Int32t		tid;		/* client thread (Linux tid) */
 	_Int32t		chid;		/* channel the message arrived on */
-	_Int32t		scoid;		/* server connection id */
+	_Int32t		scoid;		/* server connection id: one per client process */
 	_Int32t		coid;		/* client's connection id */
 	_Int32t		msglen;		/* bytes delivered by this call */
 	_Int32t		srcmsglen;	/* total bytes the client sent */
@@ -168,9 +169,12 @@ struct _msg_info64 {
 
 /*
  * Pulses: MsgSendPulse never blocks; MsgReceive returns 0 for a pulse and
- * copies a struct _pulse (its info is left untouched).  The kernel's own
- * codes (negative) are not delivered yet; user pulses use
- * _PULSE_CODE_MINAVAIL.._PULSE_CODE_MAXAVAIL.
+ * copies a struct _pulse (its info is left untouched); user pulses use
+ * _PULSE_CODE_MINAVAIL.._PULSE_CODE_MAXAVAIL.  The kernel sends
+ * _PULSE_CODE_DISCONNECT (scoid: the client process whose last connection
+ * went; ConnectDetach(scoid) frees it) to _NTO_CHF_DISCONNECT channels and
+ * _PULSE_CODE_COIDDEATH (value: a coid whose channel went away; scoid -1)
+ * to _NTO_CHF_COID_DISCONNECT channels.
  */
 #define _PULSE_TYPE			0
 #define _PULSE_SUBTYPE			0
