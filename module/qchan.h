@@ -23,7 +23,8 @@
  * Lifetimes
  * ---------
  * conn -> channel -> ctx are kref'd in that direction only (and conn -> scon
- * -> channel, conn -> acct ctx).  A ctx is "live"
+ * -> channel, conn -> acct ctx); the server's scoid table holds its scons
+ * until the channel is destroyed, which breaks that cycle.  A ctx is "live"
  * until its owner process lets go of it, and only then: an explicit close()
  * (or dup2() over the fd) by one of its threads, exec (the fd is O_CLOEXEC),
  * or the death of the whole thread group.  Shutdown then destroys every
