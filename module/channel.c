@@ -14,11 +14,10 @@
 			 QCHAN_CHF_DISCONNECT | QCHAN_CHF_SENDER_LEN | QCHAN_CHF_COID_DISCONNECT | \
 			 QCHAN_CHF_REPLY_LEN | QCHAN_CHF_PRIVATE | QCHAN_CHF_PUBLIC)
 /*
- * Defined by QNX, not implemented (yet): the unblock protocol is on the
- * roadmap; THREAD_DEATH has no sound implementation in a module (see
- * docs/DESIGN.md, "Death and disconnect notices").
+ * Defined by QNX, not implemented: THREAD_DEATH has no sound implementation
+ * in a module (see docs/DESIGN.md, "Death and disconnect notices").
  */
-#define QCHAN_CHF_NOT_YET (QCHAN_CHF_UNBLOCK | QCHAN_CHF_THREAD_DEATH)
+#define QCHAN_CHF_NOT_YET QCHAN_CHF_THREAD_DEATH
 
 static void qchan_channel_free(struct kref *ref)
 {

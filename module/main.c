@@ -297,7 +297,8 @@ static int qchan_get_features(struct qchan_features __user *uarg)
 	f.size = sizeof(f);
 	f.abi_version = QCHAN_ABI_VERSION;
 	f.features = QCHAN_FEAT_MSG | QCHAN_FEAT_REPLY_RECEIVE | QCHAN_FEAT_SIDE_CHANNEL |
-		     QCHAN_FEAT_KMSG | QCHAN_FEAT_PULSE | QCHAN_FEAT_DISCONNECT;
+		     QCHAN_FEAT_KMSG | QCHAN_FEAT_PULSE | QCHAN_FEAT_DISCONNECT |
+		     QCHAN_FEAT_UNBLOCK | QCHAN_FEAT_TIMEOUT;
 	f.max_iov = UIO_MAXIOV;
 	f.inline_max = READ_ONCE(qchan_inline_max);
 	return copy_to_user(uarg, &f, sizeof(f)) ? -EFAULT : 0;

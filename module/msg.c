@@ -56,7 +56,7 @@ static void qchan_msg_maybe_release(struct qchan_msg *msg)
 }
 
 /* Called with ctx->lock held: ends @msg with @error, whatever state it is in. */
-static void qchan_msg_finish(struct qchan_ctx *ctx, struct qchan_msg *msg, int error)
+void qchan_msg_finish(struct qchan_ctx *ctx, struct qchan_msg *msg, int error)
 {
 	ctx_lockdep_assert(ctx);
 	switch (msg->state) {
@@ -66,6 +66,7 @@ static void qchan_msg_finish(struct qchan_ctx *ctx, struct qchan_msg *msg, int e
 	case QCHAN_MSG_RECEIVED:
 	case QCHAN_MSG_REPLYING:
 		qchan_rcvid_unhash(ctx, msg);
+		qchan_pulse_withdraw(&msg->unblock);
 		break;
 	case QCHAN_MSG_DONE:
 		return;
@@ -112,6 +113,9 @@ static void qchan_msg_bind(struct qchan_ctx *ctx, struct qchan_msg *msg)
 	ctx->nr_rcvids++;
 	msg->state = QCHAN_MSG_RECEIVED;
 	msg->busy = 1;
+	/* A sender waiting without a deadline while queued has one from now on. */
+	if (unlikely(msg->timeout_states & QCHAN_SEND_TIMEOUT_REPLY) && msg->waiter)
+		wake_up_process(msg->waiter);
 }
 
 /* Called with ctx->lock held: FIFO within a priority, higher priorities first. */
@@ -152,102 +156,6 @@ void qchan_channel_fail_all(struct qchan_channel *chan)
 		if (msg->chan == chan)
 			qchan_msg_fail(ctx, msg, -ESRCH);
 	ctx_unlock(ctx);
-}
-
-/*
- * Does any pending, unblocked signal run a handler?  Signals that only stop,
- * continue or are ignored do not unblock a REPLY-blocked sender: it parks
- * instead (see qchan_msg_park()).
- */
-static bool qchan_handler_signal_pending(void)
-{
-	/* Only this thread's own exec could replace its sighand. */
-	struct sighand_struct *sighand = rcu_dereference_protected(current->sighand, 1);
-	bool handler = false;
-	sigset_t pending;
-	int sig;
-
-	spin_lock_irq(&sighand->siglock);
-	sigorsets(&pending, &current->pending.signal, &current->signal->shared_pending.signal);
-	sigandnsets(&pending, &pending, &current->blocked);
-	for (sig = 1; sig < _NSIG && !handler; sig++) {
-		__sighandler_t h = sighand->action[sig - 1].sa.sa_handler;
-
-		handler = sigismember(&pending, sig) && h != SIG_DFL && h != SIG_IGN;
-	}
-	spin_unlock_irq(&sighand->siglock);
-	return handler;
-}
-
-/*
- * Sleeps until @msg is finished and no server thread copies the sender's
- * memory.  A handled signal fails a SEND- or REPLY-blocked message with
- * -EINTR; a signal that only stops the thread (job control, ptrace) or asks
- * it to run kernel work makes this return QCHAN_WAIT_PARK once no server is
- * copying, for the caller to park the message: it keeps its place in the
- * queue, or its rcvid, while the thread is away.  A fatal signal fails the
- * message, and the thread leaves as soon as no server copies its memory: a
- * reply under way whose server waits on its own page faults is abandoned.
- * The waits after a signal are killable until the thread is killed, then
- * uninterruptible: busy is only held across copies that never wait on a
- * server's memory.
- */
-static int qchan_msg_wait_done_locked(struct qchan_ctx *ctx, struct qchan_msg *msg)
-	__releases(&ctx->lock)
-{
-	unsigned int sleep_state = TASK_INTERRUPTIBLE;
-
-	msg->waiter = current;
-	for (;;) {
-		if (!msg->busy) {
-			if (msg->state == QCHAN_MSG_DONE)
-				break;
-			if (msg->leaving) {		/* REPLYING: its server is faulting */
-				qchan_msg_finish(ctx, msg, -EINTR);
-				break;
-			}
-			if (msg->parking && msg->state != QCHAN_MSG_REPLYING) {
-				msg->parking = false;
-				msg->waiter = NULL;
-				ctx_unlock(ctx);
-				return QCHAN_WAIT_PARK;
-			}
-		}
-		set_current_state(sleep_state);
-		ctx_unlock(ctx);
-		schedule();
-		if (sleep_state != TASK_UNINTERRUPTIBLE && signal_pending(current)) {
-			bool fatal = fatal_signal_pending(current);
-			bool handler = !fatal && sleep_state == TASK_INTERRUPTIBLE &&
-				       qchan_handler_signal_pending();
-
-			ctx_lock(ctx);
-			if (fatal) {
-				sleep_state = TASK_UNINTERRUPTIBLE;
-				msg->leaving = true;
-				msg->parking = false;
-				qchan_msg_fail(ctx, msg, -EINTR);
-			} else if (sleep_state == TASK_INTERRUPTIBLE) {
-				sleep_state = TASK_KILLABLE;
-				if (handler)
-					qchan_msg_fail(ctx, msg, -EINTR);
-				else
-					msg->parking = true;
-			}
-			continue;
-		}
-		ctx_lock(ctx);
-	}
-	msg->parking = false;
-	__set_current_state(TASK_RUNNING);
-	ctx_unlock(ctx);
-	return msg->error;
-}
-
-int qchan_msg_wait_done(struct qchan_ctx *ctx, struct qchan_msg *msg)
-{
-	ctx_lock(ctx);
-	return qchan_msg_wait_done_locked(ctx, msg);
 }
 
 /*
@@ -309,10 +217,17 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
-	if (a.flags || QCHAN_RESERVED_NONZERO(&a))
+	if ((a.flags & ~QCHAN_SEND_KNOWN) || a.reserved)
 		return -EINVAL;
+	memset(&msg, 0, offsetof(struct qchan_msg, stack_sbuf));
+	msg.timeout_states = a.flags & QCHAN_SEND_TIMEOUTS;
+	err = qchan_timeout_import(msg.timeout_states, a.timeout, a.timeout_clock, &msg.timeout);
+	if (err)
+		return err;
 	if (unlikely(a.status))
 		return qchan_msg_restart(ctx, &a, uarg);
+	if (a.flags & QCHAN_SEND_FINISH)
+		return -EINVAL;
 
 	/* A fresh call: a message this thread parked ended in EINTR (a handler ran). */
 	if (unlikely(!list_empty_careful(&ctx->parked)))
@@ -322,7 +237,7 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 	if (IS_ERR(conn))
 		return PTR_ERR(conn);
 
-	memset(&msg, 0, offsetof(struct qchan_msg, stack_sbuf));
+	qchan_pulse_init_kernel(&msg.unblock);
 	err = qchan_iov_import(u64_to_user_ptr(a.send_iov_ptr), a.send_parts, siov_fast,
 			       &siov, &msg.slen);
 	if (err)
@@ -391,6 +306,9 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 		err = qchan_scatter_to_user(riov, msg.rparts, msg.rbuf, msg.rbuf_len);
 	if (!err && put_user(msg.status, &uarg->status))
 		err = -EFAULT;
+	/* A cookie left behind would make libchan take the call for a parked one. */
+	if (err && a.status && put_user(0, &uarg->status))
+		err = -EFAULT;
 
 	atomic_dec(&qchan_stats.msgs_in_flight);
 	if (msg.rbuf && msg.rbuf != msg.stack_rbuf)
@@ -425,6 +343,8 @@ static void qchan_msg_fill_info(struct qchan_msg *msg, struct qchan_msg_info *in
 	info->srcmsglen = msg->slen;
 	info->dstmsglen = msg->rlen;
 	info->priority = msg->priority;
+	if (READ_ONCE(msg->unblock_req))
+		info->flags = QCHAN_MI_UNBLOCK_REQ;
 }
 
 /* Called with ctx->lock held: does @pulse come before @msg (either may be NULL)? */
@@ -435,12 +355,14 @@ static bool qchan_pulse_first(struct qchan_pulse_item *pulse, struct qchan_msg *
 }
 
 /*
- * Waits on @chan for a message (unless @pulse_only) or a pulse.  Returns a
- * message bound to a fresh rcvid with msg->busy held for the caller's copy;
- * or NULL with the pulse's data in *@pulse; or an ERR_PTR.
+ * Waits on @chan for a message (unless @pulse_only) or a pulse, until @t's
+ * deadline if @t.  Returns a message bound to a fresh rcvid with msg->busy
+ * held for the caller's copy; or NULL with the pulse's data in *@pulse; or
+ * an ERR_PTR.
  */
 static struct qchan_msg *qchan_msg_wait(struct qchan_ctx *ctx, struct qchan_channel *chan,
-					bool pulse_only, struct qchan_pulse_data *pulse)
+					bool pulse_only, const struct qchan_timeout *t,
+					struct qchan_pulse_data *pulse)
 {
 	struct qchan_receiver r = { .task = current, .pulse_only = pulse_only };
 	struct qchan_pulse_item *item, *heap;
@@ -468,12 +390,16 @@ static struct qchan_msg *qchan_msg_wait(struct qchan_ctx *ctx, struct qchan_chan
 		ctx_unlock(ctx);
 		return msg;
 	}
+	if (t && qchan_timeout_passed(t)) {
+		err = -ETIMEDOUT;
+		goto out_unlock;
+	}
 
 	list_add_tail(&r.node, &chan->receivers);
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);
 		ctx_unlock(ctx);
-		schedule();
+		qchan_sleep(t);
 		/* Taking the lock also waits out a waker still inside its critical section. */
 		ctx_lock(ctx);
 		if (r.msg || r.got_pulse) {
@@ -488,6 +414,11 @@ static struct qchan_msg *qchan_msg_wait(struct qchan_ctx *ctx, struct qchan_chan
 		if (signal_pending(current)) {
 			list_del(&r.node);
 			err = -ERESTARTNOHAND;
+			goto out_unlock;
+		}
+		if (t && qchan_timeout_passed(t)) {
+			list_del(&r.node);
+			err = -ETIMEDOUT;
 			goto out_unlock;
 		}
 	}
@@ -571,16 +502,18 @@ static ssize_t qchan_server_copy(struct qchan_ctx *ctx, struct qchan_msg **msgp,
 	}
 }
 
-static int qchan_receive_validate(const struct qchan_msg_receive *a)
+static int qchan_receive_validate(const struct qchan_msg_receive *a, struct qchan_timeout *t)
 {
-	if ((a->flags & ~QCHAN_RECEIVE_PULSE_ONLY) || a->pad || QCHAN_RESERVED_NONZERO(a))
+	if ((a->flags & ~(QCHAN_RECEIVE_PULSE_ONLY | QCHAN_RECEIVE_TIMEOUT)) || a->pad ||
+	    a->reserved)
 		return -EINVAL;
-	return 0;
+	return qchan_timeout_import(a->flags & QCHAN_RECEIVE_TIMEOUT, a->timeout,
+				   a->timeout_clock, t);
 }
 
-/* MsgReceive with validated arguments; results are written to @uarg. */
+/* MsgReceive with validated arguments (@t: its timeout, NULL if none); results go to @uarg. */
 static int qchan_do_receive(struct qchan_ctx *ctx, const struct qchan_msg_receive *a,
-			    struct qchan_msg_receive __user *uarg)
+			    const struct qchan_timeout *t, struct qchan_msg_receive __user *uarg)
 {
 	struct iovec iov_fast[UIO_FASTIOV], *iov = iov_fast;
 	struct qchan_channel *chan;
@@ -603,7 +536,7 @@ static int qchan_do_receive(struct qchan_ctx *ctx, const struct qchan_msg_receiv
 	iter_start = iter;
 
 again:
-	msg = qchan_msg_wait(ctx, chan, a->flags & QCHAN_RECEIVE_PULSE_ONLY, &pulse);
+	msg = qchan_msg_wait(ctx, chan, a->flags & QCHAN_RECEIVE_PULSE_ONLY, t, &pulse);
 	if (IS_ERR(msg)) {
 		err = PTR_ERR(msg);
 		goto out_free_iov;
@@ -666,14 +599,15 @@ out_put_chan:
 int qchan_msg_receive(struct qchan_ctx *ctx, struct qchan_msg_receive __user *uarg)
 {
 	struct qchan_msg_receive a;
+	struct qchan_timeout t;
 	int err;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
-	err = qchan_receive_validate(&a);
+	err = qchan_receive_validate(&a, &t);
 	if (err)
 		return err;
-	err = qchan_do_receive(ctx, &a, uarg);
+	err = qchan_do_receive(ctx, &a, a.flags & QCHAN_RECEIVE_TIMEOUT ? &t : NULL, uarg);
 	return err < 0 ? err : 0;
 }
 
@@ -840,13 +774,14 @@ static bool qchan_is_restart(int err)
 int qchan_msg_reply_receive(struct qchan_ctx *ctx, struct qchan_msg_reply_receive __user *uarg)
 {
 	struct qchan_msg_reply_receive a;
+	struct qchan_timeout t;
 	int err;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
 	if (a.pad)
 		return -EINVAL;
-	err = qchan_receive_validate(&a.receive) ?: qchan_reply_validate(&a.reply);
+	err = qchan_receive_validate(&a.receive, &t) ?: qchan_reply_validate(&a.reply);
 	if (err)
 		return err;
 
@@ -855,7 +790,8 @@ int qchan_msg_reply_receive(struct qchan_ctx *ctx, struct qchan_msg_reply_receiv
 		if (put_user(a.reply_result, &uarg->reply_result))
 			return -EFAULT;
 	}
-	err = qchan_do_receive(ctx, &a.receive, &uarg->receive);
+	err = qchan_do_receive(ctx, &a.receive, a.receive.flags & QCHAN_RECEIVE_TIMEOUT ? &t : NULL,
+			       &uarg->receive);
 	/*
 	 * The kernel restarts the call with the arguments as they are in user
 	 * memory: a reply already given must not be given again.

@@ -19,13 +19,19 @@
  * ioctl returns -ERESTARTNOHAND with a cookie in the caller's status field.
  * Without a handler the kernel restarts the call (same thread, same
  * arguments, the cookie still there): it finds the message on the sender
- * ctx's parked list and resumes waiting.  If a handler runs the call fails
- * with EINTR, as QNX wants; the message stays parked until the thread's next
- * MSG_SEND (which has no cookie: the message is abandoned, a later reply gets
- * ESRCH) or the owner's close of the ctx.  A restarted call whose message was
- * abandoned meanwhile (its ctx was closed) fails with EINTR: it must never be
- * taken for a fresh send, which would deliver the message twice.  So a fresh
- * send must pass status 0, and a non-zero status is a cookie or -EINVAL.
+ * ctx's parked list and resumes waiting.  If a handler runs (a signal that
+ * came during the stop) the call fails with EINTR before the kernel can do
+ * anything about the message, which stays parked: the caller (libchan)
+ * sees the cookie still in status and makes the call again with
+ * QCHAN_SEND_FINISH, which ends it as that signal would have: the outcome
+ * if the server gave one meanwhile (a reply is never lost), else EINTR and
+ * the message withdrawn, or the unblock protocol.  A caller that never
+ * does loses the message at the thread's next fresh MSG_SEND (abandoned: a
+ * later reply gets ESRCH) or at the owner's close of the ctx.  A restarted
+ * call whose message was abandoned meanwhile (its ctx was closed) fails
+ * with EINTR: it must never be taken for a fresh send, which would deliver
+ * the message twice.  So a fresh send must pass status 0, and a non-zero
+ * status is a cookie or -EINVAL.
  */
 struct qchan_parked {
 	struct qchan_msg msg;
@@ -69,6 +75,7 @@ int qchan_msg_park(struct qchan_ctx *sctx, struct qchan_msg *msg,
 	memcpy(pm->iov, msg->siov, array_size(msg->sparts, sizeof(*pm->iov)));
 	memcpy(pm->iov + msg->sparts, msg->riov, array_size(msg->rparts, sizeof(*pm->iov)));
 	pm->args = *args;
+	pm->args.flags &= ~QCHAN_SEND_FINISH;	/* see qchan_msg_restart() */
 
 	/*
 	 * Under conn_lock, so that qchan_ctx_drop_parked() (which runs after
@@ -93,6 +100,11 @@ int qchan_msg_park(struct qchan_ctx *sctx, struct qchan_msg *msg,
 		hash_del(&msg->rcvid_node);
 		hash_add(ctx->rcvids, &pm->msg.rcvid_node, pm->msg.rcvid);
 	}
+	/* Its unblock pulse, if queued, moves with it. */
+	if (list_empty(&msg->unblock.node))
+		INIT_LIST_HEAD(&pm->msg.unblock.node);
+	else
+		list_replace(&msg->unblock.node, &pm->msg.unblock.node);
 	pm->msg.siov = pm->iov;
 	pm->msg.riov = pm->iov + msg->sparts;
 	if (msg->sbuf == msg->stack_sbuf)
@@ -179,14 +191,24 @@ s64 qchan_park_cookie(const struct qchan_msg *msg)
 	return (s64)((u64)QCHAN_PARK_COOKIE_MAGIC << 32 | (u32)msg->rcvid);
 }
 
-/* The restarted MSG_SEND of a parked message: wait again, then finish as the stack path does. */
-static int qchan_msg_resume(struct qchan_ctx *sctx, struct qchan_parked *pm,
+/*
+ * The restarted MSG_SEND of a parked message: wait again, then finish as the
+ * stack path does.  With @handled (QCHAN_SEND_FINISH) the call has already
+ * returned -EINTR to a signal handler: the sender wants out, as if that
+ * signal had arrived now, so the message ends unless its outcome is known
+ * or the unblock protocol keeps the sender waiting for the reply.
+ */
+static int qchan_msg_resume(struct qchan_ctx *sctx, struct qchan_parked *pm, bool handled,
 			    struct qchan_msg_send __user *uarg)
 {
 	struct qchan_msg *msg = &pm->msg;
+	struct qchan_ctx *ctx = msg->chan->ctx;
 	int err;
 
-	err = qchan_msg_wait_done(msg->chan->ctx, msg);
+	ctx_lock(ctx);
+	if (handled)
+		qchan_msg_unblock(ctx, msg, -EINTR);
+	err = qchan_msg_wait_done_locked(ctx, msg);
 	if (err == QCHAN_WAIT_PARK) {
 		mutex_lock(&sctx->conn_lock);
 		if (!READ_ONCE(sctx->dead)) {	/* as in qchan_msg_park() */
@@ -196,14 +218,19 @@ static int qchan_msg_resume(struct qchan_ctx *sctx, struct qchan_parked *pm,
 		}
 		mutex_unlock(&sctx->conn_lock);
 		qchan_parked_abandon(sctx, pm);
-		return -EINTR;
+		err = -EINTR;
+		goto out_clear_cookie;
 	}
 	if (!err && msg->rbuf_len)
 		err = qchan_scatter_to_user(msg->riov, msg->rparts, msg->rbuf, msg->rbuf_len);
 	if (!err && put_user(msg->status, &uarg->status))
 		err = -EFAULT;
 	qchan_parked_free(sctx, pm);
-	return err;
+	if (!err)
+		return 0;
+out_clear_cookie:
+	/* The call is over: a cookie left in place would make it look parked. */
+	return put_user(0, &uarg->status) ? -EFAULT : err;
 }
 
 /*
@@ -215,13 +242,16 @@ static int qchan_msg_resume(struct qchan_ctx *sctx, struct qchan_parked *pm,
 int qchan_msg_restart(struct qchan_ctx *ctx, const struct qchan_msg_send *a,
 		      struct qchan_msg_send __user *uarg)
 {
+	struct qchan_msg_send call = *a;
 	struct qchan_parked *pm;
 
 	if ((u64)a->status >> 32 != QCHAN_PARK_COOKIE_MAGIC)
 		return -EINVAL;
+	/* QCHAN_SEND_FINISH concludes the call that parked: the same arguments otherwise. */
+	call.flags &= ~QCHAN_SEND_FINISH;
 	pm = qchan_parked_take(ctx);
-	if (pm && !memcmp(a, &pm->args, sizeof(*a)))
-		return qchan_msg_resume(ctx, pm, uarg);
+	if (pm && !memcmp(&call, &pm->args, sizeof(call)))
+		return qchan_msg_resume(ctx, pm, a->flags & QCHAN_SEND_FINISH, uarg);
 	if (pm)
 		qchan_parked_abandon(ctx, pm);
 	return put_user(0, &uarg->status) ? -EFAULT : -EINTR;

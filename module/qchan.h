@@ -93,6 +93,13 @@
  *              changes the outcome, only the sender's death does.
  *   DONE       finished (reply, error, abort, channel death); the sender
  *              returns as soon as msg->busy drops to zero.
+ * A handled signal or the send's timeout ends a QUEUED message, and a
+ * RECEIVED one unless the channel has QCHAN_CHF_UNBLOCK: then the message
+ * stays RECEIVED with msg->unblock_req set, and its embedded unblock pulse
+ * (msg->unblock) is queued on the channel or handed to a receiver.  The
+ * pulse lives in the message, so finishing a message withdraws it, parking
+ * moves it, and a receiver copies a pulse's data under ctx->lock (wait.c,
+ * pulse.c).
  * msg->busy counts server threads copying from or to the sender's memory; the
  * sender's buffers (and its mm) stay valid while busy > 0 because the sender
  * does not return before busy is zero, even when killed.  So busy is only
@@ -113,6 +120,7 @@
 #include <linux/atomic.h>
 #include <linux/hashtable.h>
 #include <linux/kref.h>
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
@@ -219,10 +227,10 @@ struct qchan_pulse_data {
 /*
  * A queued pulse.  A process's pulse is a small slab object, allocated by
  * its sender and freed by its receiver, and counts against max_pulses.  A
- * kernel pulse (a death notice) is embedded in the object it reports on, or
- * reserved with it, and needs neither: its owner withdraws it before it goes,
- * so a receiver copies a pulse's data while it holds ctx->lock and never
- * touches it afterwards.
+ * kernel pulse (a death notice, a message's unblock pulse) is embedded in
+ * the object it reports on, or reserved with it, and needs neither: its
+ * owner withdraws it before it goes, so a receiver copies a pulse's data
+ * while it holds ctx->lock and never touches it afterwards.
  */
 struct qchan_pulse_item {
 	struct list_head node;		/* chan->pulses; kernel pulses: empty when not queued */
@@ -263,6 +271,12 @@ struct qchan_notice {
 	struct qchan_channel *chan;	/* the COID_DISCONNECT channel; outlives its items */
 };
 
+/* A timeout: an absolute deadline on a clock (CLOCK_MONOTONIC or CLOCK_REALTIME). */
+struct qchan_timeout {
+	ktime_t deadline;
+	clockid_t clock;
+};
+
 struct qchan_conn {
 	struct kref ref;
 	struct rcu_head rcu;		/* lockless side-channel lookups */
@@ -288,6 +302,9 @@ enum qchan_msg_state {
 	QCHAN_MSG_DONE,
 };
 
+#define QCHAN_SEND_TIMEOUTS	(QCHAN_SEND_TIMEOUT_SEND | QCHAN_SEND_TIMEOUT_REPLY)
+#define QCHAN_SEND_KNOWN	(QCHAN_SEND_TIMEOUTS | QCHAN_SEND_FINISH)
+
 /* Messages up to this size use a buffer on the sender's stack. */
 #define QCHAN_STACK_INLINE	256
 
@@ -310,6 +327,13 @@ struct qchan_msg {
 	int error;			/* -errno to return to the sender, or 0 */
 	size_t delivered;		/* bytes the receive copied, for _msg_info */
 	s64 status;			/* MsgReply status */
+
+	/* The send's timeout: QCHAN_SEND_TIMEOUT_* it still covers, 0 once spent. */
+	u32 timeout_states;
+	struct qchan_timeout timeout;
+	/* QCHAN_CHF_UNBLOCK: the sender asked to leave and @unblock was sent (once). */
+	bool unblock_req;
+	struct qchan_pulse_item unblock;
 
 	/* The sender's vectors (kernel copies of its iovec arrays). */
 	const struct iovec *siov;
@@ -377,11 +401,20 @@ int qchan_msg_write(struct qchan_ctx *ctx, struct qchan_msg_rw __user *uarg);
 int qchan_msg_info(struct qchan_ctx *ctx, struct qchan_msg_info_get __user *uarg);
 int qchan_msg_reply_receive(struct qchan_ctx *ctx, struct qchan_msg_reply_receive __user *uarg);
 void qchan_channel_fail_all(struct qchan_channel *chan);
+void qchan_msg_finish(struct qchan_ctx *ctx, struct qchan_msg *msg, int error);
 void qchan_msg_fail(struct qchan_ctx *ctx, struct qchan_msg *msg, int error);
-#define QCHAN_WAIT_PARK	1	/* qchan_msg_wait_done(): park the message now */
-int qchan_msg_wait_done(struct qchan_ctx *ctx, struct qchan_msg *msg);
 
 struct qchan_receiver *qchan_pick_receiver(struct qchan_channel *chan, bool for_msg);
+
+/* wait.c: how blocked threads wait (signals, stops, timeouts, the unblock protocol) */
+#define QCHAN_WAIT_PARK	1	/* qchan_msg_wait_done(): park the message now */
+int qchan_msg_wait_done_locked(struct qchan_ctx *ctx, struct qchan_msg *msg)
+	__releases(&ctx->lock);
+int qchan_msg_wait_done(struct qchan_ctx *ctx, struct qchan_msg *msg);
+void qchan_msg_unblock(struct qchan_ctx *ctx, struct qchan_msg *msg, int error);
+int qchan_timeout_import(bool armed, s64 deadline, s32 clock, struct qchan_timeout *t);
+bool qchan_timeout_passed(const struct qchan_timeout *t);
+void qchan_sleep(const struct qchan_timeout *t);
 
 /* pulse.c */
 int qchan_pulse_send(struct qchan_ctx *ctx, struct qchan_pulse_send __user *uarg);

@@ -242,10 +242,11 @@ TEST_F(abi, channel_create)
 	static const unsigned int accepted[] = {
 		QCHAN_CHF_FIXED_PRIORITY, QCHAN_CHF_SENDER_LEN, QCHAN_CHF_REPLY_LEN,
 		QCHAN_CHF_PRIVATE, QCHAN_CHF_PUBLIC, QCHAN_CHF_DISCONNECT, QCHAN_CHF_COID_DISCONNECT,
+		QCHAN_CHF_UNBLOCK,
 		QCHAN_CHF_FIXED_PRIORITY | QCHAN_CHF_SENDER_LEN | QCHAN_CHF_REPLY_LEN,
 	};
 	static const unsigned int not_yet[] = {
-		QCHAN_CHF_UNBLOCK, QCHAN_CHF_THREAD_DEATH,
+		QCHAN_CHF_THREAD_DEATH,
 	};
 	const unsigned int known = QCHAN_CHF_FIXED_PRIORITY | QCHAN_CHF_UNBLOCK |
 		QCHAN_CHF_THREAD_DEATH | QCHAN_CHF_DISCONNECT | QCHAN_CHF_SENDER_LEN |
@@ -426,15 +427,21 @@ TEST_F(abi, msg_send_validation)
 	a.coid = self->coid;
 	a.send_parts = 1;
 	a.send_iov_ptr = (uintptr_t)&iov;
-	a.flags = 1;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_SEND, &a));
+	for (int bit = 3; bit < 32; bit++) {
+		a.flags = 1U << bit;
+		EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_SEND, &a)) TH_LOG("bit %d", bit);
+	}
 	a.flags = 0;
-	a.reserved[0] = 1;
+	a.reserved = 1;
 	EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_SEND, &a));
-	a.reserved[0] = 0;
-	a.reserved[1] = 1;
+	a.reserved = 0;
+	/* Timeout fields without a timeout flag. */
+	a.timeout = 1;
 	EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_SEND, &a));
-	a.reserved[1] = 0;
+	a.timeout = 0;
+	a.timeout_clock = CLOCK_MONOTONIC;
+	EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_SEND, &a));
+	a.timeout_clock = 0;
 	a.send_parts = 1025;
 	EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_SEND, &a));
 	a.send_parts = 1;
@@ -476,15 +483,20 @@ TEST_F(abi, msg_receive_validation)
 	a.chid = self->chid;
 	a.parts = 1;
 	a.iov_ptr = (uintptr_t)&iov;
-	a.flags = QCHAN_RECEIVE_PULSE_ONLY << 1;	/* the first unknown bit */
-	EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_RECEIVE, &a));
+	for (int bit = 2; bit < 32; bit++) {
+		a.flags = 1U << bit;
+		EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_RECEIVE, &a)) TH_LOG("bit %d", bit);
+	}
 	a.flags = 0;
 	a.pad = 1;
 	EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_RECEIVE, &a));
 	a.pad = 0;
-	a.reserved[1] = 1;
+	a.reserved = 1;
 	EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_RECEIVE, &a));
-	a.reserved[1] = 0;
+	a.reserved = 0;
+	a.timeout = 1;		/* without QCHAN_RECEIVE_TIMEOUT */
+	EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_RECEIVE, &a));
+	a.timeout = 0;
 	a.parts = 1025;
 	EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_RECEIVE, &a));
 	a.parts = 1;

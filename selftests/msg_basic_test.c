@@ -76,10 +76,10 @@ TEST(channel_create_flags)
 {
 	/* Known to QNX, not implemented: EOPNOTSUPP, never silently ignored. */
 	static const unsigned int not_yet[] = {
-		_NTO_CHF_UNBLOCK, _NTO_CHF_THREAD_DEATH,
+		_NTO_CHF_THREAD_DEATH,
 	};
 	static const unsigned int notices[] = {
-		_NTO_CHF_DISCONNECT, _NTO_CHF_COID_DISCONNECT,
+		_NTO_CHF_DISCONNECT, _NTO_CHF_COID_DISCONNECT, _NTO_CHF_UNBLOCK,
 		_NTO_CHF_DISCONNECT | _NTO_CHF_COID_DISCONNECT | _NTO_CHF_FIXED_PRIORITY,
 	};
 	unsigned int i;

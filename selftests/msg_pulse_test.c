@@ -383,7 +383,7 @@ TEST_F(pulse, bad_arguments)
 	EXPECT_EQ(-EFAULT, ioc(QCHAN_IOC_MSG_SEND_PULSE, NULL));
 	EXPECT_EQ(-EBADF, send_pulse(_NTO_SIDE_CHANNEL + 4321, 0, 0, 0));
 	EXPECT_EQ(-EBADF, send_pulse(qchan_context_fd(), 0, 0, 0));
-	EXPECT_EQ(-EINVAL, receive(self->chid, NULL, 0, 2, NULL));
+	EXPECT_EQ(-EINVAL, receive(self->chid, NULL, 0, 1U << 2, NULL));
 	/* Nothing was queued by the failed calls. */
 	ASSERT_EQ(0, qt_stats_read(&now));
 	EXPECT_EQ(self->before.pulses, now.pulses);

@@ -26,6 +26,8 @@ static const struct {
 	{ QCHAN_FEAT_KMSG, "KMSG", "per-CPU kernel messages (debugfs test interface)" },
 	{ QCHAN_FEAT_PULSE, "PULSE", "pulses: MsgSendPulse, MsgReceivePulse" },
 	{ QCHAN_FEAT_DISCONNECT, "DISCONNECT", "disconnect and COIDDEATH notices, shared scoids" },
+	{ QCHAN_FEAT_UNBLOCK, "UNBLOCK", "the unblock protocol (_NTO_CHF_UNBLOCK)" },
+	{ QCHAN_FEAT_TIMEOUT, "TIMEOUT", "send and receive timeouts (TimerTimeout)" },
 };
 
 int main(int argc, char **argv)

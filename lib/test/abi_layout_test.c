@@ -82,7 +82,9 @@ FIELD(struct qchan_msg_send, reply_parts, 12, 4);
 FIELD(struct qchan_msg_send, send_iov_ptr, 16, 8);
 FIELD(struct qchan_msg_send, reply_iov_ptr, 24, 8);
 FIELD(struct qchan_msg_send, status, 32, 8);
-FIELD(struct qchan_msg_send, reserved, 40, 16);
+FIELD(struct qchan_msg_send, timeout, 40, 8);
+FIELD(struct qchan_msg_send, timeout_clock, 48, 4);
+FIELD(struct qchan_msg_send, reserved, 52, 4);
 
 SIZE(struct qchan_msg_info, 48);
 FIELD(struct qchan_msg_info, nd, 0, 4);
@@ -108,7 +110,9 @@ FIELD(struct qchan_msg_receive, iov_ptr, 16, 8);
 FIELD(struct qchan_msg_receive, info_ptr, 24, 8);
 FIELD(struct qchan_msg_receive, rcvid, 32, 4);
 FIELD(struct qchan_msg_receive, bytes, 36, 4);
-FIELD(struct qchan_msg_receive, reserved, 40, 16);
+FIELD(struct qchan_msg_receive, timeout, 40, 8);
+FIELD(struct qchan_msg_receive, timeout_clock, 48, 4);
+FIELD(struct qchan_msg_receive, reserved, 52, 4);
 
 SIZE(struct qchan_msg_reply, 48);
 FIELD(struct qchan_msg_reply, rcvid, 0, 4);

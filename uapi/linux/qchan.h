@@ -52,6 +52,10 @@
 #define QCHAN_FEAT_KMSG			(1ULL << 3)
 /* QCHAN_IOC_MSG_SEND_PULSE, pulses from MSG_RECEIVE, QCHAN_RECEIVE_PULSE_ONLY */
 #define QCHAN_FEAT_PULSE		(1ULL << 4)
+/* QCHAN_CHF_UNBLOCK: the unblock protocol, QCHAN_PULSE_CODE_UNBLOCK, QCHAN_MI_UNBLOCK_REQ */
+#define QCHAN_FEAT_UNBLOCK		(1ULL << 5)
+/* QCHAN_SEND_TIMEOUT_*, QCHAN_RECEIVE_TIMEOUT, QCHAN_SEND_FINISH */
+#define QCHAN_FEAT_TIMEOUT		(1ULL << 6)
 /* QCHAN_CHF_DISCONNECT, QCHAN_CHF_COID_DISCONNECT, one scoid per client process, its detach */
 #define QCHAN_FEAT_DISCONNECT		(1ULL << 7)
 
@@ -77,7 +81,13 @@ struct qchan_features {
 
 /* Channel flags: the values of QNX's _NTO_CHF_* where QNX has one. */
 #define QCHAN_CHF_FIXED_PRIORITY	(1U << 0)  /* no priority inheritance */
-#define QCHAN_CHF_UNBLOCK		(1U << 1)  /* not yet: -EOPNOTSUPP */
+/*
+ * A REPLY-blocked sender that a handled signal or its timeout would unblock
+ * stays blocked; the server gets a QCHAN_PULSE_CODE_UNBLOCK pulse whose
+ * value is the rcvid (once per message), MSG_INFO shows QCHAN_MI_UNBLOCK_REQ,
+ * and only MSG_REPLY (or an error reply) releases the sender.
+ */
+#define QCHAN_CHF_UNBLOCK		(1U << 1)
 /* not implemented: -EOPNOTSUPP (a module has no sound way to do it; see docs/DESIGN.md) */
 #define QCHAN_CHF_THREAD_DEATH		(1U << 2)
 /*
@@ -148,9 +158,33 @@ struct qchan_connect_query {
 	__u64 reserved[2];	/* in: 0 */
 };
 
+/*
+ * MSG_SEND flags.  With a QCHAN_SEND_TIMEOUT_* flag, timeout is an absolute
+ * deadline in ns on timeout_clock (CLOCK_MONOTONIC, 1, or CLOCK_REALTIME, 0; a
+ * deadline already passed times out at once): while the sender is
+ * SEND-blocked (not yet received) and / or REPLY-blocked.  When it passes the
+ * send fails with -ETIMEDOUT; a SEND-blocked message is never delivered, and
+ * a REPLY-blocked one on a QCHAN_CHF_UNBLOCK channel is not failed but
+ * unblock-requested, exactly as a handled signal would do (see
+ * QCHAN_CHF_UNBLOCK).  Without these flags, timeout and timeout_clock are 0.
+ */
+#define QCHAN_SEND_TIMEOUT_SEND		(1U << 0)
+#define QCHAN_SEND_TIMEOUT_REPLY	(1U << 1)
+/*
+ * With the cookie of a send that failed -EINTR because a signal handler ran
+ * while it was parked (see status): conclude that send.  Its outcome if the
+ * server has finished it already; else -EINTR (the message is withdrawn:
+ * never delivered if it was queued, a later reply gets -ESRCH), or on a
+ * QCHAN_CHF_UNBLOCK channel, with the message received, the unblock protocol
+ * (the pulse, then the wait for the reply).  The other fields must be those
+ * of the interrupted call.  A thread that never concludes such a send loses
+ * its parked message at its next fresh MSG_SEND, or when the context closes.
+ */
+#define QCHAN_SEND_FINISH		(1U << 2)
+
 struct qchan_msg_send {
 	__s32 coid;		/* in */
-	__u32 flags;		/* in: 0 */
+	__u32 flags;		/* in: QCHAN_SEND_* */
 	__u32 send_parts;	/* in: iovecs at send_iov_ptr */
 	__u32 reply_parts;	/* in: iovecs at reply_iov_ptr */
 	__u64 send_iov_ptr;	/* in: const struct iovec * */
@@ -160,11 +194,15 @@ struct qchan_msg_send {
 	 * thread must leave the kernel while blocked (a stop signal, a
 	 * debugger) leaves a cookie here and is restarted by the kernel with
 	 * it; a restarted send whose message was given up meanwhile fails
-	 * with EINTR (and status 0) instead of being sent again.  Any other
-	 * non-zero status: -EINVAL.
+	 * with EINTR (and status 0) instead of being sent again.  A send that
+	 * fails -EINTR with the cookie still here was interrupted by a signal
+	 * handler while parked: see QCHAN_SEND_FINISH.  Any other non-zero
+	 * status: -EINVAL.
 	 */
 	__s64 status;
-	__u64 reserved[2];	/* in: 0 */
+	__s64 timeout;		/* in: with QCHAN_SEND_TIMEOUT_*: the deadline (ns), else 0 */
+	__s32 timeout_clock;	/* in: with QCHAN_SEND_TIMEOUT_*: its clock, else 0 */
+	__u32 reserved;		/* in: 0 */
 };
 
 /* struct _msg_info of QNX, with fixed-width types. */
@@ -180,12 +218,21 @@ struct qchan_msg_info {
 	__s32 srcmsglen;	/* total bytes the sender sent */
 	__s32 dstmsglen;	/* total bytes of the sender's reply buffers */
 	__s16 priority;		/* sender's priority: rt_priority, 0 for non-realtime */
-	__s16 flags;
+	__s16 flags;		/* QCHAN_MI_* */
 	__u32 reserved;
 };
 
+/* info.flags: the sender asked to be unblocked (QCHAN_CHF_UNBLOCK); QNX's _NTO_MI_UNBLOCK_REQ. */
+#define QCHAN_MI_UNBLOCK_REQ	0x100
+
 /* MsgReceivePulse: take only pulses; messages stay queued for other receives. */
 #define QCHAN_RECEIVE_PULSE_ONLY	(1U << 0)
+/*
+ * timeout is an absolute deadline in ns on timeout_clock (CLOCK_MONOTONIC or
+ * CLOCK_REALTIME): a receive that would still block then fails -ETIMEDOUT.
+ * A deadline already passed polls: what is queued is taken, else -ETIMEDOUT.
+ */
+#define QCHAN_RECEIVE_TIMEOUT		(1U << 1)
 
 /*
  * A receive that takes a message returns its rcvid (> 0); one that takes a
@@ -202,7 +249,9 @@ struct qchan_msg_receive {
 	__u64 info_ptr;		/* in: struct qchan_msg_info *, or 0 */
 	__s32 rcvid;		/* out: > 0 for a message */
 	__u32 bytes;		/* out: bytes copied into the iovecs */
-	__u64 reserved[2];	/* in: 0 */
+	__s64 timeout;		/* in: with QCHAN_RECEIVE_TIMEOUT: the deadline (ns), else 0 */
+	__s32 timeout_clock;	/* in: with QCHAN_RECEIVE_TIMEOUT: its clock, else 0 */
+	__u32 reserved;		/* in: 0 */
 };
 
 #define QCHAN_REPLY_ERROR	(1U << 0)  /* fail the send with errno 'error' (MsgError) */
@@ -255,6 +304,8 @@ struct qchan_msg_reply_receive {
 /* Pulse codes a process may send; negative codes are the kernel's (_PULSE_CODE_*). */
 #define QCHAN_PULSE_CODE_MIN	0
 #define QCHAN_PULSE_CODE_MAX	127
+/* QCHAN_CHF_UNBLOCK: a REPLY-blocked sender asks to leave; value = its rcvid. */
+#define QCHAN_PULSE_CODE_UNBLOCK	(-32)
 /* QCHAN_CHF_DISCONNECT: a client process's last connection went; scoid names it, value 0. */
 #define QCHAN_PULSE_CODE_DISCONNECT	(-33)
 /* QCHAN_CHF_COID_DISCONNECT: value = a coid of ours whose channel went away; scoid -1. */
