@@ -89,6 +89,35 @@ static inline long qchan_set_errno(long ret)
 }
 
 /*
+ * The calling thread's timeout armed by TimerTimeout(): the _NTO_TIMEOUT_*
+ * states it covers (0: none armed) and its absolute deadline in ns on its
+ * clock (0: already passed, the call polls).  The thread's next libchan call
+ * takes it: a blocking call hands it to the kernel, any other drops it
+ * (qchan_ctx() does, for every call that reaches the kernel).  Initial-exec
+ * TLS: one %fs-relative load on every call, no __tls_get_addr.
+ */
+struct qchan_armed {
+	uint32_t states;
+	int32_t clock;
+	int64_t deadline;
+};
+
+extern __thread struct qchan_armed qchan_armed
+	__attribute__((tls_model("initial-exec"), visibility("hidden")));
+
+/* Takes the armed timeout into *@t; returns its states, 0 if none was armed. */
+static inline uint32_t qchan_timeout_take(struct qchan_armed *t)
+{
+	uint32_t states = qchan_armed.states;
+
+	if (likely(!states))
+		return 0;
+	*t = qchan_armed;
+	qchan_armed.states = 0;
+	return states;
+}
+
+/*
  * The process's context fd: -1 until first use, then the fd of
  * /dev/qchan.  Read with a relaxed load on every call; only the slow path
  * (first use, or first use after fork) takes a lock.
@@ -100,6 +129,9 @@ static inline int qchan_ctx(void)
 {
 	int fd = __atomic_load_n(&qchan_ctx_fd_cache, __ATOMIC_RELAXED);
 
+	/* A timeout armed for this call: the blocking calls took it already. */
+	if (unlikely(qchan_armed.states))
+		qchan_armed.states = 0;
 	if (likely(fd >= 0))
 		return fd;
 	return qchan_ctx_open();

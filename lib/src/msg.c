@@ -46,6 +46,19 @@ static inline int parts_ok(size_t parts)
 
 /* Core calls: -errno on failure. */
 
+/* The armed TimerTimeout() for a send: its flags and deadline in @arg. */
+static void send_timeout(struct qchan_msg_send *arg, uint32_t states, const struct qchan_armed *t)
+{
+	if (states & _NTO_TIMEOUT_SEND)
+		arg->flags |= QCHAN_SEND_TIMEOUT_SEND;
+	if (states & _NTO_TIMEOUT_REPLY)
+		arg->flags |= QCHAN_SEND_TIMEOUT_REPLY;
+	if (arg->flags) {
+		arg->timeout = t->deadline;
+		arg->timeout_clock = t->clock;
+	}
+}
+
 static inline int msg_sendv(int coid, const struct iovec *siov, size_t sparts,
 			    const struct iovec *riov, size_t rparts, long *status)
 {
@@ -56,6 +69,8 @@ static inline int msg_sendv(int coid, const struct iovec *siov, size_t sparts,
 		.send_iov_ptr = PTR_U64(siov),
 		.reply_iov_ptr = PTR_U64(riov),
 	};
+	struct qchan_armed t;
+	uint32_t tmo = qchan_timeout_take(&t);
 	int fd = qchan_ctx();
 	int ret;
 
@@ -63,11 +78,35 @@ static inline int msg_sendv(int coid, const struct iovec *siov, size_t sparts,
 		return fd;
 	if (!parts_ok(sparts) || !parts_ok(rparts))
 		return -EINVAL;
+	if (unlikely(tmo))
+		send_timeout(&arg, tmo, &t);
 	ret = qchan_ioctl(fd, QCHAN_IOC_MSG_SEND, &arg);
+	/*
+	 * EINTR with the park cookie still in status: a signal handler ran
+	 * while the send was parked (the thread was stopped), and the kernel
+	 * could not tell.  Conclude it now, as QNX would have when the signal
+	 * came: the reply if it arrived meanwhile, else EINTR (or, on an
+	 * _NTO_CHF_UNBLOCK channel, the unblock pulse and the wait for the reply).
+	 */
+	while (unlikely(ret == -EINTR && arg.status)) {
+		arg.flags |= QCHAN_SEND_FINISH;
+		ret = qchan_ioctl(fd, QCHAN_IOC_MSG_SEND, &arg);
+	}
 	if (unlikely(ret < 0))
 		return ret;
 	*status = (long)arg.status;
 	return 0;
+}
+
+/* The armed TimerTimeout() for a receive, if it covers STATE_RECEIVE. */
+static void receive_timeout(struct qchan_msg_receive *arg, uint32_t states,
+			    const struct qchan_armed *t)
+{
+	if (!(states & _NTO_TIMEOUT_RECEIVE))
+		return;
+	arg->flags |= QCHAN_RECEIVE_TIMEOUT;
+	arg->timeout = t->deadline;
+	arg->timeout_clock = t->clock;
 }
 
 static inline int msg_receivev_flags(int chid, uint32_t flags, const struct iovec *iov,
@@ -80,6 +119,8 @@ static inline int msg_receivev_flags(int chid, uint32_t flags, const struct iove
 		.iov_ptr = PTR_U64(iov),
 		.info_ptr = PTR_U64(info),
 	};
+	struct qchan_armed t;
+	uint32_t tmo = qchan_timeout_take(&t);
 	int fd = qchan_ctx();
 	int ret;
 
@@ -87,6 +128,8 @@ static inline int msg_receivev_flags(int chid, uint32_t flags, const struct iove
 		return fd;
 	if (!parts_ok(parts))
 		return -EINVAL;
+	if (unlikely(tmo))
+		receive_timeout(&arg, tmo, &t);
 	ret = qchan_ioctl(fd, QCHAN_IOC_MSG_RECEIVE, &arg);
 	return unlikely(ret < 0) ? ret : arg.rcvid;
 }
@@ -181,6 +224,8 @@ static inline int msg_reply_receive(int rcvid, long status, const struct iovec *
 			.info_ptr = PTR_U64(info),
 		},
 	};
+	struct qchan_armed t;
+	uint32_t tmo = qchan_timeout_take(&t);
 	int fd = qchan_ctx();
 	int ret;
 
@@ -188,6 +233,8 @@ static inline int msg_reply_receive(int rcvid, long status, const struct iovec *
 		return fd;
 	if (!parts_ok(parts) || !parts_ok(rparts))
 		return -EINVAL;
+	if (unlikely(tmo))
+		receive_timeout(&arg.receive, tmo, &t);
 	/* rcvid 0 means "no reply": leave the reply block all zero. */
 	if (rcvid) {
 		arg.reply.rcvid = rcvid;

@@ -6,6 +6,9 @@
  * passes a discarded pthread_t to glibc's; everything else is glibc's.
  * A joinable thread created that way keeps its resources after it exits
  * until someone joins it, as on QNX: create it detached if nobody will.
+ * pthread_join() is redirected to libchan_pthread_join, which honours a
+ * TimerTimeout(_NTO_TIMEOUT_JOIN) armed by the thread (ETIMEDOUT) and is
+ * glibc's otherwise.
  */
 #pragma GCC system_header	/* #include_next is a GCC extension */
 #include_next <pthread.h>
@@ -18,10 +21,12 @@ extern "C" {
 #endif
 extern int libchan_pthread_create(pthread_t *__newthread, const pthread_attr_t *__attr,
 				  void *(*__start)(void *), void *__arg);
+extern int libchan_pthread_join(pthread_t __th, void **__thread_return);
 #ifdef __cplusplus
 }
 #endif
 
 #define pthread_create	libchan_pthread_create
+#define pthread_join	libchan_pthread_join
 
 #endif

@@ -10,7 +10,7 @@
  *
  * Every call sets errno and returns -1 on failure; its _r twin returns
  * -errno instead and leaves errno alone.  What qchan does not implement
- * (pulses, timeouts, name_attach, ...) is not declared, so such source
+ * (MsgDeliverEvent, name_attach, ...) is not declared, so such source
  * fails at compile time rather than at run time.
  *
  * Only the C library's own headers and libchan's QNX headers (<sys/siginfo.h>:
@@ -67,11 +67,11 @@ typedef struct iovec iov_t;
 typedef int rcvid_t;
 
 /*
- * Channel flags (ChannelCreate).  qchan implements FIXED_PRIORITY,
- * SENDER_LEN, REPLY_LEN (info always carries both lengths), PRIVATE,
- * DISCONNECT and COID_DISCONNECT (the death notices below); the kernel fails
- * UNBLOCK (for now) and THREAD_DEATH with EOPNOTSUPP and every other flag
- * with EINVAL.
+ * Channel flags (ChannelCreate).  qchan implements FIXED_PRIORITY, UNBLOCK
+ * (the unblock protocol: _PULSE_CODE_UNBLOCK below), SENDER_LEN, REPLY_LEN
+ * (info always carries both lengths), PRIVATE, DISCONNECT and
+ * COID_DISCONNECT (the death notices below); the kernel fails THREAD_DEATH
+ * with EOPNOTSUPP and every other flag with EINVAL.
  */
 #define _NTO_CHF_FIXED_PRIORITY		0x0001u
 #define _NTO_CHF_UNBLOCK		0x0002u
@@ -171,10 +171,12 @@ struct _msg_info64 {
  * Pulses: MsgSendPulse never blocks; MsgReceive returns 0 for a pulse and
  * copies a struct _pulse (its info is left untouched); user pulses use
  * _PULSE_CODE_MINAVAIL.._PULSE_CODE_MAXAVAIL.  The kernel sends
- * _PULSE_CODE_DISCONNECT (scoid: the client process whose last connection
- * went; ConnectDetach(scoid) frees it) to _NTO_CHF_DISCONNECT channels and
- * _PULSE_CODE_COIDDEATH (value: a coid whose channel went away; scoid -1)
- * to _NTO_CHF_COID_DISCONNECT channels.
+ * _PULSE_CODE_UNBLOCK (value.sival_int: the rcvid of a REPLY-blocked client
+ * that wants to leave) to _NTO_CHF_UNBLOCK channels, _PULSE_CODE_DISCONNECT
+ * (scoid: the client process whose last connection went; ConnectDetach(scoid)
+ * frees it) to _NTO_CHF_DISCONNECT channels and _PULSE_CODE_COIDDEATH (value:
+ * a coid whose channel went away; scoid -1) to _NTO_CHF_COID_DISCONNECT
+ * channels.
  */
 #define _PULSE_TYPE			0
 #define _PULSE_SUBTYPE			0
@@ -294,6 +296,33 @@ extern int MsgReceivePulsev(int __chid, const iov_t *__iov, size_t __parts,
 			    struct _msg_info *__info);
 extern int MsgReceivePulsev_r(int __chid, const iov_t *__iov, size_t __parts,
 			      struct _msg_info *__info);
+
+/*
+ * Kernel timeouts.  TimerTimeout arms a one-shot timeout for the calling
+ * thread's next libchan call: a MsgSend* blocked in a state of @flags, a
+ * MsgReceive* (_NTO_TIMEOUT_RECEIVE) or, with the libc overlay's
+ * <pthread.h>, a pthread_join (_NTO_TIMEOUT_JOIN) fails with ETIMEDOUT when
+ * it expires, and that call clears it whatever it does (any libchan call
+ * does; other system calls do not).  @ntime is
+ * relative, or absolute with TIMER_ABSTIME; NULL makes the next call poll
+ * (MsgReceive takes what is queued, else ETIMEDOUT; MsgSend is never
+ * delivered unless a server is waiting).  @notify is NULL or a
+ * SIGEV_UNBLOCK event (<sys/siginfo.h>).  @otime, if not NULL, gets what
+ * was left of a timeout armed before and not used.  @id: CLOCK_MONOTONIC
+ * or CLOCK_REALTIME.  On an _NTO_CHF_UNBLOCK channel a REPLY timeout does not
+ * fail the send: the server gets the unblock pulse and its reply ends the
+ * call, as QNX documents.
+ */
+#define _NTO_TIMEOUT_SEND		(1u << 4)	/* STATE_SEND */
+#define _NTO_TIMEOUT_RECEIVE		(1u << 5)	/* STATE_RECEIVE */
+#define _NTO_TIMEOUT_REPLY		(1u << 6)	/* STATE_REPLY */
+#define _NTO_TIMEOUT_JOIN		(1u << 15)	/* STATE_JOIN */
+
+struct sigevent;
+extern int TimerTimeout(clockid_t __id, int __flags, const struct sigevent *__notify,
+			const uint64_t *__ntime, uint64_t *__otime);
+extern int TimerTimeout_r(clockid_t __id, int __flags, const struct sigevent *__notify,
+			  const uint64_t *__ntime, uint64_t *__otime);
 
 #ifdef __cplusplus
 }
