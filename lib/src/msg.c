@@ -37,6 +37,8 @@ SAME_FIELD(flags);
 SAME_FIELD(reserved);
 _Static_assert(sizeof(struct _msg_info) == sizeof(struct qchan_msg_info), "_msg_info size");
 _Static_assert(sizeof(iov_t) == 16 || sizeof(void *) != 8, "iov_t is struct iovec");
+_Static_assert(_NTO_MI_UNBLOCK_REQ == QCHAN_MI_UNBLOCK_REQ, "_NTO_MI_UNBLOCK_REQ");
+_Static_assert(_PULSE_CODE_UNBLOCK == QCHAN_PULSE_CODE_UNBLOCK, "_PULSE_CODE_UNBLOCK");
 
 /* The kernel counts parts in 32 bits; anything larger is over its limit anyway. */
 static inline int parts_ok(size_t parts)

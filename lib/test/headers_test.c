@@ -141,6 +141,8 @@ ssize_t (*p_MsgReadv)(int, const iov_t *, size_t, size_t) = MsgReadv;
 ssize_t (*p_MsgWrite)(int, const void *, size_t, size_t) = MsgWrite;
 ssize_t (*p_MsgWritev)(int, const iov_t *, size_t, size_t) = MsgWritev;
 int (*p_MsgInfo)(int, struct _msg_info *) = MsgInfo;
+int (*p_TimerTimeout)(clockid_t, int, const struct sigevent *, const uint64_t *, uint64_t *) =
+	TimerTimeout;
 
 int headers_test(void);
 int headers_test(void)
@@ -152,7 +154,11 @@ int headers_test(void)
 	int coid = ConnectAttach(ND_LOCAL_NODE, 0, 1, _NTO_SIDE_CHANNEL, _NTO_COF_CLOEXEC);
 
 	SETIOV(&iov, &buf, sizeof(buf));
+	TimerTimeout(0 /* CLOCK_REALTIME */, _NTO_TIMEOUT_RECEIVE | _NTO_TIMEOUT_SEND | _NTO_TIMEOUT_REPLY |
+		     _NTO_TIMEOUT_JOIN, NULL, NULL, NULL);
 	rcvid = MsgReceivev(1, &iov, 1, &info);
+	if (rcvid == 0 && buf.pulse.code == _PULSE_CODE_UNBLOCK)
+		return MsgError(buf.pulse.value.sival_int, ESRVRFAULT);
 	if (rcvid == 0 && buf.pulse.code == _PULSE_CODE_DISCONNECT)
 		return ConnectDetach(buf.pulse.scoid);
 	if (info.flags & _NTO_MI_UNBLOCK_REQ)

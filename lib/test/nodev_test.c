@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <qchan/libchan.h>
@@ -151,6 +152,16 @@ int main(void)
 	CHECK_R(ConnectAttach_r(0, 0, 1, 0, 0x80), EINVAL);
 	CHECK_QNX(ConnectFlags(0, 0, 0x2, 0), ENOENT);
 
+	/* TimerTimeout needs no kernel: it checks its arguments and arms the next call. */
+	CHECK_QNX(TimerTimeout(CLOCK_PROCESS_CPUTIME_ID, _NTO_TIMEOUT_RECEIVE, NULL, NULL, NULL),
+		  EINVAL);
+	CHECK_R(TimerTimeout_r(CLOCK_MONOTONIC, 1 << 12, NULL, NULL, NULL), EINVAL);
+	CHECK_R(TimerTimeout_r(CLOCK_MONOTONIC, _NTO_TIMEOUT_RECEIVE, NULL, NULL, NULL), 0);
+	CHECK_QNX(MsgReceive(1, buf, 5, &info), ENOENT);
+	CHECK_R(TimerTimeout_r(CLOCK_REALTIME, _NTO_TIMEOUT_SEND | TIMER_ABSTIME, NULL, NULL,
+			       NULL), 0);
+	CHECK_R(MsgSend_r(QCHAN_SIDE_CHANNEL, buf, 5, buf, 5), ENOENT);
+
 	/* A second attempt re-tries the open (no cached failure). */
 	CHECK_QNX(ChannelCreate(0), ENOENT);
 	CHECK_R(qchan_context_fd(), ENOENT);
@@ -158,7 +169,10 @@ int main(void)
 	/* The header's constants are QNX's. */
 	checks++;
 	if (_NTO_SIDE_CHANNEL != 0x40000000u || ESRVRFAULT != 312 || EOK != 0 ||
-	    sizeof(struct _msg_info) != 48 || _NTO_CHF_PRIVATE != 0x1000u) {
+	    sizeof(struct _msg_info) != 48 || _NTO_CHF_PRIVATE != 0x1000u ||
+	    _NTO_TIMEOUT_SEND != 0x10 || _NTO_TIMEOUT_RECEIVE != 0x20 ||
+	    _NTO_TIMEOUT_REPLY != 0x40 || _NTO_TIMEOUT_JOIN != 0x8000 ||
+	    _PULSE_CODE_UNBLOCK != -32 || _NTO_MI_UNBLOCK_REQ != 0x100) {
 		printf("not ok %d constants\n", checks);
 		failures++;
 	} else {

@@ -55,6 +55,8 @@ int qchan_connect_query(int coid, struct qchan_connect_query *query);
  * Sends and waits for the reply; returns 0 with the server's reply status
  * in *status (may be NULL), or -errno: the errno MsgError gave, -ESRVRFAULT
  * if the server faulted on its buffers, -EFAULT, -ESRCH, -EINTR, -EBADF, ...
+ * The native calls take a timeout armed by TimerTimeout() as the QNX calls
+ * do (-ETIMEDOUT), and every native call clears it.
  */
 int qchan_msg_send(int coid, const void *smsg, size_t sbytes, void *rmsg, size_t rbytes,
 		   long *status);
