@@ -136,6 +136,64 @@ int qchan_conn_coid_now(struct qchan_conn *conn, int coid)
 	return found > 0 ? found - 1 : coid;
 }
 
+struct qchan_fd_get {
+	unsigned int fd;
+	struct qchan_conn *conn;
+};
+
+/* iterate_fd() callback, under the table's lock: the connection at fd m->fd, referenced. */
+static int qchan_fd_get_conn(const void *p, struct file *file, unsigned int fd)
+{
+	struct qchan_fd_get *m = (struct qchan_fd_get *)p;
+
+	if (fd != m->fd || file->f_op != &qchan_conn_fops)
+		return -1;
+	m->conn = file->private_data;
+	kref_get(&m->conn->ref);
+	return 1;
+}
+
+/*
+ * The connection @coid of the process @tgid (a SIGEV_PULSE event names one
+ * of its client's coids), referenced; -ESRCH if it has none there.  An fd
+ * coid is looked up in the main thread's table, as qchan_conn_coid_now() does.
+ */
+struct qchan_conn *qchan_conn_get_remote(struct pid *tgid, int coid)
+{
+	struct qchan_fd_get m = { .fd = coid };
+	struct qchan_conn *conn;
+	struct task_struct *task;
+	struct qchan_ctx *ctx;
+
+	if (coid >= QCHAN_SIDE_CHANNEL) {
+		ctx = qchan_ctx_lookup_pid(tgid);
+		if (!ctx)
+			return ERR_PTR(-ESRCH);
+		rcu_read_lock();
+		conn = xa_load(&ctx->side_conns, coid - QCHAN_SIDE_CHANNEL);
+		if (conn && !kref_get_unless_zero(&conn->ref))
+			conn = NULL;
+		rcu_read_unlock();
+		qchan_ctx_put(ctx);
+		return conn ?: ERR_PTR(-ESRCH);
+	}
+	if (coid < 0)
+		return ERR_PTR(-ESRCH);
+	rcu_read_lock();
+	task = pid_task(tgid, PIDTYPE_TGID);
+	if (task)
+		get_task_struct(task);
+	rcu_read_unlock();
+	if (!task)
+		return ERR_PTR(-ESRCH);
+	task_lock(task);
+	if (task->files)
+		iterate_fd(task->files, coid, qchan_fd_get_conn, &m);
+	task_unlock(task);
+	put_task_struct(task);
+	return m.conn ?: ERR_PTR(-ESRCH);
+}
+
 /* Same euid or CAP_SYS_ADMIN, unless the channel opted out (PRIVATE) or in (PUBLIC). */
 static int qchan_connect_permitted(struct qchan_ctx *ctx, struct qchan_channel *chan)
 {

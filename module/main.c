@@ -88,6 +88,8 @@ static void qchan_ctx_free(struct kref *ref)
 	struct qchan_ctx *ctx = container_of(ref, struct qchan_ctx, ref);
 
 	WARN_ON(ctx->nr_rcvids || !xa_empty(&ctx->scons) || !list_empty(&ctx->conns));
+	qchan_ctx_drop_events(ctx);
+	xa_destroy(&ctx->events);
 	xa_destroy(&ctx->channels);
 	xa_destroy(&ctx->side_conns);
 	xa_destroy(&ctx->scons);
@@ -161,6 +163,7 @@ static void qchan_ctx_shutdown(struct qchan_ctx *ctx)
 	atomic_dec(&qchan_stats.ctxs);
 
 	qchan_ctx_drop_parked(ctx);
+	qchan_ctx_drop_events(ctx);
 	qchan_ctx_shutdown_conns(ctx);
 	/* Which drops the scoids of the ctx's channels too. */
 	qchan_ctx_shutdown_channels(ctx);
@@ -228,6 +231,7 @@ static int qchan_open(struct inode *inode, struct file *file)
 	xa_init_flags(&ctx->channels, XA_FLAGS_ALLOC1);
 	xa_init_flags(&ctx->side_conns, XA_FLAGS_ALLOC);
 	xa_init(&ctx->scons);
+	xa_init_flags(&ctx->events, XA_FLAGS_ALLOC1);
 	mutex_init(&ctx->conn_lock);
 	INIT_LIST_HEAD(&ctx->parked);
 	INIT_LIST_HEAD(&ctx->conns);
@@ -298,7 +302,7 @@ static int qchan_get_features(struct qchan_features __user *uarg)
 	f.abi_version = QCHAN_ABI_VERSION;
 	f.features = QCHAN_FEAT_MSG | QCHAN_FEAT_REPLY_RECEIVE | QCHAN_FEAT_SIDE_CHANNEL |
 		     QCHAN_FEAT_KMSG | QCHAN_FEAT_PULSE | QCHAN_FEAT_DISCONNECT |
-		     QCHAN_FEAT_UNBLOCK | QCHAN_FEAT_TIMEOUT;
+		     QCHAN_FEAT_UNBLOCK | QCHAN_FEAT_TIMEOUT | QCHAN_FEAT_EVENT;
 	f.max_iov = UIO_MAXIOV;
 	f.inline_max = READ_ONCE(qchan_inline_max);
 	return copy_to_user(uarg, &f, sizeof(f)) ? -EFAULT : 0;
@@ -346,6 +350,14 @@ static long qchan_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return qchan_connect_detach(ctx, uarg);
 	case QCHAN_IOC_CONNECT_QUERY:
 		return qchan_connect_query(ctx, uarg);
+	case QCHAN_IOC_MSG_DELIVER_EVENT:
+		return qchan_msg_deliver_event(ctx, uarg);
+	case QCHAN_IOC_MSG_VERIFY_EVENT:
+		return qchan_msg_verify_event(ctx, uarg);
+	case QCHAN_IOC_REGISTER_EVENT:
+		return qchan_register_event(ctx, uarg);
+	case QCHAN_IOC_UNREGISTER_EVENT:
+		return qchan_unregister_event(ctx, uarg);
 	}
 	return -ENOTTY;
 }
@@ -375,6 +387,7 @@ static int qchan_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "msgs_in_flight %d\n", atomic_read(&qchan_stats.msgs_in_flight));
 	seq_printf(m, "pulses %d\n", atomic_read(&qchan_stats.pulses));
 	seq_printf(m, "server_connections %d\n", atomic_read(&qchan_stats.scons));
+	seq_printf(m, "events %d\n", atomic_read(&qchan_stats.events));
 	seq_printf(m, "pinned_pages %ld\n", atomic_long_read(&qchan_stats.pinned_pages));
 	seq_printf(m, "msgs_total %ld\n", atomic_long_read(&qchan_stats.msgs_total));
 	seq_printf(m, "bytes_inline %ld\n", atomic_long_read(&qchan_stats.bytes_inline));

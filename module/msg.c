@@ -98,16 +98,34 @@ static void qchan_rcvid_fail(struct qchan_ctx *ctx, int rcvid, int error)
 	ctx_unlock(ctx);
 }
 
-/* Called with ctx->lock held: @msg gets a fresh rcvid, owned by one copying receiver. */
+/* Called with ctx->lock held: the thread (init ns) that sent the message @rcvid, or 0. */
+pid_t qchan_rcvid_sender(struct qchan_ctx *ctx, int rcvid)
+{
+	struct qchan_msg *msg = qchan_rcvid_lookup(ctx, rcvid);
+
+	return msg ? task_pid_nr(msg->sender) : 0;
+}
+
+/*
+ * Called with ctx->lock held: @msg gets a fresh rcvid, owned by one copying
+ * receiver, in its server connection's slot (qchan.h).
+ */
 static void qchan_msg_bind(struct qchan_ctx *ctx, struct qchan_msg *msg)
 {
+	struct qchan_scon *scon = msg->conn->scon;
+	u32 slot = (u32)(msg->conn->scoid - QCHAN_SIDE_CHANNEL) << QCHAN_RCVID_SEQ_BITS;
 	int rcvid;
 
-	/* Skipping ids in use terminates: there are far fewer messages than ids. */
+	/*
+	 * Skipping ids in use terminates: one client process has fewer
+	 * messages in flight than a slot has ids (max_queued is capped below).
+	 */
 	do {
-		rcvid = ctx->next_rcvid++ & INT_MAX;
+		rcvid = slot | (ctx->next_rcvid++ & QCHAN_RCVID_SEQ_MASK);
 	} while (!rcvid || qchan_rcvid_lookup(ctx, rcvid));
 
+	scon->last_rcvid = rcvid;
+	scon->last_tid = task_pid_nr(msg->sender);
 	msg->rcvid = rcvid;
 	hash_add(ctx->rcvids, &msg->rcvid_node, rcvid);
 	ctx->nr_rcvids++;
@@ -268,7 +286,9 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 			goto out_free_riov;
 	}
 
-	if (atomic_inc_return(&ctx->nr_queued) > READ_ONCE(qchan_max_queued)) {
+	/* The cap keeps a client's messages fewer than the rcvids of its slot. */
+	if (atomic_inc_return(&ctx->nr_queued) >
+	    min(READ_ONCE(qchan_max_queued), QCHAN_RCVID_SEQ_MASK - 1)) {
 		err = -EAGAIN;
 		goto out_dec_queued;
 	}

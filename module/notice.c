@@ -123,9 +123,14 @@ static int qchan_scon_create(struct qchan_conn *conn)
 	scon = qchan_scon_alloc(chan, conn->acct->owner);
 	if (!scon)
 		return -ENOMEM;
-	err = xa_alloc(&ctx->side_conns, &id, NULL, XA_LIMIT(0, INT_MAX - QCHAN_SIDE_CHANNEL),
-		       GFP_KERNEL);
-	if (err) {
+	/*
+	 * Below QCHAN_RCVID_SLOTS: the index is part of the rcvids (qchan.h).
+	 * Cyclic, so that a departed client's rcvids name nobody for a while
+	 * rather than the next client to connect (MsgDeliverEvent).
+	 */
+	err = xa_alloc_cyclic(&ctx->side_conns, &id, NULL, XA_LIMIT(0, QCHAN_RCVID_SLOTS - 1),
+			      &ctx->next_scon_id, GFP_KERNEL);
+	if (err < 0) {
 		err = err == -EBUSY ? -EAGAIN : err;
 		goto err_put;
 	}

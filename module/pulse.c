@@ -144,7 +144,6 @@ void qchan_pulse_withdraw(struct qchan_pulse_item *pulse)
 int qchan_pulse_send(struct qchan_ctx *ctx, struct qchan_pulse_send __user *uarg)
 {
 	struct qchan_pulse_send a;
-	struct qchan_pulse_item *pulse;
 	struct qchan_conn *conn;
 	int err;
 
@@ -159,21 +158,27 @@ int qchan_pulse_send(struct qchan_ctx *ctx, struct qchan_pulse_send __user *uarg
 	conn = qchan_conn_get(ctx, a.coid);
 	if (IS_ERR(conn))
 		return PTR_ERR(conn);
-	pulse = kmem_cache_alloc(qchan_pulse_cache, GFP_KERNEL_ACCOUNT);
-	if (!pulse) {
-		err = -ENOMEM;
-		goto out_put_conn;
-	}
-	atomic_inc(&qchan_stats.pulses);
-	pulse->kernel = false;
-	pulse->priority = a.priority < 0 ? qchan_current_priority() : a.priority;
-	pulse->d.code = a.code;
-	pulse->d.value = a.value;
-	pulse->d.scoid = conn->scoid;
-	err = qchan_pulse_post(conn->chan, pulse);
-out_put_conn:
+	err = qchan_pulse_send_conn(conn, a.priority < 0 ? qchan_current_priority() : a.priority,
+				    a.code, a.value);
 	qchan_conn_put(conn);
 	return err;
+}
+
+/* A process's pulse through @conn (MsgSendPulse, a SIGEV_PULSE event): validated values. */
+int qchan_pulse_send_conn(struct qchan_conn *conn, int priority, int code, u64 value)
+{
+	struct qchan_pulse_item *pulse;
+
+	pulse = kmem_cache_alloc(qchan_pulse_cache, GFP_KERNEL_ACCOUNT);
+	if (!pulse)
+		return -ENOMEM;
+	atomic_inc(&qchan_stats.pulses);
+	pulse->kernel = false;
+	pulse->priority = priority;
+	pulse->d.code = code;
+	pulse->d.value = value;
+	pulse->d.scoid = conn->scoid;
+	return qchan_pulse_post(conn->chan, pulse);
 }
 
 /*

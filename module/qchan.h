@@ -56,10 +56,14 @@
  * servers, and one lock makes the queue -> rcvid -> done transitions atomic
  * without lock ordering.
  *
- * Rcvids are a per-ctx sequence (1 .. INT_MAX, then wrapping, skipping ids
- * still in use), hashed into ctx->rcvids through a node embedded in the
- * message: binding a message to an rcvid allocates nothing, and a stale rcvid
- * can only name a new message after 2^31 further messages.
+ * An rcvid names the server connection the message came through and a
+ * sequence number: (scoid index << 16) | (per-ctx sequence & 0xffff),
+ * skipping 0 and ids still in use, hashed into ctx->rcvids through a node
+ * embedded in the message: binding a message to an rcvid allocates nothing.
+ * The scoid index (scoid - QCHAN_SIDE_CHANNEL, below 2^15 so rcvids stay
+ * positive) lets MsgDeliverEvent find the client after the reply (event.c).
+ * A stale rcvid can only name a new message of the same client process and
+ * channel, after 65536 further messages to the server.
  *
  * ctx->conn_lock (mutex) serialises side-channel attach/detach, channel
  * create/destroy, the creation of server connections (scoids) on the ctx's
@@ -156,6 +160,7 @@ struct qchan_stats {
 	atomic_t msgs_in_flight;
 	atomic_t pulses;		/* queued or being delivered */
 	atomic_t scons;			/* server connections (scoids), until the server lets go */
+	atomic_t events;		/* registered (secure) events */
 	atomic_long_t pinned_pages;
 	atomic_long_t msgs_total;
 	atomic_long_t bytes_inline;
@@ -165,6 +170,10 @@ struct qchan_stats {
 extern struct qchan_stats qchan_stats;
 
 #define QCHAN_RCVID_HASH_BITS	6
+/* rcvid = scoid index << QCHAN_RCVID_SEQ_BITS | sequence; see above. */
+#define QCHAN_RCVID_SEQ_BITS	16
+#define QCHAN_RCVID_SEQ_MASK	((1U << QCHAN_RCVID_SEQ_BITS) - 1)
+#define QCHAN_RCVID_SLOTS	(1U << (31 - QCHAN_RCVID_SEQ_BITS))
 
 struct qchan_ctx {
 	struct kref ref;
@@ -178,6 +187,7 @@ struct qchan_ctx {
 	struct xarray side_conns;	/* coid - QCHAN_SIDE_CHANNEL -> struct qchan_conn */
 	/* scoid - QCHAN_SIDE_CHANNEL -> struct qchan_scon; the id is reserved in side_conns */
 	struct xarray scons;
+	u32 next_scon_id;		/* under conn_lock: scoid ids are allocated cyclically */
 	struct pid *owner;		/* thread-group pid of the owning process; referenced */
 	struct hlist_node table_node;	/* qchan_ctx_table, while live */
 	struct wait_queue_entry owner_wait; /* on owner->wait_pidfd, while live */
@@ -192,6 +202,8 @@ struct qchan_ctx {
 	/* COID_DISCONNECT channels, under conn_lock and lock (either for reading) */
 	struct list_head coid_chans;
 	unsigned int nr_coid_chans;
+	struct xarray events;		/* handle -> registered event (event.c); its own lock */
+	atomic_t nr_events;
 };
 
 /* compat.h: sparse sees the lock taken on PREEMPT_RT too */
@@ -256,6 +268,9 @@ struct qchan_scon {
 	struct list_head reap_node;	/* the channel's teardown */
 	int scoid;
 	bool published;			/* in chan->ctx->scons; under its lock */
+	/* The latest message's rcvid and sender thread (init ns), for SIGEV_SIGNAL_THREAD. */
+	int last_rcvid;
+	pid_t last_tid;
 	struct qchan_pulse_item disconnect;
 };
 
@@ -390,6 +405,7 @@ int qchan_connect_query(struct qchan_ctx *ctx, struct qchan_connect_query __user
 struct qchan_conn *qchan_conn_get(struct qchan_ctx *ctx, int coid);
 void qchan_conn_put(struct qchan_conn *conn);
 int qchan_conn_coid_now(struct qchan_conn *conn, int coid);
+struct qchan_conn *qchan_conn_get_remote(struct pid *tgid, int coid);
 void qchan_ctx_shutdown_conns(struct qchan_ctx *ctx);
 
 /* msg.c */
@@ -403,6 +419,7 @@ int qchan_msg_reply_receive(struct qchan_ctx *ctx, struct qchan_msg_reply_receiv
 void qchan_channel_fail_all(struct qchan_channel *chan);
 void qchan_msg_finish(struct qchan_ctx *ctx, struct qchan_msg *msg, int error);
 void qchan_msg_fail(struct qchan_ctx *ctx, struct qchan_msg *msg, int error);
+pid_t qchan_rcvid_sender(struct qchan_ctx *ctx, int rcvid);
 
 struct qchan_receiver *qchan_pick_receiver(struct qchan_channel *chan, bool for_msg);
 
@@ -418,6 +435,7 @@ void qchan_sleep(const struct qchan_timeout *t);
 
 /* pulse.c */
 int qchan_pulse_send(struct qchan_ctx *ctx, struct qchan_pulse_send __user *uarg);
+int qchan_pulse_send_conn(struct qchan_conn *conn, int priority, int code, u64 value);
 struct qchan_pulse_item *qchan_pulse_take(struct qchan_channel *chan,
 					  struct qchan_pulse_item *pulse,
 					  struct qchan_pulse_data *data);
@@ -440,6 +458,13 @@ void qchan_conn_named(struct qchan_conn *conn, int coid);
 int qchan_channel_reserve_notices(struct qchan_channel *chan);
 void qchan_channel_unlist(struct qchan_channel *chan);
 void qchan_channel_gone(struct qchan_channel *chan);
+
+/* event.c */
+int qchan_msg_deliver_event(struct qchan_ctx *ctx, struct qchan_msg_deliver_event __user *uarg);
+int qchan_msg_verify_event(struct qchan_ctx *ctx, struct qchan_msg_deliver_event __user *uarg);
+int qchan_register_event(struct qchan_ctx *ctx, struct qchan_register_event __user *uarg);
+int qchan_unregister_event(struct qchan_ctx *ctx, struct qchan_register_event __user *uarg);
+void qchan_ctx_drop_events(struct qchan_ctx *ctx);
 
 /* park.c */
 struct qchan_msg_send;

@@ -58,6 +58,8 @@
 #define QCHAN_FEAT_TIMEOUT		(1ULL << 6)
 /* QCHAN_CHF_DISCONNECT, QCHAN_CHF_COID_DISCONNECT, one scoid per client process, its detach */
 #define QCHAN_FEAT_DISCONNECT		(1ULL << 7)
+/* QCHAN_IOC_MSG_DELIVER_EVENT, _REGISTER_EVENT, _UNREGISTER_EVENT, _VERIFY_EVENT */
+#define QCHAN_FEAT_EVENT		(1ULL << 8)
 
 /* QNX's "server fault" errno: a fault in the server's buffers, reported to the client. */
 #define QCHAN_ESRVRFAULT	312
@@ -337,6 +339,69 @@ struct qchan_pulse_send {
 	__u64 reserved[2];	/* in: 0 */
 };
 
+/*
+ * Events (MsgDeliverEvent).  The kinds and flag bits have the values of
+ * libchan's struct sigevent (glibc's numbers where glibc has the kind, QNX 7's
+ * 64-bit ones for QNX's own kinds), so libchan passes sigev_notify unchanged.
+ */
+#define QCHAN_SIGEV_SIGNAL		0x00	/* signo, value: to the client process */
+#define QCHAN_SIGEV_NONE		0x01	/* nothing is delivered */
+#define QCHAN_SIGEV_THREAD		0x02	/* not deliverable: -EINVAL */
+#define QCHAN_SIGEV_SIGNAL_CODE		0x82	/* signo, value, code: to the client process */
+#define QCHAN_SIGEV_SIGNAL_THREAD	0x83	/* signo, value, code: to the sending thread */
+#define QCHAN_SIGEV_PULSE		0x84	/* coid (the client's), priority, code, value */
+#define QCHAN_SIGEV_UNBLOCK		0x85	/* not deliverable: -EINVAL */
+#define QCHAN_SIGEV_INTR		0x86	/* not deliverable: -EINVAL */
+#define QCHAN_SIGEV_TYPE_MASK		0xffU
+/* Flag bits of notify (QNX's SIGEV_FLAG_*): accepted and ignored unless named here. */
+#define QCHAN_SIGEV_FLAG_CRITICAL	0x0100U
+#define QCHAN_SIGEV_FLAG_OVERDRIVE	0x0200U
+/* a registered event: the server's value replaces the registered one */
+#define QCHAN_SIGEV_FLAG_UPDATEABLE	0x0400U
+#define QCHAN_SIGEV_FLAG_SIVAL_INT	0x0800U
+#define QCHAN_SIGEV_FLAG_NOQUEUE	0x1000U
+/* handle names an event its client registered (QCHAN_IOC_REGISTER_EVENT) */
+#define QCHAN_SIGEV_FLAG_HANDLE		0x2000U
+/* a registered event: the server's code replaces the registered one */
+#define QCHAN_SIGEV_FLAG_CODE_UPDATEABLE 0x4000U
+/* SIGEV_PULSE priority: the delivering thread's */
+#define QCHAN_SIGEV_PULSE_PRIO_INHERIT	(-1)
+
+/* struct sigevent as the kernel reads it: libchan translates each ABI's layout. */
+struct qchan_sigevent {
+	__u32 notify;		/* QCHAN_SIGEV_* | QCHAN_SIGEV_FLAG_* */
+	__s32 signo;		/* signal number; SIGEV_PULSE: the client's coid */
+	__s32 code;		/* SIGNAL_CODE/THREAD: si_code (-128 .. -1); PULSE: 0 .. 127 */
+	__s32 priority;		/* SIGEV_PULSE: 0 .. QCHAN_PRIO_MAX or PULSE_PRIO_INHERIT */
+	__u64 value;		/* union sigval */
+	__u32 handle;		/* with QCHAN_SIGEV_FLAG_HANDLE: a registered event */
+	__u32 pad;		/* in: 0 */
+	__u64 reserved[2];	/* in: 0 */
+};
+
+/*
+ * MsgDeliverEvent / MsgVerifyEvent: rcvid names the client: a message being
+ * received, or one replied to while the client's connection (its scoid)
+ * still exists.  VERIFY checks all a delivery would and delivers nothing;
+ * with rcvid 0 it checks only the event's form.
+ */
+struct qchan_msg_deliver_event {
+	__s32 rcvid;		/* in */
+	__u32 flags;		/* in: 0 */
+	struct qchan_sigevent event;	/* in */
+	__u64 reserved[2];	/* in: 0 */
+};
+
+/* MsgRegisterEvent: coid names the one server allowed to deliver the event. */
+#define QCHAN_REGEVENT_ANY_SERVER	(1U << 0)	/* coid -1: any server may */
+
+struct qchan_register_event {
+	__s32 coid;		/* in: a connection to the server; -1 with ANY_SERVER */
+	__u32 flags;		/* in: QCHAN_REGEVENT_* */
+	struct qchan_sigevent event;	/* in: the event; out: handle set */
+	__u64 reserved[2];	/* in: 0 */
+};
+
 #define QCHAN_IOC_MAGIC	'Q'
 
 #define QCHAN_IOC_GET_FEATURES		_IOWR(QCHAN_IOC_MAGIC, 0xa0, struct qchan_features)
@@ -353,5 +418,10 @@ struct qchan_pulse_send {
 #define QCHAN_IOC_MSG_INFO		_IOWR(QCHAN_IOC_MAGIC, 0xb5, struct qchan_msg_info_get)
 #define QCHAN_IOC_MSG_REPLY_RECEIVE	_IOWR(QCHAN_IOC_MAGIC, 0xb6, struct qchan_msg_reply_receive)
 #define QCHAN_IOC_MSG_SEND_PULSE	_IOWR(QCHAN_IOC_MAGIC, 0xb7, struct qchan_pulse_send)
+#define QCHAN_IOC_MSG_DELIVER_EVENT	_IOWR(QCHAN_IOC_MAGIC, 0xb8, struct qchan_msg_deliver_event)
+#define QCHAN_IOC_REGISTER_EVENT	_IOWR(QCHAN_IOC_MAGIC, 0xb9, struct qchan_register_event)
+/* event.handle names the event; the rest of the block is 0 */
+#define QCHAN_IOC_UNREGISTER_EVENT	_IOWR(QCHAN_IOC_MAGIC, 0xba, struct qchan_register_event)
+#define QCHAN_IOC_MSG_VERIFY_EVENT	_IOWR(QCHAN_IOC_MAGIC, 0xbb, struct qchan_msg_deliver_event)
 
 #endif /* _UAPI_LINUX_QCHAN_H */
