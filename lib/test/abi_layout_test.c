@@ -163,6 +163,28 @@ FIELD(struct qchan_pulse_send, code, 12, 4);
 FIELD(struct qchan_pulse_send, value, 16, 8);
 FIELD(struct qchan_pulse_send, reserved, 24, 16);
 
+SIZE(struct qchan_sigevent, 48);
+FIELD(struct qchan_sigevent, notify, 0, 4);
+FIELD(struct qchan_sigevent, signo, 4, 4);
+FIELD(struct qchan_sigevent, code, 8, 4);
+FIELD(struct qchan_sigevent, priority, 12, 4);
+FIELD(struct qchan_sigevent, value, 16, 8);
+FIELD(struct qchan_sigevent, handle, 24, 4);
+FIELD(struct qchan_sigevent, pad, 28, 4);
+FIELD(struct qchan_sigevent, reserved, 32, 16);
+
+SIZE(struct qchan_msg_deliver_event, 72);
+FIELD(struct qchan_msg_deliver_event, rcvid, 0, 4);
+FIELD(struct qchan_msg_deliver_event, flags, 4, 4);
+FIELD(struct qchan_msg_deliver_event, event, 8, 48);
+FIELD(struct qchan_msg_deliver_event, reserved, 56, 16);
+
+SIZE(struct qchan_register_event, 72);
+FIELD(struct qchan_register_event, coid, 0, 4);
+FIELD(struct qchan_register_event, flags, 4, 4);
+FIELD(struct qchan_register_event, event, 8, 48);
+FIELD(struct qchan_register_event, reserved, 56, 16);
+
 /* <sys/neutrino.h>: QNX's layout on this target. */
 #define PTR	sizeof(void *)
 

@@ -89,7 +89,9 @@ static void layout(void)
 	CHECK(offsetof(struct sigevent, sigev_coid) == offsetof(struct sigevent, sigev_signo));
 	CHECK(offsetof(struct sigevent, sigev_code) >= offsetof(struct sigevent, sigev_notify) + sizeof(int));
 	CHECK(offsetof(struct sigevent, sigev_priority) == offsetof(struct sigevent, sigev_code) + sizeof(int));
+	CHECK(offsetof(struct sigevent, sigev_handle) == offsetof(struct sigevent, sigev_priority) + sizeof(int));
 #if __SIZEOF_POINTER__ == 8
+	CHECK(offsetof(struct sigevent, sigev_handle) == 24);
 	CHECK(offsetof(struct sigevent, sigev_signo) == 8);
 	CHECK(offsetof(struct sigevent, sigev_notify) == 12);
 	CHECK(offsetof(struct sigevent, sigev_code) == 16);

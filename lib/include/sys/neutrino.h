@@ -10,7 +10,7 @@
  *
  * Every call sets errno and returns -1 on failure; its _r twin returns
  * -errno instead and leaves errno alone.  What qchan does not implement
- * (MsgDeliverEvent, name_attach, ...) is not declared, so such source
+ * (name_attach, ...) is not declared, so such source
  * fails at compile time rather than at run time.
  *
  * Only the C library's own headers and libchan's QNX headers (<sys/siginfo.h>:
@@ -298,6 +298,30 @@ extern int MsgReceivePulsev_r(int __chid, const iov_t *__iov, size_t __parts,
 			      struct _msg_info *__info);
 
 /*
+ * Events (QNX 7.0.1+ secure events included).  MsgDeliverEvent(rcvid, ev)
+ * delivers @ev to the client that sent the message @rcvid, during the
+ * message or after the reply, while the client still has a connection to
+ * the channel (ESRCH: no such client connection; EBADF: the client
+ * detached).  SIGEV_PULSE goes through the client's own coid sigev_coid;
+ * SIGEV_SIGNAL, SIGEV_SIGNAL_CODE to the client process,
+ * SIGEV_SIGNAL_THREAD to the thread that sent the message; SIGEV_NONE
+ * does nothing; the other kinds are EINVAL.  MsgRegisterEvent(ev, coid)
+ * turns @ev into a handle event (SIGEV_FLAG_HANDLE, sigev_handle) only the
+ * server of @coid (any server with -1) may deliver (EACCES otherwise).
+ * MsgVerifyEvent checks what MsgDeliverEvent would, delivering nothing
+ * (rcvid 0: the event's form only).
+ */
+struct sigevent;
+extern int MsgDeliverEvent(int __rcvid, const struct sigevent *__event);
+extern int MsgDeliverEvent_r(int __rcvid, const struct sigevent *__event);
+extern int MsgVerifyEvent(int __rcvid, const struct sigevent *__event);
+extern int MsgVerifyEvent_r(int __rcvid, const struct sigevent *__event);
+extern int MsgRegisterEvent(struct sigevent *__event, int __coid);
+extern int MsgRegisterEvent_r(struct sigevent *__event, int __coid);
+extern int MsgUnregisterEvent(const struct sigevent *__event);
+extern int MsgUnregisterEvent_r(const struct sigevent *__event);
+
+/*
  * Kernel timeouts.  TimerTimeout arms a one-shot timeout for the calling
  * thread's next libchan call: a MsgSend* blocked in a state of @flags, a
  * MsgReceive* (_NTO_TIMEOUT_RECEIVE) or, with the libc overlay's
@@ -318,7 +342,6 @@ extern int MsgReceivePulsev_r(int __chid, const iov_t *__iov, size_t __parts,
 #define _NTO_TIMEOUT_REPLY		(1u << 6)	/* STATE_REPLY */
 #define _NTO_TIMEOUT_JOIN		(1u << 15)	/* STATE_JOIN */
 
-struct sigevent;
 extern int TimerTimeout(clockid_t __id, int __flags, const struct sigevent *__notify,
 			const uint64_t *__ntime, uint64_t *__otime);
 extern int TimerTimeout_r(clockid_t __id, int __flags, const struct sigevent *__notify,

@@ -2,8 +2,7 @@
 /*
  * <sys/siginfo.h> for Linux (libchan): QNX's event vocabulary on top of
  * glibc's struct sigevent, so that one struct serves both glibc's calls
- * (timer_create, mq_notify, aio) and QNX's (MsgDeliverEvent and friends,
- * when libchan implements them).
+ * (timer_create, mq_notify, aio) and QNX's (MsgDeliverEvent and friends).
  *
  * glibc owns struct sigevent, union sigval and siginfo_t; nothing here
  * redefines them.  The mapping, which is also the ABI a qchan event uses:
@@ -24,6 +23,8 @@
  *                 the libc overlay (see lib/README.md).
  *   sigev_code    int at offset 16, inside glibc's padding (QNX: short).
  *   sigev_priority int at offset 20, inside glibc's padding (QNX: short).
+ *   sigev_handle  int after sigev_priority (offset 24; i386: 20), set by
+ *                 MsgRegisterEvent with SIGEV_FLAG_HANDLE (QNX: unsigned).
  *   sigev_notify_function, sigev_notify_attributes: glibc's.
  *
  * siginfo_t and the SI_* codes are Linux's: they describe what the Linux
@@ -60,6 +61,7 @@
 #define sigev_id	sigev_signo
 #define sigev_code	_sigev_un._pad[0]
 #define sigev_priority	_sigev_un._pad[1]
+#define sigev_handle	_sigev_un._pad[2]
 
 /*
  * Values go through uintptr_t as on QNX, so that an int and a pointer are
