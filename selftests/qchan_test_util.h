@@ -77,6 +77,7 @@ struct qt_stats {
 	long msgs_in_flight;
 	long pulses;
 	long server_connections;
+	long events;
 	long pinned_pages;
 	long msgs_total;
 	long bytes_inline;
@@ -96,6 +97,7 @@ static inline int qt_stats_read(struct qt_stats *s)
 		{ "msgs_in_flight", offsetof(struct qt_stats, msgs_in_flight) },
 		{ "pulses", offsetof(struct qt_stats, pulses) },
 		{ "server_connections", offsetof(struct qt_stats, server_connections) },
+		{ "events", offsetof(struct qt_stats, events) },
 		{ "pinned_pages", offsetof(struct qt_stats, pinned_pages) },
 		{ "msgs_total", offsetof(struct qt_stats, msgs_total) },
 		{ "bytes_inline", offsetof(struct qt_stats, bytes_inline) },
@@ -126,12 +128,13 @@ static inline bool qt_stats_same_objects(const struct qt_stats *a, const struct 
 {
 	return a->channels == b->channels && a->connections == b->connections &&
 	       a->msgs_in_flight == b->msgs_in_flight && a->pinned_pages == b->pinned_pages &&
-	       a->pulses == b->pulses && a->server_connections == b->server_connections;
+	       a->pulses == b->pulses && a->server_connections == b->server_connections &&
+	       a->events == b->events;
 }
 
 /*
- * Waits until channels, connections, msgs_in_flight, pulses, server_connections
- * and pinned_pages are back
+ * Waits until channels, connections, msgs_in_flight, pulses, server_connections,
+ * events and pinned_pages are back
  * at @before (process exit tears down asynchronously to waitpid's caller).
  * Leaves the last reading in @now.  0, or -ETIMEDOUT / -errno.
  */
