@@ -117,6 +117,17 @@ static int scoid_of(int coid, int chid)
 	return p.scoid;
 }
 
+/* Polls until delivering @ev to @rcvid fails @err (a departure is seen asynchronously). */
+static int deliver_until(int rcvid, const struct sigevent *ev, int err)
+{
+	long long end = qt_now_ms() + QT_WAIT_MS;
+	int r;
+
+	while ((r = MsgDeliverEvent_r(rcvid, ev)) != err && qt_now_ms() < end)
+		qt_sleep_ms(5);
+	return r;
+}
+
 FIXTURE(event) {
 	struct qt_stats before;
 	int chid;	/* the server's */
@@ -316,8 +327,7 @@ TEST_F(event, signal_thread_goes_to_the_sender)
 	EXPECT_FALSE(sig_pending(SIG_A));
 
 	/* The thread is gone now (its task goes a little after pthread_join returns). */
-	for (int i = 0; i < 1000 && MsgDeliverEvent_r(rcvid, &got) != -ESRCH; i++)
-		qt_sleep_ms(5);
+	EXPECT_EQ(-ESRCH, deliver_until(rcvid, &got, -ESRCH));
 	EXPECT_EQ(-ESRCH, MsgDeliverEvent_r(rcvid, &got));
 	EXPECT_FALSE(sig_pending(SIG_A));
 }
@@ -477,8 +487,7 @@ static void pattern_across_processes(struct __test_metadata *_metadata, unsigned
 		ASSERT_EQ(0, ConnectDetach(info.scoid));
 	} else {
 		/* The client's connection goes with its process, asynchronously. */
-		for (int i = 0; i < 1000 && MsgDeliverEvent_r(rcvid, &evs[1]) != -ESRCH; i++)
-			qt_sleep_ms(5);
+		EXPECT_EQ(-ESRCH, deliver_until(rcvid, &evs[0], -ESRCH));
 	}
 	EXPECT_EQ(-ESRCH, MsgDeliverEvent_r(rcvid, &evs[0]));
 	EXPECT_EQ(-ESRCH, MsgDeliverEvent_r(rcvid, &evs[1]));
@@ -703,8 +712,7 @@ TEST_F(event, kill9_both_sides)
 	ASSERT_EQ(0, MsgVerifyEvent(rcvid, &got));
 	ASSERT_EQ(0, kill(child, SIGKILL));
 	EXPECT_EQ(1000 + SIGKILL, qt_child_result(child));
-	for (int i = 0; i < 1000 && MsgDeliverEvent_r(rcvid, &got) != -ESRCH; i++)
-		qt_sleep_ms(5);
+	EXPECT_EQ(-ESRCH, deliver_until(rcvid, &got, -ESRCH));
 	EXPECT_EQ(-ESRCH, MsgDeliverEvent_r(rcvid, &got));
 	EXPECT_EQ(-ESRCH, MsgReply_r(rcvid, 0, NULL, 0));
 	EXPECT_EQ(0, qt_stats_wait_settled(&base, &now));
