@@ -268,7 +268,7 @@ struct qchan_scon {
 	struct list_head reap_node;	/* the channel's teardown */
 	int scoid;
 	bool published;			/* in chan->ctx->scons; under its lock */
-	/* The latest message's rcvid and sender thread (init ns), for SIGEV_SIGNAL_THREAD. */
+	/* Its latest message's rcvid and sender (init ns tid), under chan->ctx->lock (event.c). */
 	int last_rcvid;
 	pid_t last_tid;
 	struct qchan_pulse_item disconnect;

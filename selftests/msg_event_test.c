@@ -508,6 +508,47 @@ TEST_F(event, pattern_across_processes_disconnect)
 	pattern_across_processes(_metadata, _NTO_CHF_DISCONNECT);
 }
 
+/*
+ * A client whose connection went takes its rcvids with it: a new
+ * connection of the same process gets another scoid, and the old rcvid
+ * names nobody (ESRCH), never the new connection.
+ */
+TEST_F(event, departed_client_rcvid_names_nobody)
+{
+	struct sigevent ev, got;
+	struct qt_client c;
+	int chid, coid, old, rcvid;
+	struct _msg_info info;
+	pulse_t p;
+
+	chid = ChannelCreate(0);
+	ASSERT_GT(chid, 0);
+	coid = ConnectAttach(0, 0, chid, _NTO_SIDE_CHANNEL, 0);
+	ASSERT_GE(coid, 0);
+	SIGEV_PULSE_INIT(&ev, self->ccoid, 1, 8, 8);
+	old = send_event(&c, coid, &ev, chid, &got);
+	ASSERT_GT(old, 0);
+	ASSERT_EQ(0, MsgReply(old, 0, NULL, 0));
+	ASSERT_EQ(0, qt_client_join(&c));
+	ASSERT_EQ(0, ConnectDetach(coid));
+	EXPECT_EQ(-ESRCH, MsgDeliverEvent_r(old, &got));
+
+	coid = ConnectAttach(0, 0, chid, _NTO_SIDE_CHANNEL, 0);
+	ASSERT_GE(coid, 0);
+	ASSERT_EQ(0, qt_client_send(&c, coid, &ev, sizeof(ev), NULL, 0));
+	rcvid = MsgReceive(chid, &got, sizeof(got), &info);
+	ASSERT_GT(rcvid, 0);
+	EXPECT_EQ(-ESRCH, MsgDeliverEvent_r(old, &got));
+	EXPECT_EQ(0, pulse_queued(self->cchid));
+	ASSERT_EQ(0, MsgDeliverEvent(rcvid, &got));
+	ASSERT_EQ(0, recv_pulse(self->cchid, &p));
+	EXPECT_EQ(8, p.code);
+	ASSERT_EQ(0, MsgReply(rcvid, 0, NULL, 0));
+	ASSERT_EQ(0, qt_client_join(&c));
+	ASSERT_EQ(0, ConnectDetach(coid));
+	ASSERT_EQ(0, ChannelDestroy(chid));
+}
+
 /* An rcvid means nothing in another process, even its child. */
 TEST_F(event, other_process_rcvid)
 {
