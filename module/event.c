@@ -182,10 +182,13 @@ static int qchan_event_pulse(const struct qchan_event_target *target,
 		return PTR_ERR(conn);
 	prio = ev->priority == QCHAN_SIGEV_PULSE_PRIO_INHERIT ? qchan_current_priority() :
 								ev->priority;
-	if (!dry_run)
+	/* QNX's EBADF: the connection is there, its channel is not (rechecked by the post). */
+	if (READ_ONCE(conn->chan->dead))
+		err = -EBADF;
+	else if (!dry_run)
 		err = qchan_pulse_send_conn(conn, prio, ev->code, ev->value);
 	qchan_conn_put(conn);
-	return err;
+	return err == -ESRCH ? -EBADF : err;
 }
 
 /*

@@ -335,8 +335,8 @@ TEST_F(event, signal_thread_goes_to_the_sender)
 TEST_F(event, bad_events_and_rcvids)
 {
 	struct sigevent ev, got, bad;
+	int rcvid, deadchid, deadcoid;
 	struct qt_client c;
-	int rcvid;
 
 	SIGEV_PULSE_INIT(&ev, self->ccoid, 1, 1, 1);
 	rcvid = send_event(&c, self->coid, &ev, self->chid, &got);
@@ -382,6 +382,17 @@ TEST_F(event, bad_events_and_rcvids)
 	EXPECT_EQ(-ESRCH, MsgDeliverEvent_r(rcvid, &bad));
 	SIGEV_PULSE_INIT(&bad, 0, 1, 1, 0);	/* stdin: not a connection */
 	EXPECT_EQ(-ESRCH, MsgDeliverEvent_r(rcvid, &bad));
+
+	/* A connection of the client whose channel is gone: EBADF. */
+	deadchid = ChannelCreate(0);
+	ASSERT_GT(deadchid, 0);
+	deadcoid = ConnectAttach(0, 0, deadchid, _NTO_SIDE_CHANNEL, 0);
+	ASSERT_GE(deadcoid, 0);
+	ASSERT_EQ(0, ChannelDestroy(deadchid));
+	SIGEV_PULSE_INIT(&bad, deadcoid, 1, 1, 0);
+	EXPECT_EQ(-EBADF, MsgVerifyEvent_r(rcvid, &bad));
+	EXPECT_EQ(-EBADF, MsgDeliverEvent_r(rcvid, &bad));
+	EXPECT_EQ(0, ConnectDetach(deadcoid));
 
 	/* Rcvids naming no client. */
 	EXPECT_EQ(-ESRCH, MsgDeliverEvent_r(0, &got));
