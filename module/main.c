@@ -40,6 +40,10 @@ static_assert(sizeof(struct qchan_msg_info_get) == 32);
 static_assert(sizeof(struct qchan_msg_reply_receive) == 112);
 static_assert(sizeof(struct qchan_pulse) == 24);
 static_assert(sizeof(struct qchan_pulse_send) == 40);
+static_assert(sizeof(struct qchan_timer_create) == 48);
+static_assert(sizeof(struct qchan_timer_destroy) == 16);
+static_assert(sizeof(struct qchan_timer_settime) == 56);
+static_assert(sizeof(struct qchan_timer_info) == 48);
 
 /*
  * 256: the measured crossover on 6.1 (icount, 16 B-4 KiB round trips: the
@@ -68,6 +72,11 @@ unsigned int qchan_max_pulses = 1024;
 module_param_named(max_pulses, qchan_max_pulses, uint, 0644);
 MODULE_PARM_DESC(max_pulses, "Pulses queued on one channel at once (more: EAGAIN for the sender)");
 
+/* ~250 bytes each: 64 KiB per process at most by default (timer.c). */
+unsigned int qchan_max_timers = 256;
+module_param_named(max_timers, qchan_max_timers, uint, 0644);
+MODULE_PARM_DESC(max_timers, "Pulse timers per process (more: EAGAIN)");
+
 struct qchan_stats qchan_stats;
 struct dentry *qchan_debugfs_dir;
 
@@ -93,6 +102,7 @@ static void qchan_ctx_free(struct kref *ref)
 	xa_destroy(&ctx->channels);
 	xa_destroy(&ctx->side_conns);
 	xa_destroy(&ctx->scons);
+	xa_destroy(&ctx->timers);
 	put_pid(ctx->owner);
 	atomic_dec(&qchan_stats.ctx_objects);
 	kfree_rcu(ctx, rcu);
@@ -162,6 +172,7 @@ static void qchan_ctx_shutdown(struct qchan_ctx *ctx)
 	spin_unlock(&qchan_ctx_table_lock);
 	atomic_dec(&qchan_stats.ctxs);
 
+	qchan_ctx_shutdown_timers(ctx);
 	qchan_ctx_drop_parked(ctx);
 	qchan_ctx_drop_events(ctx);
 	qchan_ctx_shutdown_conns(ctx);
@@ -233,6 +244,8 @@ static int qchan_open(struct inode *inode, struct file *file)
 	xa_init(&ctx->scons);
 	xa_init_flags(&ctx->events, XA_FLAGS_ALLOC1);
 	mutex_init(&ctx->conn_lock);
+	mutex_init(&ctx->timer_lock);
+	xa_init_flags(&ctx->timers, XA_FLAGS_ALLOC);
 	INIT_LIST_HEAD(&ctx->parked);
 	INIT_LIST_HEAD(&ctx->conns);
 	INIT_LIST_HEAD(&ctx->coid_chans);
@@ -302,7 +315,8 @@ static int qchan_get_features(struct qchan_features __user *uarg)
 	f.abi_version = QCHAN_ABI_VERSION;
 	f.features = QCHAN_FEAT_MSG | QCHAN_FEAT_REPLY_RECEIVE | QCHAN_FEAT_SIDE_CHANNEL |
 		     QCHAN_FEAT_KMSG | QCHAN_FEAT_PULSE | QCHAN_FEAT_DISCONNECT |
-		     QCHAN_FEAT_UNBLOCK | QCHAN_FEAT_TIMEOUT | QCHAN_FEAT_EVENT;
+		     QCHAN_FEAT_UNBLOCK | QCHAN_FEAT_TIMEOUT | QCHAN_FEAT_EVENT |
+		     QCHAN_FEAT_TIMER;
 	f.max_iov = UIO_MAXIOV;
 	f.inline_max = READ_ONCE(qchan_inline_max);
 	return copy_to_user(uarg, &f, sizeof(f)) ? -EFAULT : 0;
@@ -358,6 +372,14 @@ static long qchan_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return qchan_register_event(ctx, uarg);
 	case QCHAN_IOC_UNREGISTER_EVENT:
 		return qchan_unregister_event(ctx, uarg);
+	case QCHAN_IOC_TIMER_CREATE:
+		return qchan_timer_create(ctx, uarg);
+	case QCHAN_IOC_TIMER_DESTROY:
+		return qchan_timer_destroy_ioctl(ctx, uarg);
+	case QCHAN_IOC_TIMER_SETTIME:
+		return qchan_timer_settime(ctx, uarg);
+	case QCHAN_IOC_TIMER_INFO:
+		return qchan_timer_info(ctx, uarg);
 	}
 	return -ENOTTY;
 }
@@ -388,6 +410,7 @@ static int qchan_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "pulses %d\n", atomic_read(&qchan_stats.pulses));
 	seq_printf(m, "server_connections %d\n", atomic_read(&qchan_stats.scons));
 	seq_printf(m, "events %d\n", atomic_read(&qchan_stats.events));
+	seq_printf(m, "timers %d\n", atomic_read(&qchan_stats.timers));
 	seq_printf(m, "pinned_pages %ld\n", atomic_long_read(&qchan_stats.pinned_pages));
 	seq_printf(m, "msgs_total %ld\n", atomic_long_read(&qchan_stats.msgs_total));
 	seq_printf(m, "bytes_inline %ld\n", atomic_long_read(&qchan_stats.bytes_inline));

@@ -148,6 +148,7 @@ extern unsigned int qchan_max_channels;
 extern unsigned int qchan_max_connections;
 extern unsigned int qchan_max_queued;
 extern unsigned int qchan_max_pulses;
+extern unsigned int qchan_max_timers;
 
 extern struct dentry *qchan_debugfs_dir;
 
@@ -161,6 +162,7 @@ struct qchan_stats {
 	atomic_t pulses;		/* queued or being delivered */
 	atomic_t scons;			/* server connections (scoids), until the server lets go */
 	atomic_t events;		/* registered (secure) events */
+	atomic_t timers;		/* pulse timers (timer.c) */
 	atomic_long_t pinned_pages;
 	atomic_long_t msgs_total;
 	atomic_long_t bytes_inline;
@@ -204,6 +206,10 @@ struct qchan_ctx {
 	unsigned int nr_coid_chans;
 	struct xarray events;		/* handle -> registered event (event.c); its own lock */
 	atomic_t nr_events;
+	/* Pulse timers (timer.c): id -> struct qchan_timer, under timer_lock. */
+	struct mutex timer_lock;	/* never taken under ctx->lock or conn_lock */
+	struct xarray timers;
+	unsigned int nr_timers;
 };
 
 /* compat.h: sparse sees the lock taken on PREEMPT_RT too */
@@ -465,6 +471,13 @@ int qchan_msg_verify_event(struct qchan_ctx *ctx, struct qchan_msg_deliver_event
 int qchan_register_event(struct qchan_ctx *ctx, struct qchan_register_event __user *uarg);
 int qchan_unregister_event(struct qchan_ctx *ctx, struct qchan_register_event __user *uarg);
 void qchan_ctx_drop_events(struct qchan_ctx *ctx);
+/* timer.c: timers that deliver pulses */
+int qchan_timer_create(struct qchan_ctx *ctx, struct qchan_timer_create __user *uarg);
+int qchan_timer_destroy(struct qchan_ctx *ctx, s32 id);
+int qchan_timer_destroy_ioctl(struct qchan_ctx *ctx, struct qchan_timer_destroy __user *uarg);
+int qchan_timer_settime(struct qchan_ctx *ctx, struct qchan_timer_settime __user *uarg);
+int qchan_timer_info(struct qchan_ctx *ctx, struct qchan_timer_info __user *uarg);
+void qchan_ctx_shutdown_timers(struct qchan_ctx *ctx);
 
 /* park.c */
 struct qchan_msg_send;

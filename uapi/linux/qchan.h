@@ -60,6 +60,8 @@
 #define QCHAN_FEAT_DISCONNECT		(1ULL << 7)
 /* QCHAN_IOC_MSG_DELIVER_EVENT, _REGISTER_EVENT, _UNREGISTER_EVENT, _VERIFY_EVENT */
 #define QCHAN_FEAT_EVENT		(1ULL << 8)
+/* QCHAN_IOC_TIMER_*: timers whose expiry is a pulse (timer_create with SIGEV_PULSE) */
+#define QCHAN_FEAT_TIMER		(1ULL << 9)
 
 /* QNX's "server fault" errno: a fault in the server's buffers, reported to the client. */
 #define QCHAN_ESRVRFAULT	312
@@ -402,6 +404,69 @@ struct qchan_register_event {
 	__u64 reserved[2];	/* in: 0 */
 };
 
+/*
+ * Timers that deliver a pulse (QNX's timer_create() with a SIGEV_PULSE
+ * event).  A timer belongs to the process that created it and ends with its
+ * context.  Its pulse goes to the connection coid (fd or side channel, of the
+ * creating process), resolved when the timer is created: the timer keeps
+ * that connection (and its channel) for its own lifetime.  The pulse carries
+ * code, value and the connection's scoid; priority -1 is the creator's.  A
+ * timer has one pulse: while it is still queued, further expiries count as
+ * overruns (QCHAN_IOC_TIMER_INFO) instead of queueing more.  Intervals
+ * shorter than QCHAN_TIMER_MIN_INTERVAL run at that interval.
+ */
+#define QCHAN_TIMER_MIN_INTERVAL	50000	/* ns */
+
+struct qchan_timer_create {
+	__s32 clock;		/* in: CLOCK_REALTIME, CLOCK_MONOTONIC or CLOCK_BOOTTIME */
+	__u32 flags;		/* in: 0 */
+	__s32 coid;		/* in: where the pulse goes */
+	__s32 priority;		/* in: -1 = the caller's, else 0 .. QCHAN_PRIO_MAX */
+	__s32 code;		/* in: QCHAN_PULSE_CODE_MIN .. QCHAN_PULSE_CODE_MAX */
+	__s32 timer_id;		/* out: >= 0 */
+	__u64 value;		/* in: the pulse's value (union sigval) */
+	__u64 reserved[2];	/* in: 0 */
+};
+
+struct qchan_timer_destroy {
+	__s32 timer_id;		/* in */
+	__u32 flags;		/* in: 0 */
+	__u64 reserved;		/* in: 0 */
+};
+
+/* settime: value is an absolute time on the timer's clock, not relative to now. */
+#define QCHAN_TIMER_ABSTIME	(1U << 0)
+
+/*
+ * Arms (value > 0) or disarms (value == 0) a timer; an absolute time already
+ * passed fires at once.  interval 0: one-shot.  The old setting comes back
+ * as QCHAN_IOC_TIMER_INFO would have reported it.
+ */
+struct qchan_timer_settime {
+	__s32 timer_id;		/* in */
+	__u32 flags;		/* in: QCHAN_TIMER_ABSTIME */
+	__s64 value;		/* in: ns, >= 0: first expiry (0 disarms) */
+	__s64 interval;		/* in: ns, >= 0: period after it */
+	__s64 old_value;	/* out: ns until the next expiry before this call, 0 if disarmed */
+	__s64 old_interval;	/* out */
+	__u64 reserved[2];	/* in: 0 */
+};
+
+struct qchan_timer_info {
+	__s32 timer_id;		/* in */
+	__u32 flags;		/* in: 0 */
+	__s64 value;		/* out: ns until the next expiry, 0 if disarmed */
+	__s64 interval;		/* out: ns */
+	/*
+	 * out: expiries that found the pulse still queued (or went by while
+	 * the timer could not post), counted for the last pulse received
+	 * (timer_getoverrun()); up to INT32_MAX.
+	 */
+	__s32 overrun;
+	__s32 clock;		/* out */
+	__u64 reserved[2];	/* in: 0 */
+};
+
 #define QCHAN_IOC_MAGIC	'Q'
 
 #define QCHAN_IOC_GET_FEATURES		_IOWR(QCHAN_IOC_MAGIC, 0xa0, struct qchan_features)
@@ -423,5 +488,9 @@ struct qchan_register_event {
 /* event.handle names the event; the rest of the block is 0 */
 #define QCHAN_IOC_UNREGISTER_EVENT	_IOWR(QCHAN_IOC_MAGIC, 0xba, struct qchan_register_event)
 #define QCHAN_IOC_MSG_VERIFY_EVENT	_IOWR(QCHAN_IOC_MAGIC, 0xbb, struct qchan_msg_deliver_event)
+#define QCHAN_IOC_TIMER_CREATE		_IOWR(QCHAN_IOC_MAGIC, 0xc0, struct qchan_timer_create)
+#define QCHAN_IOC_TIMER_DESTROY		_IOWR(QCHAN_IOC_MAGIC, 0xc1, struct qchan_timer_destroy)
+#define QCHAN_IOC_TIMER_SETTIME		_IOWR(QCHAN_IOC_MAGIC, 0xc2, struct qchan_timer_settime)
+#define QCHAN_IOC_TIMER_INFO		_IOWR(QCHAN_IOC_MAGIC, 0xc3, struct qchan_timer_info)
 
 #endif /* _UAPI_LINUX_QCHAN_H */
