@@ -185,8 +185,45 @@ FIELD(struct qchan_register_event, flags, 4, 4);
 FIELD(struct qchan_register_event, event, 8, 48);
 FIELD(struct qchan_register_event, reserved, 56, 16);
 
+SIZE(struct qchan_timer_create, 48);
+FIELD(struct qchan_timer_create, clock, 0, 4);
+FIELD(struct qchan_timer_create, flags, 4, 4);
+FIELD(struct qchan_timer_create, coid, 8, 4);
+FIELD(struct qchan_timer_create, priority, 12, 4);
+FIELD(struct qchan_timer_create, code, 16, 4);
+FIELD(struct qchan_timer_create, timer_id, 20, 4);
+FIELD(struct qchan_timer_create, value, 24, 8);
+FIELD(struct qchan_timer_create, reserved, 32, 16);
+
+SIZE(struct qchan_timer_destroy, 16);
+FIELD(struct qchan_timer_destroy, timer_id, 0, 4);
+FIELD(struct qchan_timer_destroy, flags, 4, 4);
+FIELD(struct qchan_timer_destroy, reserved, 8, 8);
+
+SIZE(struct qchan_timer_settime, 56);
+FIELD(struct qchan_timer_settime, timer_id, 0, 4);
+FIELD(struct qchan_timer_settime, flags, 4, 4);
+FIELD(struct qchan_timer_settime, value, 8, 8);
+FIELD(struct qchan_timer_settime, interval, 16, 8);
+FIELD(struct qchan_timer_settime, old_value, 24, 8);
+FIELD(struct qchan_timer_settime, old_interval, 32, 8);
+FIELD(struct qchan_timer_settime, reserved, 40, 16);
+
+SIZE(struct qchan_timer_info, 48);
+FIELD(struct qchan_timer_info, timer_id, 0, 4);
+FIELD(struct qchan_timer_info, flags, 4, 4);
+FIELD(struct qchan_timer_info, value, 8, 8);
+FIELD(struct qchan_timer_info, interval, 16, 8);
+FIELD(struct qchan_timer_info, overrun, 24, 4);
+FIELD(struct qchan_timer_info, clock, 28, 4);
+FIELD(struct qchan_timer_info, reserved, 32, 16);
+
 /* <sys/neutrino.h>: QNX's layout on this target. */
 #define PTR	sizeof(void *)
+
+SIZE(struct _itimer, 16);
+FIELD(struct _itimer, nsec, 0, 8);
+FIELD(struct _itimer, interval_nsec, 8, 8);
 
 SIZE(struct _msg_info, 48);
 FIELD(struct _msg_info, nd, 0, 4);

@@ -71,6 +71,19 @@ int main(void)
 	SETIOV(&iov[0], buf, 5);
 	SETIOV(&iov[1], buf + 5, sizeof(buf) - 5);
 
+	{
+		struct sigevent ev;
+		struct _itimer it = { 1000000, 0 };
+
+		memset(&ev, 0, sizeof(ev));
+		SIGEV_PULSE_INIT(&ev, _NTO_SIDE_CHANNEL, -1, 1, 0);
+		CHECK_QNX(TimerCreate(CLOCK_MONOTONIC, &ev), ENOENT);
+		CHECK_R(TimerCreate_r(CLOCK_MONOTONIC, &ev), ENOENT);
+		CHECK_QNX(TimerSettime(0, 0, &it, NULL), ENOENT);
+		CHECK_R(TimerSettime_r(0, 0, &it, NULL), ENOENT);
+		CHECK_QNX(TimerDestroy(0), ENOENT);
+		CHECK_R(TimerDestroy_r(0), ENOENT);
+	}
 	CHECK_QNX(ChannelCreate(0), ENOENT);
 	CHECK_R(ChannelCreate_r(0), ENOENT);
 	CHECK_QNX(ChannelDestroy(1), ENOENT);

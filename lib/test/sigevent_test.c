@@ -211,7 +211,12 @@ static void glibc_refuses(void)
 
 	memset(&ev, 0, sizeof(ev));
 	SIGEV_PULSE_INIT(&ev, 1, 10, 1, 0);
+#ifdef LIBCHAN_OVERLAY
+	/* The overlay's timer_create hands a pulse to libchan: no module on the host. */
+	CHECK(timer_verdict(&ev) == ENOENT);
+#else
 	CHECK(timer_verdict(&ev) == EINVAL);
+#endif
 	SIGEV_SIGNAL_CODE_INIT(&ev, SIGUSR1, 0, 1);
 	CHECK(timer_verdict(&ev) == EINVAL);
 	SIGEV_SIGNAL_THREAD_INIT(&ev, SIGUSR1, 0, 1);

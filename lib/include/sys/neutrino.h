@@ -347,6 +347,29 @@ extern int TimerTimeout(clockid_t __id, int __flags, const struct sigevent *__no
 extern int TimerTimeout_r(clockid_t __id, int __flags, const struct sigevent *__notify,
 			  const uint64_t *__ntime, uint64_t *__otime);
 
+/*
+ * Timers whose expiry is a pulse.  TimerCreate takes a SIGEV_PULSE event
+ * only (EINVAL otherwise: glibc's timer_create serves the other kinds) on
+ * CLOCK_REALTIME, CLOCK_MONOTONIC or CLOCK_BOOTTIME, and returns the timer's
+ * id; TimerSettime arms it (nsec 0 disarms; flags: TIMER_ABSTIME), returning
+ * the old setting in @oitime if not NULL.  A timer has one pulse: expiries
+ * while it is still queued count as overruns (timer_getoverrun() through
+ * the libc overlay's <time.h>).  The timers go with the process.
+ */
+struct _itimer {
+	uint64_t nsec;
+	uint64_t interval_nsec;
+};
+
+extern int TimerCreate(clockid_t __id, const struct sigevent *__event);
+extern int TimerCreate_r(clockid_t __id, const struct sigevent *__event);
+extern int TimerSettime(timer_t __id, int __flags, const struct _itimer *__itime,
+			struct _itimer *__oitime);
+extern int TimerSettime_r(timer_t __id, int __flags, const struct _itimer *__itime,
+			  struct _itimer *__oitime);
+extern int TimerDestroy(timer_t __id);
+extern int TimerDestroy_r(timer_t __id);
+
 #ifdef __cplusplus
 }
 #endif
