@@ -82,6 +82,7 @@ struct qt_stats {
 	long msgs_total;
 	long bytes_inline;
 	long bytes_direct;
+	long timers;
 };
 
 /* Reads /sys/kernel/debug/qchan/stats; 0, or -errno (-EPROTO: a counter is missing). */
@@ -102,6 +103,7 @@ static inline int qt_stats_read(struct qt_stats *s)
 		{ "msgs_total", offsetof(struct qt_stats, msgs_total) },
 		{ "bytes_inline", offsetof(struct qt_stats, bytes_inline) },
 		{ "bytes_direct", offsetof(struct qt_stats, bytes_direct) },
+		{ "timers", offsetof(struct qt_stats, timers) },
 	};
 	unsigned int seen = 0;
 	char name[64];
@@ -129,12 +131,12 @@ static inline bool qt_stats_same_objects(const struct qt_stats *a, const struct 
 	return a->channels == b->channels && a->connections == b->connections &&
 	       a->msgs_in_flight == b->msgs_in_flight && a->pinned_pages == b->pinned_pages &&
 	       a->pulses == b->pulses && a->server_connections == b->server_connections &&
-	       a->events == b->events;
+	       a->events == b->events && a->timers == b->timers;
 }
 
 /*
  * Waits until channels, connections, msgs_in_flight, pulses, server_connections,
- * events and pinned_pages are back
+ * events, timers and pinned_pages are back
  * at @before (process exit tears down asynchronously to waitpid's caller).
  * Leaves the last reading in @now.  0, or -ETIMEDOUT / -errno.
  */
