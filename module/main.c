@@ -432,9 +432,12 @@ static int __init qchan_init(void)
 	err = qchan_pulse_init();
 	if (err)
 		goto err_remove_debugfs;
-	err = qchan_kmsg_init();
+	err = qchan_timer_init();
 	if (err)
 		goto err_pulse_exit;
+	err = qchan_kmsg_init();
+	if (err)
+		goto err_timer_exit;
 	err = qchan_kmsg_test_init();
 	if (err)
 		goto err_kmsg_exit;
@@ -447,6 +450,8 @@ err_kmsg_test_exit:
 	qchan_kmsg_test_exit();
 err_kmsg_exit:
 	qchan_kmsg_exit();
+err_timer_exit:
+	qchan_timer_exit();
 err_pulse_exit:
 	qchan_pulse_exit();
 err_remove_debugfs:
@@ -462,6 +467,7 @@ static void __exit qchan_exit(void)
 	destroy_workqueue(qchan_wq);
 	qchan_kmsg_test_exit();
 	qchan_kmsg_exit();
+	qchan_timer_exit();
 	debugfs_remove_recursive(qchan_debugfs_dir);
 	/* Objects are freed with kfree_rcu(): wait for them before the code goes. */
 	rcu_barrier();

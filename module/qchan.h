@@ -478,6 +478,8 @@ int qchan_timer_destroy_ioctl(struct qchan_ctx *ctx, struct qchan_timer_destroy 
 int qchan_timer_settime(struct qchan_ctx *ctx, struct qchan_timer_settime __user *uarg);
 int qchan_timer_info(struct qchan_ctx *ctx, struct qchan_timer_info __user *uarg);
 void qchan_ctx_shutdown_timers(struct qchan_ctx *ctx);
+int qchan_timer_init(void);
+void qchan_timer_exit(void);
 
 /* park.c */
 struct qchan_msg_send;

@@ -17,15 +17,30 @@
  * Where the pulse is posted.  The hrtimer callback cannot take the channel's
  * ctx->lock: on mainline it runs in hard irq and ctx->lock is taken with
  * plain spin_lock() everywhere (not irq-safe); a soft hrtimer would run in a
- * softirq that may interrupt a holder on its own CPU.  So on mainline the
- * callback only counts the tick and sends the timer's embedded kernel
- * message (kmsg.h) as ROUTINE work to its own CPU; that CPU's kmsg kthread
- * posts the pulse.  That kthread is SCHED_OTHER: under load from other
- * SCHED_OTHER tasks, or while real-time tasks keep the CPU, a tick waits for
- * its turn (the count stays exact, the delivery is late).  On PREEMPT_RT the
- * timer is a soft hrtimer, which expires in the per-CPU "ktimers" thread
- * (SCHED_FIFO), where spinlock_t may be taken: the callback posts the pulse
- * itself, with no second hop and ahead of every SCHED_OTHER task.
+ * softirq that may interrupt a holder on its own CPU.  So the callback only
+ * counts the tick and hands the posting to a thread, chosen by who created
+ * the timer:
+ *
+ * - a real-time (SCHED_FIFO/SCHED_RR) thread: the module's kthread_worker
+ *   "qchan_timer", SCHED_FIFO at priority 50 (sched_set_fifo(): the
+ *   threaded-irq default; chrt can move it), fed from a hard hrtimer on
+ *   every kernel.  A real-time receiver is not held up by lower-priority
+ *   real-time work: without this, a SCHED_FIFO 5 busy loop on the CPU kept
+ *   a SCHED_FIFO 10 receiver's 10 ms ticks ~36 ms late on 6.1 (the posting
+ *   thread only ran in RT throttling's 5% window) and starved them for good
+ *   on 6.1-rt.  Only real-time creators get it: they could keep the CPU
+ *   themselves anyway, so it gives nobody new power over the machine.
+ * - anyone else, mainline: the timer's embedded kernel message (kmsg.h),
+ *   ROUTINE, to the CPU the timer fired on; that CPU's SCHED_OTHER kmsg
+ *   kthread posts the pulse, fairly scheduled against other SCHED_OTHER
+ *   tasks.
+ * - anyone else, PREEMPT_RT: a soft hrtimer, which expires in the per-CPU
+ *   "ktimers" thread (SCHED_FIFO 1), where spinlock_t may be taken: the
+ *   callback posts the pulse itself, as the kernel's own POSIX timers are
+ *   expired there.
+ *
+ * A late post loses nothing: the ticks are counted in the callback, and
+ * those that find the pulse still queued are overruns.
  *
  * Overruns follow timer_getoverrun(): the count belongs to the last pulse a
  * receiver took.  Expiries that find the pulse queued accumulate in
@@ -43,6 +58,7 @@
  * qchan_max_timers per process.
  */
 #include <linux/hrtimer.h>
+#include <linux/kthread.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/time.h>
@@ -51,15 +67,21 @@
 #include "kmsg.h"
 #include "qchan.h"
 
-/* The hrtimer's mode: see "Where the pulse is posted" above. */
+/* The hrtimer's mode for other than real-time creators: see above. */
 #ifdef CONFIG_PREEMPT_RT
 #define QCHAN_TIMER_MODE	HRTIMER_MODE_ABS_SOFT
 #else
 #define QCHAN_TIMER_MODE	HRTIMER_MODE_ABS_HARD
 #endif
 
+/* Posts the pulses of real-time creators' timers (SCHED_FIFO 50). */
+static struct kthread_worker *qchan_timer_worker;
+
 struct qchan_timer {
 	struct hrtimer hr;
+	enum hrtimer_mode mode;
+	bool rt;			/* a real-time creator: posted by qchan_timer_worker */
+	struct kthread_work rt_post;
 	struct qchan_kmsg post;		/* mainline: posts the pulse in process context */
 	struct qchan_conn *conn;	/* where the pulse goes; referenced */
 	struct qchan_pulse_item pulse;	/* the timer's one pulse: under conn->chan->ctx->lock */
@@ -103,6 +125,11 @@ static void qchan_timer_post_kmsg(struct qchan_kmsg *m)
 	qchan_timer_post(container_of(m, struct qchan_timer, post));
 }
 
+static void qchan_timer_post_work(struct kthread_work *work)
+{
+	qchan_timer_post(container_of(work, struct qchan_timer, rt_post));
+}
+
 static enum hrtimer_restart qchan_timer_fire(struct hrtimer *hr)
 {
 	struct qchan_timer *t = container_of(hr, struct qchan_timer, hr);
@@ -111,7 +138,10 @@ static enum hrtimer_restart qchan_timer_fire(struct hrtimer *hr)
 	if (t->interval)
 		n = hrtimer_forward_now(hr, t->interval);
 	atomic_long_add(min_t(u64, n, LONG_MAX / 2), &t->ticks);
-	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+	/* kthread_queue_work() takes a raw spinlock: fine in hard irq, on RT too. */
+	if (t->rt)
+		kthread_queue_work(qchan_timer_worker, &t->rt_post);
+	else if (IS_ENABLED(CONFIG_PREEMPT_RT))
 		qchan_timer_post(t);
 	else
 		qchan_kmsg_send(smp_processor_id(), &t->post, QCHAN_KMSG_ROUTINE);
@@ -126,6 +156,7 @@ static void qchan_timer_stop(struct qchan_timer *t)
 {
 	hrtimer_cancel(&t->hr);
 	qchan_kmsg_sync(&t->post);
+	kthread_cancel_work_sync(&t->rt_post);
 	atomic_long_set(&t->ticks, 0);
 }
 
@@ -175,8 +206,11 @@ int qchan_timer_create(struct qchan_ctx *ctx, struct qchan_timer_create __user *
 		qchan_conn_put(conn);
 		return -ENOMEM;
 	}
-	hrtimer_init(&t->hr, a.clock, QCHAN_TIMER_MODE);
+	t->rt = qchan_current_priority() > 0;
+	t->mode = t->rt ? HRTIMER_MODE_ABS_HARD : QCHAN_TIMER_MODE;
+	hrtimer_init(&t->hr, a.clock, t->mode);
 	t->hr.function = qchan_timer_fire;
+	kthread_init_work(&t->rt_post, qchan_timer_post_work);
 	qchan_kmsg_init_msg(&t->post, qchan_timer_post_kmsg);
 	qchan_pulse_init_kernel(&t->pulse);
 	t->pulse.priority = a.priority < 0 ? qchan_current_priority() : a.priority;
@@ -285,7 +319,7 @@ int qchan_timer_settime(struct qchan_ctx *ctx, struct qchan_timer_settime __user
 		expires = ns_to_ktime(a.value);
 		if (!(a.flags & QCHAN_TIMER_ABSTIME))
 			expires = ktime_add_safe(hrtimer_cb_get_time(&t->hr), expires);
-		hrtimer_start(&t->hr, expires, QCHAN_TIMER_MODE);
+		hrtimer_start(&t->hr, expires, t->mode);
 	}
 	mutex_unlock(&ctx->timer_lock);
 
@@ -343,4 +377,19 @@ void qchan_ctx_shutdown_timers(struct qchan_ctx *ctx)
 			break;
 		qchan_timer_free(t);
 	}
+}
+
+int qchan_timer_init(void)
+{
+	qchan_timer_worker = kthread_create_worker(0, "qchan_timer");
+	if (IS_ERR(qchan_timer_worker))
+		return PTR_ERR(qchan_timer_worker);
+	sched_set_fifo(qchan_timer_worker->task);
+	return 0;
+}
+
+/* After the last ctx: no timer is left to queue work. */
+void qchan_timer_exit(void)
+{
+	kthread_destroy_worker(qchan_timer_worker);
 }
