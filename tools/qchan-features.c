@@ -28,6 +28,7 @@ static const struct {
 	{ QCHAN_FEAT_DISCONNECT, "DISCONNECT", "disconnect and COIDDEATH notices, shared scoids" },
 	{ QCHAN_FEAT_UNBLOCK, "UNBLOCK", "the unblock protocol (_NTO_CHF_UNBLOCK)" },
 	{ QCHAN_FEAT_TIMEOUT, "TIMEOUT", "send and receive timeouts (TimerTimeout)" },
+	{ QCHAN_FEAT_TIMER, "TIMER", "timers that deliver pulses (timer_create, TimerCreate)" },
 };
 
 int main(int argc, char **argv)
