@@ -353,9 +353,14 @@ TEST_F(timer, kill9_with_armed_timers)
 		int theirs = ConnectAttach(0, getppid(), self->chid, _NTO_SIDE_CHANNEL, 0);
 		timer_t t;
 
+		struct sched_param sp = { .sched_priority = 1 };
+
 		if (chid < 0 || own < 0 || theirs < 0)
 			_exit(1);
 		for (int i = 0; i < nr; i++) {
+			/* The second half real-time: posted by the real-time worker. */
+			if (i == nr / 2 && sched_setscheduler(0, SCHED_FIFO, &sp))
+				_exit(3);
 			if (pulse_timer(CLOCK_MONOTONIC, i & 1 ? theirs : own, i, NULL, &t) ||
 			    arm(t, 0, 1 * MS, 1 * MS + i * 100000))
 				_exit(2);
@@ -447,6 +452,39 @@ TEST_F(timer, realtime_receiver_beats_lower_rt_hog)
 	EXPECT_LT(ticks, 4 * n);
 	EXPECT_LT(lat_sum / n, 5 * period);
 	ASSERT_EQ(0, timer_delete(tid));
+}
+
+/*
+ * Destroying and re-arming timers while they fire every 50 us, posted both
+ * ways (SCHED_OTHER kmsg, and the real-time worker): nothing is left behind.
+ */
+TEST_F(timer, destroy_while_firing)
+{
+	struct sched_param sp = { .sched_priority = 0 };
+	struct _pulse p;
+	timer_t tid;
+	int round, i, err = 0;
+
+	for (round = 0; round < 2 && !err; round++) {
+		sp.sched_priority = round;	/* 0: SCHED_OTHER, then SCHED_FIFO 1 */
+		ASSERT_EQ(0, sched_setscheduler(0, round ? SCHED_FIFO : SCHED_OTHER, &sp));
+		for (i = 0; i < 100 && !err; i++) {
+			err = pulse_timer(CLOCK_MONOTONIC, self->coid, 1, NULL, &tid);
+			if (!err)
+				err = arm(tid, 0, 1000, 1000);
+			if (!err && (i & 1))
+				err = recv_pulse(self->chid, &p, QT_WAIT_MS);
+			if (!err && (i & 2))
+				err = arm(tid, 0, 1000, 0);
+			if (!err)
+				err = timer_delete(tid) ? -errno : 0;
+		}
+	}
+	sp.sched_priority = 0;
+	sched_setscheduler(0, SCHED_OTHER, &sp);
+	ASSERT_EQ(0, err) TH_LOG("round %d, timer %d", round, i);
+	/* The teardown checks timers and pulses are back where they were. */
+	EXPECT_EQ(self->before.pulses, queued_pulses());
 }
 
 static int raw_ioctl(unsigned long req, void *arg)
