@@ -13,11 +13,6 @@
 #define QCHAN_CHF_KNOWN	(QCHAN_CHF_FIXED_PRIORITY | QCHAN_CHF_UNBLOCK | QCHAN_CHF_THREAD_DEATH | \
 			 QCHAN_CHF_DISCONNECT | QCHAN_CHF_SENDER_LEN | QCHAN_CHF_COID_DISCONNECT | \
 			 QCHAN_CHF_REPLY_LEN | QCHAN_CHF_PRIVATE | QCHAN_CHF_PUBLIC)
-/*
- * Defined by QNX, not implemented: THREAD_DEATH has no sound implementation
- * in a module (see docs/DESIGN.md, "Death and disconnect notices").
- */
-#define QCHAN_CHF_NOT_YET QCHAN_CHF_THREAD_DEATH
 
 static void qchan_channel_free(struct kref *ref)
 {
@@ -25,7 +20,7 @@ static void qchan_channel_free(struct kref *ref)
 
 	WARN_ON(!list_empty(&chan->send_queue) || !list_empty(&chan->receivers) ||
 		!list_empty(&chan->pulses) || !list_empty(&chan->scons) ||
-		!list_empty(&chan->notices));
+		!list_empty(&chan->notices) || !list_empty(&chan->td_notices));
 	qchan_ctx_put(chan->ctx);
 	atomic_dec(&qchan_stats.channels);
 	kfree_rcu(chan, rcu);
@@ -64,8 +59,6 @@ int qchan_channel_create(struct qchan_ctx *ctx, struct qchan_channel_create __us
 		return -EINVAL;
 	if ((a.flags & QCHAN_CHF_PRIVATE) && (a.flags & QCHAN_CHF_PUBLIC))
 		return -EINVAL;
-	if (a.flags & QCHAN_CHF_NOT_YET)
-		return -EOPNOTSUPP;
 
 	chan = kzalloc(sizeof(*chan), GFP_KERNEL_ACCOUNT);
 	if (!chan)
@@ -77,6 +70,8 @@ int qchan_channel_create(struct qchan_ctx *ctx, struct qchan_channel_create __us
 	INIT_LIST_HEAD(&chan->scons);
 	INIT_LIST_HEAD(&chan->notices);
 	INIT_LIST_HEAD(&chan->notice_node);
+	INIT_LIST_HEAD(&chan->td_notices);
+	INIT_LIST_HEAD(&chan->td_node);
 	chan->flags = a.flags;
 	chan->euid = current_euid();
 	kref_get(&ctx->ref);
@@ -98,6 +93,11 @@ int qchan_channel_create(struct qchan_ctx *ctx, struct qchan_channel_create __us
 		if (err)
 			goto err_unlock;
 	}
+	if (a.flags & QCHAN_CHF_THREAD_DEATH) {
+		err = qchan_td_channel_add(chan);
+		if (err)
+			goto err_unlist;
+	}
 	err = xa_alloc(&ctx->channels, &chid, chan, XA_LIMIT(1, INT_MAX), GFP_KERNEL);
 	if (err)
 		goto err_unlist;
@@ -113,6 +113,7 @@ int qchan_channel_create(struct qchan_ctx *ctx, struct qchan_channel_create __us
 	return 0;
 
 err_unlist:
+	qchan_td_channel_unlist(chan);
 	qchan_channel_unlist(chan);
 err_unlock:
 	mutex_unlock(&ctx->conn_lock);
@@ -125,6 +126,7 @@ static void qchan_channel_unpublish(struct qchan_ctx *ctx, struct qchan_channel 
 {
 	xa_erase(&ctx->channels, chan->chid);
 	ctx->nr_channels--;
+	qchan_td_channel_unlist(chan);
 	qchan_channel_unlist(chan);
 }
 

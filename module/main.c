@@ -249,6 +249,9 @@ static int qchan_open(struct inode *inode, struct file *file)
 	INIT_LIST_HEAD(&ctx->parked);
 	INIT_LIST_HEAD(&ctx->conns);
 	INIT_LIST_HEAD(&ctx->coid_chans);
+	INIT_LIST_HEAD(&ctx->td_chans);
+	INIT_LIST_HEAD(&ctx->td_recs);
+	INIT_LIST_HEAD(&ctx->td_dead);
 	INIT_WORK(&ctx->owner_work, qchan_owner_work);
 	init_waitqueue_func_entry(&ctx->owner_wait, qchan_owner_wake);
 	ctx->owner = get_pid(task_tgid(current));
@@ -411,6 +414,7 @@ static int qchan_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "server_connections %d\n", atomic_read(&qchan_stats.scons));
 	seq_printf(m, "events %d\n", atomic_read(&qchan_stats.events));
 	seq_printf(m, "timers %d\n", atomic_read(&qchan_stats.timers));
+	seq_printf(m, "thread_records %d\n", atomic_read(&qchan_stats.td_records));
 	seq_printf(m, "pinned_pages %ld\n", atomic_long_read(&qchan_stats.pinned_pages));
 	seq_printf(m, "msgs_total %ld\n", atomic_long_read(&qchan_stats.msgs_total));
 	seq_printf(m, "bytes_inline %ld\n", atomic_long_read(&qchan_stats.bytes_inline));
@@ -463,6 +467,7 @@ err_remove_debugfs:
 static void __exit qchan_exit(void)
 {
 	misc_deregister(&qchan_misc);
+	qchan_td_exit();
 	/* Every ctx is shut down (no watch left), but a queued owner work may still run. */
 	destroy_workqueue(qchan_wq);
 	qchan_kmsg_test_exit();

@@ -163,6 +163,7 @@ struct qchan_stats {
 	atomic_t scons;			/* server connections (scoids), until the server lets go */
 	atomic_t events;		/* registered (secure) events */
 	atomic_t timers;		/* pulse timers (timer.c) */
+	atomic_t td_records;		/* THREAD_DEATH per-thread records, spares included */
 	atomic_long_t pinned_pages;
 	atomic_long_t msgs_total;
 	atomic_long_t bytes_inline;
@@ -210,6 +211,11 @@ struct qchan_ctx {
 	struct mutex timer_lock;	/* never taken under ctx->lock or conn_lock */
 	struct xarray timers;
 	unsigned int nr_timers;
+	/* THREAD_DEATH channels, under conn_lock and lock (either for reading) */
+	struct list_head td_chans;
+	unsigned int nr_td_chans;
+	struct list_head td_recs;	/* tdeath.c: live threads' records and spares, under lock */
+	struct list_head td_dead;	/* tdeath.c: records whose notices went out, under lock */
 };
 
 /* compat.h: sparse sees the lock taken on PREEMPT_RT too */
@@ -233,6 +239,8 @@ struct qchan_channel {
 	struct list_head scons;		/* struct qchan_scon, under ctx->lock */
 	struct list_head notices;	/* COID_DISCONNECT: struct qchan_notice, under ctx->lock */
 	struct list_head notice_node;	/* COID_DISCONNECT: ctx->coid_chans */
+	struct list_head td_notices;	/* THREAD_DEATH: tdeath.c's notices, under ctx->lock */
+	struct list_head td_node;	/* THREAD_DEATH: ctx->td_chans */
 };
 
 /* What a receive delivers of a pulse (QNX's struct _pulse carries these). */
@@ -480,6 +488,10 @@ int qchan_timer_info(struct qchan_ctx *ctx, struct qchan_timer_info __user *uarg
 void qchan_ctx_shutdown_timers(struct qchan_ctx *ctx);
 int qchan_timer_init(void);
 void qchan_timer_exit(void);
+/* tdeath.c: THREAD_DEATH notices */
+int qchan_td_channel_add(struct qchan_channel *chan);
+void qchan_td_channel_unlist(struct qchan_channel *chan);
+void qchan_td_exit(void);
 
 /* park.c */
 struct qchan_msg_send;

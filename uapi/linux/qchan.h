@@ -92,7 +92,12 @@ struct qchan_features {
  * and only MSG_REPLY (or an error reply) releases the sender.
  */
 #define QCHAN_CHF_UNBLOCK		(1U << 1)
-/* not implemented: -EOPNOTSUPP (a module has no sound way to do it; see docs/DESIGN.md) */
+/*
+ * When a thread of the owning process exits (pthread_exit, return from its
+ * start routine, cancellation, SYS_exit), the channel gets a
+ * QCHAN_PULSE_CODE_THREADDEATH pulse (value: its tid, scoid -1).  Never lost:
+ * reserved per thread while the process has such channels.
+ */
 #define QCHAN_CHF_THREAD_DEATH		(1U << 2)
 /*
  * When the last connection of a client process to the channel goes (detach,
@@ -312,6 +317,8 @@ struct qchan_msg_reply_receive {
 #define QCHAN_PULSE_CODE_UNBLOCK	(-32)
 /* QCHAN_CHF_DISCONNECT: a client process's last connection went; scoid names it, value 0. */
 #define QCHAN_PULSE_CODE_DISCONNECT	(-33)
+/* QCHAN_CHF_THREAD_DEATH: a thread of the owner exited; value = its tid, scoid -1. */
+#define QCHAN_PULSE_CODE_THREADDEATH	(-34)
 /* QCHAN_CHF_COID_DISCONNECT: value = a coid of ours whose channel went away; scoid -1. */
 #define QCHAN_PULSE_CODE_COIDDEATH	(-35)
 #define QCHAN_PRIO_MAX		255
