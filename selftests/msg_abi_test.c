@@ -242,11 +242,8 @@ TEST_F(abi, channel_create)
 	static const unsigned int accepted[] = {
 		QCHAN_CHF_FIXED_PRIORITY, QCHAN_CHF_SENDER_LEN, QCHAN_CHF_REPLY_LEN,
 		QCHAN_CHF_PRIVATE, QCHAN_CHF_PUBLIC, QCHAN_CHF_DISCONNECT, QCHAN_CHF_COID_DISCONNECT,
-		QCHAN_CHF_UNBLOCK,
+		QCHAN_CHF_UNBLOCK, QCHAN_CHF_THREAD_DEATH,
 		QCHAN_CHF_FIXED_PRIORITY | QCHAN_CHF_SENDER_LEN | QCHAN_CHF_REPLY_LEN,
-	};
-	static const unsigned int not_yet[] = {
-		QCHAN_CHF_THREAD_DEATH,
 	};
 	const unsigned int known = QCHAN_CHF_FIXED_PRIORITY | QCHAN_CHF_UNBLOCK |
 		QCHAN_CHF_THREAD_DEATH | QCHAN_CHF_DISCONNECT | QCHAN_CHF_SENDER_LEN |
@@ -261,8 +258,6 @@ TEST_F(abi, channel_create)
 		EXPECT_GT(chid, 0) TH_LOG("flags %#x", accepted[i]);
 		EXPECT_EQ(0, raw_channel_destroy(self->fd, chid));
 	}
-	for (i = 0; i < ARRAY_SIZE(not_yet); i++)
-		EXPECT_EQ(-EOPNOTSUPP, raw_channel_create(self->fd, not_yet[i])) TH_LOG("%#x", not_yet[i]);
 	for (i = 0; i < 32; i++) {
 		if (known & (1U << i))
 			continue;

@@ -78,6 +78,7 @@ struct qt_stats {
 	long pulses;
 	long server_connections;
 	long events;
+	long thread_records;
 	long pinned_pages;
 	long msgs_total;
 	long bytes_inline;
@@ -99,6 +100,7 @@ static inline int qt_stats_read(struct qt_stats *s)
 		{ "pulses", offsetof(struct qt_stats, pulses) },
 		{ "server_connections", offsetof(struct qt_stats, server_connections) },
 		{ "events", offsetof(struct qt_stats, events) },
+		{ "thread_records", offsetof(struct qt_stats, thread_records) },
 		{ "pinned_pages", offsetof(struct qt_stats, pinned_pages) },
 		{ "msgs_total", offsetof(struct qt_stats, msgs_total) },
 		{ "bytes_inline", offsetof(struct qt_stats, bytes_inline) },
@@ -131,12 +133,13 @@ static inline bool qt_stats_same_objects(const struct qt_stats *a, const struct 
 	return a->channels == b->channels && a->connections == b->connections &&
 	       a->msgs_in_flight == b->msgs_in_flight && a->pinned_pages == b->pinned_pages &&
 	       a->pulses == b->pulses && a->server_connections == b->server_connections &&
-	       a->events == b->events && a->timers == b->timers;
+	       a->events == b->events && a->timers == b->timers &&
+	       a->thread_records == b->thread_records;
 }
 
 /*
  * Waits until channels, connections, msgs_in_flight, pulses, server_connections,
- * events, timers and pinned_pages are back
+ * events, timers, thread_records and pinned_pages are back
  * at @before (process exit tears down asynchronously to waitpid's caller).
  * Leaves the last reading in @now.  0, or -ETIMEDOUT / -errno.
  */
