@@ -69,9 +69,9 @@ typedef int rcvid_t;
 /*
  * Channel flags (ChannelCreate).  qchan implements FIXED_PRIORITY, UNBLOCK
  * (the unblock protocol: _PULSE_CODE_UNBLOCK below), SENDER_LEN, REPLY_LEN
- * (info always carries both lengths), PRIVATE, DISCONNECT and
- * COID_DISCONNECT (the death notices below); the kernel fails THREAD_DEATH
- * with EOPNOTSUPP and every other flag with EINVAL.
+ * (info always carries both lengths), PRIVATE, DISCONNECT, COID_DISCONNECT
+ * and THREAD_DEATH (the death notices below); the kernel fails every other
+ * flag with EINVAL.
  */
 #define _NTO_CHF_FIXED_PRIORITY		0x0001u
 #define _NTO_CHF_UNBLOCK		0x0002u
@@ -176,7 +176,9 @@ struct _msg_info64 {
  * (scoid: the client process whose last connection went; ConnectDetach(scoid)
  * frees it) to _NTO_CHF_DISCONNECT channels and _PULSE_CODE_COIDDEATH (value:
  * a coid whose channel went away; scoid -1) to _NTO_CHF_COID_DISCONNECT
- * channels.
+ * channels and _PULSE_CODE_THREADDEATH (value: the tid, as gettid() gives
+ * it, of a thread of this process that exited; scoid -1) to
+ * _NTO_CHF_THREAD_DEATH channels.
  */
 #define _PULSE_TYPE			0
 #define _PULSE_SUBTYPE			0
