@@ -140,7 +140,7 @@ static bool qchan_td_queue(struct qchan_td_rec *rec, struct task_struct *task,
 	refcount_inc(&rec->ref);
 	__module_get(THIS_MODULE);
 	if (task_work_add(task, cb, mode)) {
-		/* The list's reference stays: only its owner drops it, under this lock's protection. */
+		/* Not the last reference: the list's is dropped only after unhashing, under this lock. */
 		refcount_dec(&rec->ref);
 		module_put(THIS_MODULE);
 		return false;
@@ -248,19 +248,23 @@ static void qchan_td_rec_unlist(struct qchan_td_rec *rec, struct list_head *gone
 	list_move(&rec->ctx_node, gone);
 }
 
-/* Called with ctx->lock held: dead records whose notices are all out of the queues go. */
+/*
+ * Called with ctx->lock held: dead records whose notices are all out of the
+ * queues go, oldest first, up to the first one still queued.  Receives take
+ * pulses in FIFO order within a priority, so this stays O(1) per call in the
+ * common case however far the receiver lags; a record stuck behind a
+ * still-queued older one goes with it.
+ */
 static void qchan_td_sweep(struct qchan_ctx *ctx, struct list_head *gone)
 {
 	struct qchan_td_rec *rec, *tmp;
 	struct qchan_td_notice *n;
-	bool queued;
 
 	list_for_each_entry_safe(rec, tmp, &ctx->td_dead, ctx_node) {
-		queued = false;
 		list_for_each_entry(n, &rec->notices, rec_node)
-			queued |= !list_empty(&n->pulse.node);
-		if (!queued)
-			qchan_td_rec_unlist(rec, gone);
+			if (!list_empty(&n->pulse.node))
+				return;
+		qchan_td_rec_unlist(rec, gone);
 	}
 }
 
@@ -501,7 +505,7 @@ static int qchan_td_fill(struct qchan_ctx *ctx)
 		}
 		ctx_lock(ctx);
 		qchan_td_assign(&pool, &used);
-		/* Under the lock the death and refill works take: none runs on a half-made record. */
+		/* Under the lock the death and refill works take: none sees a half-made record. */
 		list_for_each_entry_safe(rec, tmp, &used, ctx_node) {
 			list_del_init(&rec->ctx_node);
 			qchan_td_rec_link(ctx, rec);
