@@ -312,6 +312,85 @@ TEST_F(td, many_threads_none_lost_none_twice)
 	EXPECT_EQ(0, v) TH_LOG("%d tids came twice", v);
 }
 
+/* ---- channels made and destroyed while threads come and go ---- */
+
+#define CHURN_MAX	4096
+#define CHURN_ROUND	16
+
+struct churn {
+	_Atomic pid_t tids[CHURN_MAX];
+	_Atomic int made;	/* threads created and joined */
+	_Atomic bool stop;
+	int err;
+};
+
+/* Creates and joins short threads until told to stop. */
+static void *churn_fn(void *arg)
+{
+	struct churn *c = arg;
+	pthread_t t;
+
+	while (!c->stop && c->made < CHURN_MAX) {
+		c->err = pthread_create(&t, NULL, note_tid, (void *)&c->tids[c->made]);
+		if (c->err)
+			return NULL;
+		pthread_join(t, NULL);
+		c->made++;
+	}
+	return NULL;
+}
+
+/*
+ * Every thread created after ChannelCreate returned is reported, whoever
+ * created it and however the creation raced with the channel's own record
+ * passes; destroying the channel with notices queued, while threads keep
+ * coming and going, leaves nothing behind.
+ */
+TEST_F(td, channels_come_and_go_while_threads_churn)
+{
+	static struct churn c[2];
+	pid_t want[2 * CHURN_ROUND];
+	int round, i, k, n, v, from[2], left;
+	pthread_t t[2];
+
+	for (k = 0; k < 2; k++)
+		ASSERT_EQ(0, spawn(&t[k], churn_fn, &c[k]));
+	for (round = 0; round < 8; round++) {
+		self->chid = ChannelCreate(_NTO_CHF_THREAD_DEATH);
+		ASSERT_GT(self->chid, 0);
+		for (k = 0; k < 2; k++)
+			from[k] = c[k].made + 1;	/* the one running may predate the channel */
+		for (k = 0; k < 2; k++)
+			while (c[k].made < from[k] + CHURN_ROUND && !c[k].err && c[k].made < CHURN_MAX)
+				qt_sleep_ms(1);
+		ASSERT_EQ(0, c[0].err);
+		ASSERT_EQ(0, c[1].err);
+		ASSERT_LT(c[0].made, CHURN_MAX);
+		ASSERT_LT(c[1].made, CHURN_MAX);
+		for (n = 0, k = 0; k < 2; k++)
+			for (i = 0; i < CHURN_ROUND; i++)
+				want[n++] = c[k].tids[from[k] + i];
+		/* Others (threads from before the channel, or later ones) may come too. */
+		for (left = n; left > 0;) {
+			v = expect_td(self->chid);
+			ASSERT_GT(v, 0) TH_LOG("round %d: %d of %d still missing", round, left, n);
+			for (i = 0; i < n; i++) {
+				if (want[i] == v) {
+					want[i] = 0;
+					left--;
+				}
+			}
+		}
+		/* Destroyed with notices of the ongoing churn queued. */
+		ASSERT_EQ(0, ChannelDestroy(self->chid));
+		self->chid = 0;
+	}
+	for (k = 0; k < 2; k++) {
+		c[k].stop = true;
+		pthread_join(t[k], NULL);
+	}
+}
+
 /* ---- two channels; channels created and destroyed around the threads ---- */
 
 TEST_F(td, every_channel_that_asks)
