@@ -68,4 +68,15 @@ static inline bool qchan_may_alloc_atomic(void)
 	return !in_hardirq() && !in_nmi();
 }
 
+/*
+ * Threads the kernel makes in a user process without a fork tracepoint
+ * (create_io_thread(), vhost's user workers): 6.4 marks them all
+ * PF_USER_WORKER, 6.1 has only io_uring's PF_IO_WORKER.
+ */
+#ifdef PF_USER_WORKER
+#define QCHAN_PF_USER_WORKERS	(PF_IO_WORKER | PF_USER_WORKER)
+#else
+#define QCHAN_PF_USER_WORKERS	PF_IO_WORKER
+#endif
+
 #endif /* QCHAN_COMPAT_H */

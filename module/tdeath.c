@@ -33,8 +33,9 @@
  *    a thread created meanwhile by a parent without a spare is caught by the
  *    next pass.
  *
- * io_uring's workers (PF_IO_WORKER) are made by create_io_thread(), which
- * fires no fork tracepoint: they get no record and their exits no notice.
+ * io_uring's workers (PF_IO_WORKER) and, on 6.12, vhost's (PF_USER_WORKER)
+ * are made without the fork tracepoint: they get no record and their exits
+ * no notice.
  *
  * A record that died stays (ctx->td_dead) until its notices were received or
  * withdrawn; the next death or refill of the process frees it.  The last
@@ -140,7 +141,7 @@ static bool qchan_td_queue(struct qchan_td_rec *rec, struct task_struct *task,
 	refcount_inc(&rec->ref);
 	__module_get(THIS_MODULE);
 	if (task_work_add(task, cb, mode)) {
-		/* Not the last reference: the list's is dropped only after unhashing, under this lock. */
+		/* Not the last one: the list's goes only after unhashing, under this lock. */
 		refcount_dec(&rec->ref);
 		module_put(THIS_MODULE);
 		return false;
@@ -454,7 +455,7 @@ static unsigned int qchan_td_assign(struct list_head *pool, struct list_head *us
 	rcu_read_lock();
 	raw_spin_lock(&qchan_td_lock);
 	for_each_thread(current, t) {
-		if (READ_ONCE(t->flags) & (PF_EXITING | PF_IO_WORKER))
+		if (READ_ONCE(t->flags) & (PF_EXITING | QCHAN_PF_USER_WORKERS))
 			continue;
 		rec = qchan_td_find(t);
 		if (!rec) {
