@@ -566,6 +566,110 @@ TEST_F(td, kill9_leaks_nothing)
 	/* The teardown checks every counter, thread_records included. */
 }
 
+/* ---- other processes, exec, the main thread ---- */
+
+/* A forked process's threads are its own: we hear nothing of them. */
+TEST_F(td, forked_process_threads_not_ours)
+{
+	pid_t pid;
+
+	ASSERT_EQ(0, td_open(self));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid)
+		_exit(run_one() > 0 ? 0 : 1);
+	EXPECT_EQ(0, qt_child_result(pid));
+	EXPECT_TRUE(nothing_pending(self->chid, self->me));
+	EXPECT_GT(run_one(), 0);
+	EXPECT_GT(expect_td(self->chid), 0);
+}
+
+#define EXEC_ENV	"QCHAN_TD_EXEC_EXIT"
+
+/* The exec'd image: exits at once, before the harness starts. */
+__attribute__((constructor)) static void exec_helper(void)
+{
+	if (getenv(EXEC_ENV))
+		_exit(0);
+}
+
+static void *exec_fn(void *arg)
+{
+	char *args[] = { "msg_threaddeath_test", NULL };
+	char *env[] = { EXEC_ENV "=1", NULL };
+
+	(void)arg;
+	execve("/proc/self/exe", args, env);
+	return NULL;
+}
+
+/* A thread's exec ends the other threads and the context: nothing stays. */
+TEST_F(td, exec_from_a_thread)
+{
+	_Atomic pid_t tids[4];
+	pthread_t t;
+	pid_t pid;
+	int i;
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		if (ChannelCreate(_NTO_CHF_THREAD_DEATH) <= 0)
+			_exit(1);
+		for (i = 0; i < 4; i++)
+			if (spawn(&t, sleep_forever, (void *)&tids[i]))
+				_exit(2);
+		if (spawn(&t, exec_fn, NULL))
+			_exit(3);
+		for (;;)
+			pause();
+	}
+	EXPECT_EQ(0, qt_child_result(pid));
+	/* The teardown checks the counters, thread_records included. */
+}
+
+struct leader {
+	int chid;
+	pid_t pid;
+	int res;	/* write end of a pipe: the tid received */
+};
+
+static void *await_leader(void *arg)
+{
+	struct leader *l = arg;
+	int v = expect_td(l->chid);
+
+	if (write(l->res, &v, sizeof(v)) != sizeof(v))
+		_exit(4);
+	_exit(0);
+}
+
+/* The main thread's pthread_exit while others run: its tid is the pid. */
+TEST_F(td, main_thread_exits_first)
+{
+	struct leader l;
+	int res[2], v = 0;
+	pthread_t t;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(res));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		l.chid = ChannelCreate(_NTO_CHF_THREAD_DEATH);
+		l.pid = getpid();
+		l.res = res[1];
+		if (l.chid <= 0 || pthread_create(&t, NULL, await_leader, &l))
+			_exit(1);
+		pthread_exit(NULL);
+	}
+	close(res[1]);
+	EXPECT_EQ((ssize_t)sizeof(v), read(res[0], &v, sizeof(v)));
+	close(res[0]);
+	EXPECT_EQ(pid, v);
+	EXPECT_EQ(0, qt_child_result(pid));
+}
+
 /* ---- what it costs ---- */
 
 static long long create_join_ns(int n)
