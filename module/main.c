@@ -103,6 +103,7 @@ static void qchan_ctx_free(struct kref *ref)
 	xa_destroy(&ctx->side_conns);
 	xa_destroy(&ctx->scons);
 	xa_destroy(&ctx->timers);
+	qchan_prio_free_all(ctx);
 	put_pid(ctx->owner);
 	atomic_dec(&qchan_stats.ctx_objects);
 	kfree_rcu(ctx, rcu);
@@ -239,6 +240,7 @@ static int qchan_open(struct inode *inode, struct file *file)
 	kref_init(&ctx->ref);
 	spin_lock_init(&ctx->lock);
 	hash_init(ctx->rcvids);
+	hash_init(ctx->prios);
 	xa_init_flags(&ctx->channels, XA_FLAGS_ALLOC1);
 	xa_init_flags(&ctx->side_conns, XA_FLAGS_ALLOC);
 	xa_init(&ctx->scons);
@@ -319,7 +321,7 @@ static int qchan_get_features(struct qchan_features __user *uarg)
 	f.features = QCHAN_FEAT_MSG | QCHAN_FEAT_REPLY_RECEIVE | QCHAN_FEAT_SIDE_CHANNEL |
 		     QCHAN_FEAT_KMSG | QCHAN_FEAT_PULSE | QCHAN_FEAT_DISCONNECT |
 		     QCHAN_FEAT_UNBLOCK | QCHAN_FEAT_TIMEOUT | QCHAN_FEAT_EVENT |
-		     QCHAN_FEAT_TIMER;
+		     QCHAN_FEAT_TIMER | QCHAN_FEAT_PRIO_INHERIT;
 	f.max_iov = UIO_MAXIOV;
 	f.inline_max = READ_ONCE(qchan_inline_max);
 	return copy_to_user(uarg, &f, sizeof(f)) ? -EFAULT : 0;

@@ -203,6 +203,7 @@ static int qchan_msg_post_wait(struct qchan_msg *msg)
 {
 	struct qchan_channel *chan = msg->chan;
 	struct qchan_ctx *ctx = chan->ctx;
+	struct qchan_prio *boost = NULL;
 	struct qchan_receiver *r;
 
 	ctx_lock(ctx);
@@ -215,11 +216,21 @@ static int qchan_msg_post_wait(struct qchan_msg *msg)
 		list_del(&r->node);
 		qchan_msg_bind(ctx, msg);
 		r->msg = msg;
+		if (qchan_prio_bind(chan, msg, r->prio))
+			boost = r->prio;
 		/* Direct, or on the server's home CPU: the wake_policy parameter (kmsg.h). */
 		qchan_kmsg_wake(r->task);
 	} else {
 		msg->state = QCHAN_MSG_QUEUED;
 		qchan_msg_enqueue(chan, msg);
+		boost = qchan_prio_queued(chan, msg->kprio);
+		msg->prio_rec = boost;
+	}
+	if (unlikely(boost)) {
+		/* Raise the server before we sleep: it must not wait behind anyone below us. */
+		ctx_unlock(ctx);
+		qchan_prio_apply(ctx, boost);
+		ctx_lock(ctx);
 	}
 	return qchan_msg_wait_done_locked(ctx, msg);
 }
@@ -299,6 +310,7 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 	msg.chan = conn->chan;
 	msg.coid = a.coid;
 	msg.priority = qchan_current_priority();
+	msg.kprio = qchan_prio_current();
 	atomic_inc(&qchan_stats.msgs_in_flight);
 	atomic_long_inc(&qchan_stats.msgs_total);
 
@@ -322,6 +334,7 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 		/* Wait again: for the outcome, or to park. */
 		err = qchan_msg_wait_done(msg.chan->ctx, &msg);
 	}
+	qchan_prio_msg_done(&msg);
 	if (!err && msg.rbuf_len)
 		err = qchan_scatter_to_user(riov, msg.rparts, msg.rbuf, msg.rbuf_len);
 	if (!err && put_user(msg.status, &uarg->status))
@@ -387,9 +400,20 @@ static struct qchan_msg *qchan_msg_wait(struct qchan_ctx *ctx, struct qchan_chan
 	struct qchan_receiver r = { .task = current, .pulse_only = pulse_only };
 	struct qchan_pulse_item *item, *heap;
 	struct qchan_msg *msg;
+	bool apply;
 	int err;
 
 	ctx_lock(ctx);
+	if (!(chan->flags & QCHAN_CHF_FIXED_PRIORITY)) {
+		r.prio = qchan_prio_receiving(ctx);
+		if (unlikely(!r.prio)) {
+			ctx_unlock(ctx);
+			qchan_prio_create(ctx);
+			ctx_lock(ctx);
+			r.prio = qchan_prio_receiving(ctx);
+		}
+	}
+retry:
 	if (chan->dead) {
 		err = -ESRCH;
 		goto out_unlock;
@@ -398,21 +422,35 @@ static struct qchan_msg *qchan_msg_wait(struct qchan_ctx *ctx, struct qchan_chan
 	      list_first_entry_or_null(&chan->send_queue, struct qchan_msg, node);
 	item = list_first_entry_or_null(&chan->pulses, struct qchan_pulse_item, node);
 	if (qchan_pulse_first(item, msg)) {
+		apply = qchan_prio_pulse_taken(r.prio, item->kprio) ||
+			qchan_prio_stale(ctx, r.prio);
 		heap = qchan_pulse_take(chan, item, pulse);
 		ctx_unlock(ctx);
 		if (heap)
 			qchan_pulse_free(heap);
+		if (apply)
+			qchan_prio_apply(ctx, r.prio);
 		return NULL;
 	}
 	if (msg) {
 		list_del(&msg->node);
 		qchan_msg_bind(ctx, msg);
+		apply = qchan_prio_bind(chan, msg, r.prio) || qchan_prio_stale(ctx, r.prio);
 		ctx_unlock(ctx);
+		if (apply)
+			qchan_prio_apply(ctx, r.prio);
 		return msg;
 	}
 	if (t && qchan_timeout_passed(t)) {
 		err = -ETIMEDOUT;
 		goto out_unlock;
+	}
+	/* Nothing for us: a boost we no longer serve ends before we sleep (QNX). */
+	if (unlikely(qchan_prio_stale(ctx, r.prio))) {
+		ctx_unlock(ctx);
+		qchan_prio_apply(ctx, r.prio);
+		ctx_lock(ctx);
+		goto retry;
 	}
 
 	list_add_tail(&r.node, &chan->receivers);
@@ -423,7 +461,11 @@ static struct qchan_msg *qchan_msg_wait(struct qchan_ctx *ctx, struct qchan_chan
 		/* Taking the lock also waits out a waker still inside its critical section. */
 		ctx_lock(ctx);
 		if (r.msg || r.got_pulse) {
+			/* Our waker raises us after the wake-up: if it runs below us, we do. */
+			apply = qchan_prio_woken(r.prio, r.msg);
 			ctx_unlock(ctx);
+			if (unlikely(apply))
+				qchan_prio_apply(ctx, r.prio);
 			*pulse = r.pulse;
 			return r.msg;
 		}

@@ -74,8 +74,13 @@ struct qchan_pulse_item *qchan_pulse_take(struct qchan_channel *chan,
 	return pulse;
 }
 
-/* Called with ctx->lock held: hands @pulse's data to a waiting receiver, if there is one. */
-static bool qchan_pulse_hand_over(struct qchan_channel *chan, const struct qchan_pulse_item *pulse)
+/*
+ * Called with ctx->lock held: hands @pulse's data to a waiting receiver, if
+ * there is one.  With @boost, a receiver that the pulse must raise is
+ * returned there, for the caller to apply once the lock is dropped.
+ */
+static bool qchan_pulse_hand_over(struct qchan_channel *chan, const struct qchan_pulse_item *pulse,
+				  struct qchan_prio **boost)
 {
 	struct qchan_receiver *r = qchan_pick_receiver(chan, false);
 
@@ -84,6 +89,8 @@ static bool qchan_pulse_hand_over(struct qchan_channel *chan, const struct qchan
 	list_del(&r->node);
 	r->pulse = pulse->d;
 	r->got_pulse = true;
+	if (boost && qchan_prio_pulse_taken(r->prio, pulse->kprio))
+		*boost = r->prio;
 	qchan_kmsg_wake(r->task);
 	return true;
 }
@@ -92,22 +99,26 @@ static bool qchan_pulse_hand_over(struct qchan_channel *chan, const struct qchan
 static int qchan_pulse_post(struct qchan_channel *chan, struct qchan_pulse_item *pulse)
 {
 	struct qchan_ctx *ctx = chan->ctx;
+	struct qchan_prio *boost = NULL;
 	int err = 0;
 
 	ctx_lock(ctx);
 	if (chan->dead) {
 		err = -ESRCH;
-	} else if (qchan_pulse_hand_over(chan, pulse)) {
+	} else if (qchan_pulse_hand_over(chan, pulse, &boost)) {
 		;	/* the receiver has a copy: ours is freed below */
 	} else if (chan->nr_pulses >= READ_ONCE(qchan_max_pulses)) {
 		err = -EAGAIN;
 	} else {
 		qchan_pulse_enqueue(chan, pulse);
+		boost = qchan_prio_queued(chan, pulse->kprio);
 		pulse = NULL;
 	}
 	ctx_unlock(ctx);
 	if (pulse)
 		qchan_pulse_free(pulse);
+	if (boost)
+		qchan_prio_apply(ctx, boost);
 	return err;
 }
 
@@ -116,6 +127,7 @@ void qchan_pulse_init_kernel(struct qchan_pulse_item *pulse)
 {
 	INIT_LIST_HEAD(&pulse->node);
 	pulse->kernel = true;
+	pulse->kprio = QCHAN_KPRIO_NONE;
 }
 
 /*
@@ -128,7 +140,7 @@ void qchan_pulse_post_kernel(struct qchan_channel *chan, struct qchan_pulse_item
 {
 	if (chan->dead || !list_empty(&pulse->node))
 		return;
-	if (!qchan_pulse_hand_over(chan, pulse))
+	if (!qchan_pulse_hand_over(chan, pulse, NULL))
 		qchan_pulse_enqueue(chan, pulse);
 }
 
@@ -175,6 +187,7 @@ int qchan_pulse_send_conn(struct qchan_conn *conn, int priority, int code, u64 v
 	atomic_inc(&qchan_stats.pulses);
 	pulse->kernel = false;
 	pulse->priority = priority;
+	pulse->kprio = qchan_prio_pulse(priority);
 	pulse->d.code = code;
 	pulse->d.value = value;
 	pulse->d.scoid = conn->scoid;

@@ -129,6 +129,7 @@
 #include <linux/mutex.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
+#include <linux/sched/prio.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
@@ -216,6 +217,7 @@ struct qchan_ctx {
 	unsigned int nr_td_chans;
 	struct list_head td_recs;	/* tdeath.c: live threads' records and spares, under lock */
 	struct list_head td_dead;	/* tdeath.c: records whose notices went out, under lock */
+	DECLARE_HASHTABLE(prios, 4);	/* struct qchan_prio of its server threads (prio.c), lock */
 };
 
 /* compat.h: sparse sees the lock taken on PREEMPT_RT too */
@@ -241,6 +243,7 @@ struct qchan_channel {
 	struct list_head notice_node;	/* COID_DISCONNECT: ctx->coid_chans */
 	struct list_head td_notices;	/* THREAD_DEATH: tdeath.c's notices, under ctx->lock */
 	struct list_head td_node;	/* THREAD_DEATH: ctx->td_chans */
+	struct qchan_prio *last_rec;	/* the thread that last received here (prio.c), lock */
 };
 
 /* What a receive delivers of a pulse (QNX's struct _pulse carries these). */
@@ -262,6 +265,7 @@ struct qchan_pulse_item {
 	struct list_head node;		/* chan->pulses; kernel pulses: empty when not queued */
 	u64 seq;			/* against queued messages of the same priority */
 	int priority;
+	int kprio;			/* the boost it gives (prio.c) */
 	bool kernel;			/* embedded or reserved: not freed, outside max_pulses */
 	struct qchan_pulse_data d;
 };
@@ -352,6 +356,8 @@ struct qchan_msg {
 	int rcvid;
 	int coid;			/* as the sender named it, for _msg_info */
 	int priority;
+	int kprio;			/* the sender's, on the kernel's scale (prio.c) */
+	struct qchan_prio *prio_rec;	/* the server thread it boosts, under ctx->lock */
 	u64 seq;			/* arrival order while QUEUED: chan->seq */
 	int error;			/* -errno to return to the sender, or 0 */
 	size_t delivered;		/* bytes the receive copied, for _msg_info */
@@ -388,6 +394,7 @@ struct qchan_receiver {
 	struct qchan_msg *msg;		/* handed over by a sender, under ctx->lock */
 	bool got_pulse;			/* or a pulse, copied into @pulse */
 	bool pulse_only;		/* MsgReceivePulse: never hand this one a message */
+	struct qchan_prio *prio;	/* the thread's record; NULL: FIXED_PRIORITY */
 	int error;			/* set when the channel dies */
 	struct qchan_pulse_data pulse;
 };
@@ -446,6 +453,22 @@ void qchan_msg_unblock(struct qchan_ctx *ctx, struct qchan_msg *msg, int error);
 int qchan_timeout_import(bool armed, s64 deadline, s32 clock, struct qchan_timeout *t);
 bool qchan_timeout_passed(const struct qchan_timeout *t);
 void qchan_sleep(const struct qchan_timeout *t);
+
+/* prio.c: priority inheritance */
+#define QCHAN_KPRIO_NONE	MAX_PRIO	/* passes nothing on */
+struct qchan_prio;
+int qchan_prio_current(void);
+int qchan_prio_pulse(int priority);
+void qchan_prio_apply(struct qchan_ctx *ctx, struct qchan_prio *rec);
+void qchan_prio_msg_done(struct qchan_msg *msg);
+bool qchan_prio_bind(struct qchan_channel *chan, struct qchan_msg *msg, struct qchan_prio *rec);
+struct qchan_prio *qchan_prio_queued(struct qchan_channel *chan, int kprio);
+bool qchan_prio_woken(struct qchan_prio *rec, struct qchan_msg *msg);
+bool qchan_prio_pulse_taken(struct qchan_prio *rec, int kprio);
+struct qchan_prio *qchan_prio_receiving(struct qchan_ctx *ctx);
+bool qchan_prio_stale(struct qchan_ctx *ctx, struct qchan_prio *rec);
+struct qchan_prio *qchan_prio_create(struct qchan_ctx *ctx);
+void qchan_prio_free_all(struct qchan_ctx *ctx);
 
 /* pulse.c */
 int qchan_pulse_send(struct qchan_ctx *ctx, struct qchan_pulse_send __user *uarg);

@@ -70,6 +70,7 @@ static void qchan_msg_unblock_pulse(struct qchan_msg *msg)
 		return;
 	msg->unblock_req = true;
 	pulse->priority = msg->priority;
+	pulse->kprio = msg->kprio;
 	pulse->d.code = QCHAN_PULSE_CODE_UNBLOCK;
 	pulse->d.value = msg->rcvid;
 	pulse->d.scoid = msg->conn->scoid;

@@ -62,6 +62,8 @@
 #define QCHAN_FEAT_EVENT		(1ULL << 8)
 /* QCHAN_IOC_TIMER_*: timers whose expiry is a pulse (timer_create with SIGEV_PULSE) */
 #define QCHAN_FEAT_TIMER		(1ULL << 9)
+/* Priority inheritance through messages and pulses, off with QCHAN_CHF_FIXED_PRIORITY */
+#define QCHAN_FEAT_PRIO_INHERIT		(1ULL << 12)
 
 /* QNX's "server fault" errno: a fault in the server's buffers, reported to the client. */
 #define QCHAN_ESRVRFAULT	312
