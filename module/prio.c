@@ -39,7 +39,9 @@
  * so they become the thread's own and are kept when the boost ends.
  *
  * Records belong to the server's ctx and live as long as it does (a ctx is
- * one process): msg->prio_rec and chan->last_rec need no reference.
+ * one process): msg->prio_rec and chan->last_rec need no reference.  A
+ * record names its thread by struct pid, so a thread that exited costs its
+ * record and a struct pid until then, not a task_struct.
  */
 #include <linux/capability.h>
 #include <linux/sched/prio.h>
@@ -59,7 +61,7 @@ struct qchan_sched {
 
 struct qchan_prio {
 	struct hlist_node node;		/* ctx->prios, under ctx->lock */
-	struct task_struct *task;	/* the server thread; referenced */
+	struct pid *pid;		/* the server thread's; referenced (not its task: small) */
 	int pending;			/* a pulse's boost until the next receive; ctx->lock */
 	int applied;			/* the wish last applied, QCHAN_KPRIO_NONE if none */
 	struct mutex apply_lock;	/* the fields below, and changes to task's scheduling */
@@ -167,6 +169,20 @@ static int qchan_sched_set(struct task_struct *task, const struct qchan_sched *s
 	return sched_setattr_nocheck(task, &attr);
 }
 
+/* @rec's thread's effective priority now; -1 (nothing beats it) once it has exited. */
+static int qchan_prio_task_prio(struct qchan_prio *rec)
+{
+	struct task_struct *task;
+	int prio = -1;
+
+	rcu_read_lock();
+	task = pid_task(rec->pid, PIDTYPE_PID);
+	if (task)
+		prio = READ_ONCE(task->prio);
+	rcu_read_unlock();
+	return prio;
+}
+
 /* Called with ctx->lock held: what @rec's thread should run at. */
 static int qchan_prio_want(struct qchan_ctx *ctx, struct qchan_prio *rec)
 {
@@ -195,7 +211,7 @@ static int qchan_prio_want(struct qchan_ctx *ctx, struct qchan_prio *rec)
 /* Makes @rec's thread run at what it should now; called without locks held. */
 void qchan_prio_apply(struct qchan_ctx *ctx, struct qchan_prio *rec)
 {
-	struct task_struct *task = rec->task;
+	struct task_struct *task;
 	struct qchan_sched cur, target;
 	int want;
 
@@ -203,8 +219,13 @@ void qchan_prio_apply(struct qchan_ctx *ctx, struct qchan_prio *rec)
 	ctx_lock(ctx);
 	want = qchan_prio_want(ctx, rec);
 	ctx_unlock(ctx);
+	rcu_read_lock();
+	task = pid_task(rec->pid, PIDTYPE_PID);
+	if (task)
+		get_task_struct(task);
+	rcu_read_unlock();
 	/* A dying thread needs no restore; nothing else will run it. */
-	if (task->flags & PF_EXITING)
+	if (!task || (task->flags & PF_EXITING))
 		goto out;
 
 	qchan_sched_read(task, &cur);
@@ -224,6 +245,8 @@ void qchan_prio_apply(struct qchan_ctx *ctx, struct qchan_prio *rec)
 out:
 	WRITE_ONCE(rec->applied, rec->boosted ? want : QCHAN_KPRIO_NONE);
 	mutex_unlock(&rec->apply_lock);
+	if (task)
+		put_task_struct(task);
 }
 
 /* A sender whose message @msg is over: its server may have to come down. */
@@ -242,7 +265,7 @@ bool qchan_prio_bind(struct qchan_channel *chan, struct qchan_msg *msg, struct q
 		return false;
 	chan->last_rec = rec;
 	msg->prio_rec = rec;
-	return msg->kprio < READ_ONCE(rec->task->prio);
+	return msg->kprio < qchan_prio_task_prio(rec);
 }
 
 /*
@@ -255,7 +278,7 @@ struct qchan_prio *qchan_prio_queued(struct qchan_channel *chan, int kprio)
 	struct qchan_prio *rec = chan->last_rec;
 
 	if (!rec || (chan->flags & QCHAN_CHF_FIXED_PRIORITY) ||
-	    kprio >= READ_ONCE(rec->task->prio))
+	    kprio >= qchan_prio_task_prio(rec))
 		return NULL;
 	return rec;
 }
@@ -266,7 +289,7 @@ struct qchan_prio *qchan_prio_queued(struct qchan_channel *chan, int kprio)
  */
 bool qchan_prio_woken(struct qchan_prio *rec, struct qchan_msg *msg)
 {
-	return rec && (msg ? msg->kprio : rec->pending) < READ_ONCE(rec->task->prio);
+	return rec && (msg ? msg->kprio : rec->pending) < READ_ONCE(current->prio);
 }
 
 /* Called with ctx->lock held: @rec's thread got a pulse of priority @kprio.  Apply needed? */
@@ -275,7 +298,7 @@ bool qchan_prio_pulse_taken(struct qchan_prio *rec, int kprio)
 	if (!rec || kprio >= rec->pending)
 		return false;
 	rec->pending = kprio;
-	return kprio < READ_ONCE(rec->task->prio);
+	return kprio < qchan_prio_task_prio(rec);
 }
 
 /*
@@ -285,10 +308,11 @@ bool qchan_prio_pulse_taken(struct qchan_prio *rec, int kprio)
  */
 struct qchan_prio *qchan_prio_receiving(struct qchan_ctx *ctx)
 {
+	struct pid *pid = task_pid(current);
 	struct qchan_prio *rec;
 
-	hash_for_each_possible(ctx->prios, rec, node, (unsigned long)current)
-		if (rec->task == current) {
+	hash_for_each_possible(ctx->prios, rec, node, (unsigned long)pid)
+		if (rec->pid == pid) {
 			rec->pending = QCHAN_KPRIO_NONE;
 			return rec;
 		}
@@ -314,8 +338,7 @@ struct qchan_prio *qchan_prio_create(struct qchan_ctx *ctx)
 	rec = kzalloc(sizeof(*rec), GFP_KERNEL_ACCOUNT);
 	if (!rec)
 		return NULL;
-	rec->task = current;
-	get_task_struct(current);
+	rec->pid = get_pid(task_pid(current));
 	rec->pending = QCHAN_KPRIO_NONE;
 	rec->applied = QCHAN_KPRIO_NONE;
 	mutex_init(&rec->apply_lock);
@@ -323,10 +346,10 @@ struct qchan_prio *qchan_prio_create(struct qchan_ctx *ctx)
 	ctx_lock(ctx);
 	old = qchan_prio_receiving(ctx);
 	if (!old)
-		hash_add(ctx->prios, &rec->node, (unsigned long)current);
+		hash_add(ctx->prios, &rec->node, (unsigned long)rec->pid);
 	ctx_unlock(ctx);
 	if (old) {
-		put_task_struct(current);
+		put_pid(rec->pid);
 		kfree(rec);
 		rec = old;
 	}
@@ -342,7 +365,7 @@ void qchan_prio_free_all(struct qchan_ctx *ctx)
 
 	hash_for_each_safe(ctx->prios, bkt, tmp, rec, node) {
 		hash_del(&rec->node);
-		put_task_struct(rec->task);
+		put_pid(rec->pid);
 		mutex_destroy(&rec->apply_lock);
 		kfree(rec);
 	}
