@@ -137,7 +137,7 @@ static void qchan_msg_bind(struct qchan_ctx *ctx, struct qchan_msg *msg)
 }
 
 /* Called with ctx->lock held: FIFO within a priority, higher priorities first. */
-static void qchan_msg_enqueue(struct qchan_channel *chan, struct qchan_msg *msg)
+void qchan_msg_enqueue(struct qchan_channel *chan, struct qchan_msg *msg)
 {
 	struct qchan_msg *pos;
 
@@ -242,6 +242,7 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 	struct qchan_msg_send a;
 	struct qchan_msg msg;
 	struct qchan_conn *conn;
+	struct qchan_prio *self;
 	int err;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
@@ -314,11 +315,13 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 	atomic_inc(&qchan_stats.msgs_in_flight);
 	atomic_long_inc(&qchan_stats.msgs_total);
 
+	self = qchan_prio_send_begin(ctx);
 	err = qchan_msg_post_wait(&msg);
 	while (err == QCHAN_WAIT_PARK) {
 		a.status = qchan_park_cookie(&msg);
 		err = put_user(a.status, &uarg->status) ?: qchan_msg_park(ctx, &msg, &a);
 		if (!err) {
+			qchan_prio_send_end(self);
 			/* The heap copy owns the connection, the buffers and the counts now. */
 			if (riov != riov_fast)
 				kfree(riov);
@@ -334,6 +337,7 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 		/* Wait again: for the outcome, or to park. */
 		err = qchan_msg_wait_done(msg.chan->ctx, &msg);
 	}
+	qchan_prio_send_end(self);
 	qchan_prio_msg_done(&msg);
 	if (!err && msg.rbuf_len)
 		err = qchan_scatter_to_user(riov, msg.rparts, msg.rbuf, msg.rbuf_len);

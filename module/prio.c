@@ -63,6 +63,7 @@ struct qchan_prio {
 	struct hlist_node node;		/* ctx->prios, under ctx->lock */
 	struct pid *pid;		/* the server thread's; referenced (not its task: small) */
 	int pending;			/* a pulse's boost until the next receive; ctx->lock */
+	bool sending;			/* the thread waits in a MsgSend of its own */
 	int applied;			/* the wish last applied, QCHAN_KPRIO_NONE if none */
 	struct mutex apply_lock;	/* the fields below, and changes to task's scheduling */
 	bool boosted;			/* task runs with @set, its own being @base */
@@ -238,8 +239,13 @@ void qchan_prio_apply(struct qchan_ctx *ctx, struct qchan_prio *rec)
 		qchan_sched_boost(&rec->base, want, &target);
 	else
 		target = rec->base;
-	if (!qchan_sched_equal(&target, &cur) && qchan_sched_set(task, &target))
-		goto out;	/* e.g. no RT bandwidth in its group: it runs as it was */
+	if (!qchan_sched_equal(&target, &cur)) {
+		if (qchan_sched_set(task, &target))
+			goto out;	/* e.g. no RT bandwidth in its group: it runs as it was */
+		/* Blocked in a send of its own: it passes the change on (qchan_prio_resend()). */
+		if (READ_ONCE(rec->sending))
+			wake_up_process(task);
+	}
 	rec->set = target;
 	rec->boosted = !qchan_sched_equal(&target, &rec->base);
 out:
@@ -301,6 +307,18 @@ bool qchan_prio_pulse_taken(struct qchan_prio *rec, int kprio)
 	return kprio < qchan_prio_task_prio(rec);
 }
 
+/* Called with ctx->lock held: the current thread's record, or NULL. */
+static struct qchan_prio *qchan_prio_receiving_find(struct qchan_ctx *ctx)
+{
+	struct pid *pid = task_pid(current);
+	struct qchan_prio *rec;
+
+	hash_for_each_possible(ctx->prios, rec, node, (unsigned long)pid)
+		if (rec->pid == pid)
+			return rec;
+	return NULL;
+}
+
 /*
  * Called with ctx->lock held by a thread entering MsgReceive on a channel
  * with inheritance: its record (NULL if it has none yet).  A pulse's boost
@@ -308,15 +326,11 @@ bool qchan_prio_pulse_taken(struct qchan_prio *rec, int kprio)
  */
 struct qchan_prio *qchan_prio_receiving(struct qchan_ctx *ctx)
 {
-	struct pid *pid = task_pid(current);
-	struct qchan_prio *rec;
+	struct qchan_prio *rec = qchan_prio_receiving_find(ctx);
 
-	hash_for_each_possible(ctx->prios, rec, node, (unsigned long)pid)
-		if (rec->pid == pid) {
-			rec->pending = QCHAN_KPRIO_NONE;
-			return rec;
-		}
-	return NULL;
+	if (rec)
+		rec->pending = QCHAN_KPRIO_NONE;
+	return rec;
 }
 
 /* Called with ctx->lock held: does @rec's thread run boosted above what it should now? */
@@ -354,6 +368,60 @@ struct qchan_prio *qchan_prio_create(struct qchan_ctx *ctx)
 		rec = old;
 	}
 	return rec;
+}
+
+/*
+ * A thread of @ctx starts a MsgSend: if it is a server thread (it has a
+ * record), a change of its priority while it waits must reach the message
+ * (transitive inheritance through chains).  Returns what to hand to
+ * qchan_prio_send_end().
+ */
+struct qchan_prio *qchan_prio_send_begin(struct qchan_ctx *ctx)
+{
+	struct qchan_prio *rec;
+
+	if (hash_empty(ctx->prios))	/* a pure client: records appear only at receive */
+		return NULL;
+	ctx_lock(ctx);
+	rec = qchan_prio_receiving_find(ctx);
+	if (rec)
+		WRITE_ONCE(rec->sending, true);
+	ctx_unlock(ctx);
+	return rec;
+}
+
+void qchan_prio_send_end(struct qchan_prio *self)
+{
+	if (self)
+		WRITE_ONCE(self->sending, false);
+}
+
+/*
+ * Called with ctx->lock held by the sender of @msg while it waits: if its
+ * own priority changed since it sent (its server inherited something, or
+ * lost it), the message follows, in its queue order too, and the record of
+ * the thread it raises is returned for the caller to apply once the lock is
+ * dropped.  Each link of a chain updates its own message and wakes the next
+ * only on a real change, so a chain is followed link by link and a cycle
+ * (which is a deadlock anyway) stops as soon as nothing changes any more.
+ */
+struct qchan_prio *qchan_prio_resend(struct qchan_msg *msg)
+{
+	struct qchan_channel *chan = msg->chan;
+	int kprio = qchan_prio_current();
+
+	if (likely(kprio == msg->kprio) || msg->state == QCHAN_MSG_DONE)
+		return NULL;
+	msg->kprio = kprio;
+	msg->priority = qchan_current_priority();
+	if (msg->state != QCHAN_MSG_QUEUED)
+		return msg->prio_rec;
+	list_del(&msg->node);
+	qchan_msg_enqueue(chan, msg);
+	if (chan->flags & QCHAN_CHF_FIXED_PRIORITY)
+		return NULL;
+	msg->prio_rec = chan->last_rec;
+	return chan->last_rec;
 }
 
 /* The ctx is being freed: nothing names its records any more. */

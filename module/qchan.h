@@ -442,6 +442,7 @@ void qchan_msg_finish(struct qchan_ctx *ctx, struct qchan_msg *msg, int error);
 void qchan_msg_fail(struct qchan_ctx *ctx, struct qchan_msg *msg, int error);
 pid_t qchan_rcvid_sender(struct qchan_ctx *ctx, int rcvid);
 
+void qchan_msg_enqueue(struct qchan_channel *chan, struct qchan_msg *msg);
 struct qchan_receiver *qchan_pick_receiver(struct qchan_channel *chan, bool for_msg);
 
 /* wait.c: how blocked threads wait (signals, stops, timeouts, the unblock protocol) */
@@ -469,6 +470,9 @@ struct qchan_prio *qchan_prio_receiving(struct qchan_ctx *ctx);
 bool qchan_prio_stale(struct qchan_ctx *ctx, struct qchan_prio *rec);
 struct qchan_prio *qchan_prio_create(struct qchan_ctx *ctx);
 void qchan_prio_free_all(struct qchan_ctx *ctx);
+struct qchan_prio *qchan_prio_send_begin(struct qchan_ctx *ctx);
+void qchan_prio_send_end(struct qchan_prio *self);
+struct qchan_prio *qchan_prio_resend(struct qchan_msg *msg);
 
 /* pulse.c */
 int qchan_pulse_send(struct qchan_ctx *ctx, struct qchan_pulse_send __user *uarg);

@@ -598,6 +598,66 @@ TEST_F(prio, chain)
 }
 
 /*
+ * A boost that comes after the chain formed goes down it, and back: client
+ * 20 -> server 10 -> server 5 runs both at 20; a client process at 50 that
+ * queues on the first server (busy: blocked in its own send) raises both to
+ * 50; its kill -9 brings both back to 20.
+ */
+TEST_F(prio, chain_late_boost)
+{
+	struct server s1, s2;
+	struct client a;
+	pid_t t1, t2, child;
+	int chid2, coid2;
+
+	chid2 = ChannelCreate(variant->chflags);
+	ASSERT_LE(0, chid2);
+	coid2 = ConnectAttach(0, 0, chid2, _NTO_SIDE_CHANNEL, 0);
+	ASSERT_LE(0, coid2);
+	server_init(&s2, chid2, 5, 2);
+	s2.hold = true;
+	t2 = server_start(&s2);
+	ASSERT_LT(0, t2);
+	server_init(&s1, self->chid, 10, 2);
+	s1.fwd_coid = coid2;
+	t1 = server_start(&s1);
+	ASSERT_LT(0, t1);
+
+	ASSERT_EQ(0, client_start(&a, self->coid, 20, 0, -1));
+	ASSERT_EQ(0, server_wait_serving(&s2, 1));
+	EXPECT_EQ(0, wait_prio(t1, INHERIT ? 20 : 10));
+	EXPECT_EQ(0, wait_prio(t2, INHERIT ? 20 : 5));
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		int coid = ConnectAttach(0, getppid(), self->chid, _NTO_SIDE_CHANNEL, 0);
+		int msg = 0;
+
+		if (coid < 0 || set_self(50, 0))
+			_exit(1);
+		MsgSend(coid, &msg, sizeof(msg), NULL, 0);
+		_exit(2);
+	}
+	ASSERT_EQ(0, qt_wait_blocked(child, child));
+	EXPECT_EQ(0, wait_prio(t1, INHERIT ? 50 : 10));
+	EXPECT_EQ(0, wait_prio(t2, INHERIT ? 50 : 5));
+	kill(child, SIGKILL);
+	EXPECT_EQ(1000 + SIGKILL, qt_child_result(child));
+	EXPECT_EQ(0, wait_prio(t1, INHERIT ? 20 : 10));
+	EXPECT_EQ(0, wait_prio(t2, INHERIT ? 20 : 5));
+
+	atomic_store(&s2.release, true);
+	ASSERT_EQ(0, client_join(&a));
+	EXPECT_EQ(0, a.ret);
+	EXPECT_EQ(INHERIT ? 20 : 5, a.rep.prio);	/* S2 looked before the hold */
+	EXPECT_EQ(0, server_finish(&s1, t1, self->coid, 10));
+	EXPECT_EQ(0, server_finish(&s2, t2, coid2, 5));
+	ConnectDetach(coid2);
+	ChannelDestroy(chid2);
+}
+
+/*
  * kill -9 of a REPLY-blocked client process mid-boost: the server comes
  * back down at once, though it never replies.
  */
