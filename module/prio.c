@@ -89,12 +89,13 @@ int qchan_prio_pulse(int priority)
 
 	if (priority < 0)
 		return qchan_prio_current();
-	if (!capable(CAP_SYS_NICE)) {
-		cap = rlimit(RLIMIT_RTPRIO);
-		if (rt_prio(qchan_prio_current()))
-			cap = max(cap, MAX_RT_PRIO - 1 - qchan_prio_current());
-		priority = min(priority, cap);
-	}
+	/* What sched_setscheduler() would let it set (that check does not audit either). */
+	cap = rlimit(RLIMIT_RTPRIO);
+	if (rt_prio(qchan_prio_current()))
+		cap = max(cap, MAX_RT_PRIO - 1 - qchan_prio_current());
+	if (priority > cap && !ns_capable_noaudit(&init_user_ns, CAP_SYS_NICE))
+		priority = cap;
+	priority = min(priority, MAX_RT_PRIO - 1);
 	return priority > 0 ? MAX_RT_PRIO - 1 - priority : QCHAN_KPRIO_NONE;
 }
 

@@ -562,6 +562,40 @@ TEST_F(prio, pulse)
 	EXPECT_EQ(INHERIT ? 30 : 10, s.saw[1].prio);
 }
 
+/*
+ * A pulse raises no higher than its sender could set itself: an unprivileged
+ * SCHED_OTHER sender with RLIMIT_RTPRIO 0 raises nobody with priority 60.
+ */
+TEST_F(prio, pulse_capped)
+{
+	struct server s;
+	pid_t tid, child;
+
+	server_init(&s, self->chid, 10, 3);
+	tid = server_start(&s);
+	ASSERT_LT(0, tid);
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		int coid = ConnectAttach(0, getppid(), self->chid, _NTO_SIDE_CHANNEL, 0);
+		struct rlimit rl = { 0, 0 };
+
+		if (coid < 0 || setrlimit(RLIMIT_RTPRIO, &rl) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(1);
+		_exit(MsgSendPulse(coid, 60, 1, 0) ? 3 : 0);
+	}
+	EXPECT_EQ(0, qt_child_result(child));
+	ASSERT_EQ(0, server_wait_serving(&s, 1));
+	ASSERT_EQ(0, qt_wait_blocked(getpid(), tid));
+	EXPECT_EQ(10, s.saw[0].prio);
+	/* The same pulse from a sender with CAP_SYS_NICE: 60, and above 99 is 99. */
+	ASSERT_EQ(0, MsgSendPulse(self->coid, 200, 1, 0));
+	ASSERT_EQ(0, server_wait_serving(&s, 2));
+	EXPECT_EQ(0, server_finish(&s, tid, self->coid, 10));
+	EXPECT_EQ(INHERIT ? 99 : 10, s.saw[1].prio);
+}
+
 /* Transitive: client 50 -> server 10 -> server 5: both servers run at 50. */
 TEST_F(prio, chain)
 {
