@@ -89,7 +89,8 @@ static bool qchan_pulse_hand_over(struct qchan_channel *chan, const struct qchan
 	list_del(&r->node);
 	r->pulse = pulse->d;
 	r->got_pulse = true;
-	if (boost && qchan_prio_pulse_taken(r->prio, pulse->kprio))
+	/* Without @boost (a kernel pulse, under a lock) the woken receiver raises itself. */
+	if (qchan_prio_pulse_taken(r->prio, pulse->kprio) && boost)
 		*boost = r->prio;
 	qchan_kmsg_wake(r->task);
 	return true;

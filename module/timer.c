@@ -214,6 +214,7 @@ int qchan_timer_create(struct qchan_ctx *ctx, struct qchan_timer_create __user *
 	qchan_kmsg_init_msg(&t->post, qchan_timer_post_kmsg);
 	qchan_pulse_init_kernel(&t->pulse);
 	t->pulse.priority = a.priority < 0 ? qchan_current_priority() : a.priority;
+	t->pulse.kprio = qchan_prio_pulse(t->pulse.priority);	/* capped by the creator's rights */
 	t->pulse.d.code = a.code;
 	t->pulse.d.value = a.value;
 	t->pulse.d.scoid = conn->scoid;
