@@ -128,6 +128,7 @@ static void qchan_channel_unpublish(struct qchan_ctx *ctx, struct qchan_channel 
 	ctx->nr_channels--;
 	qchan_td_channel_unlist(chan);
 	qchan_channel_unlist(chan);
+	qchan_names_channel_gone(chan);
 }
 
 /*

@@ -235,7 +235,8 @@ static struct qchan_channel *qchan_connect_find(struct qchan_ctx *ctx, pid_t pid
 static int qchan_conn_install_side(struct qchan_ctx *ctx, struct qchan_conn *conn, int index,
 				   int __user *ucoid)
 {
-	u32 min = index > QCHAN_SIDE_CHANNEL ? index - QCHAN_SIDE_CHANNEL : 0;
+	/* Id 0 (QCHAN_SIDE_CHANNEL itself) stays free: QNX's SYSMGR_COID. */
+	u32 min = index > QCHAN_SIDE_CHANNEL ? index - QCHAN_SIDE_CHANNEL : 1;
 	u32 id;
 	int err;
 
@@ -286,25 +287,16 @@ static int qchan_conn_install_fd(struct qchan_conn *conn, int __user *ucoid)
 	return 0;
 }
 
-int qchan_connect_attach(struct qchan_ctx *ctx, struct qchan_connect_attach __user *uarg)
+/*
+ * Connects the caller to @chan (whose reference it consumes) and installs the
+ * connection as CONNECT_ATTACH does, writing the coid to @ucoid.
+ */
+int qchan_connect_chan(struct qchan_ctx *ctx, struct qchan_channel *chan, u32 flags, int index,
+		       int __user *ucoid)
 {
-	struct qchan_connect_attach a;
-	struct qchan_channel *chan;
 	struct qchan_conn *conn;
 	int err;
 
-	if (copy_from_user(&a, uarg, sizeof(a)))
-		return -EFAULT;
-	if (memchr_inv(a.reserved, 0, sizeof(a.reserved)) ||
-	    (a.flags & ~(QCHAN_COF_CLOEXEC | QCHAN_COF_SIDE_CHANNEL)) || a.index < 0 ||
-	    (a.index && !(a.flags & QCHAN_COF_SIDE_CHANNEL)))
-		return -EINVAL;
-	if (a.nd)
-		return -EOPNOTSUPP;	/* other nodes: on the roadmap */
-
-	chan = qchan_connect_find(ctx, a.pid, a.chid);
-	if (IS_ERR(chan))
-		return PTR_ERR(chan);
 	err = qchan_connect_permitted(ctx, chan);
 	if (err)
 		goto err_put_chan;
@@ -327,16 +319,16 @@ int qchan_connect_attach(struct qchan_ctx *ctx, struct qchan_connect_attach __us
 	INIT_LIST_HEAD(&conn->scon_node);
 	INIT_LIST_HEAD(&conn->acct_node);
 	INIT_LIST_HEAD(&conn->notices);
-	conn->flags = a.flags;
+	conn->flags = flags;
 	conn->coid = -1;
 	atomic_inc(&qchan_stats.connections);
 
 	/* Notices first: the channel's death can find the connection once it is linked. */
 	err = qchan_conn_reserve_notices(conn) ?: qchan_scon_link(conn);
-	if (!err && (a.flags & QCHAN_COF_SIDE_CHANNEL))
-		err = qchan_conn_install_side(ctx, conn, a.index, &uarg->coid);
+	if (!err && (flags & QCHAN_COF_SIDE_CHANNEL))
+		err = qchan_conn_install_side(ctx, conn, index, ucoid);
 	else if (!err)
-		err = qchan_conn_install_fd(conn, &uarg->coid);
+		err = qchan_conn_install_fd(conn, ucoid);
 	/* Success: the table or the file holds its own reference; drop the creation one. */
 	qchan_conn_put(conn);
 	return err;
@@ -344,6 +336,26 @@ int qchan_connect_attach(struct qchan_ctx *ctx, struct qchan_connect_attach __us
 err_put_chan:
 	qchan_channel_put(chan);
 	return err;
+}
+
+int qchan_connect_attach(struct qchan_ctx *ctx, struct qchan_connect_attach __user *uarg)
+{
+	struct qchan_connect_attach a;
+	struct qchan_channel *chan;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	if (memchr_inv(a.reserved, 0, sizeof(a.reserved)) ||
+	    (a.flags & ~(QCHAN_COF_CLOEXEC | QCHAN_COF_SIDE_CHANNEL)) || a.index < 0 ||
+	    (a.index && !(a.flags & QCHAN_COF_SIDE_CHANNEL)))
+		return -EINVAL;
+	if (a.nd)
+		return -EOPNOTSUPP;	/* other nodes: on the roadmap */
+
+	chan = qchan_connect_find(ctx, a.pid, a.chid);
+	if (IS_ERR(chan))
+		return PTR_ERR(chan);
+	return qchan_connect_chan(ctx, chan, a.flags, a.index, &uarg->coid);
 }
 
 int qchan_connect_detach(struct qchan_ctx *ctx, struct qchan_connect_detach __user *uarg)
@@ -394,6 +406,71 @@ int qchan_connect_query(struct qchan_ctx *ctx, struct qchan_connect_query __user
 	else
 		a.pid = pid_vnr(server->owner);
 	a.chid = conn->chan->chid;
+	a.coflags = conn->flags;
+	qchan_conn_put(conn);
+	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;
+}
+
+/* iterate_fd() callback: fd + 1 for the first connection fd. */
+static int qchan_fd_is_conn(const void *unused, struct file *file, unsigned int fd)
+{
+	return file->f_op == &qchan_conn_fops ? fd + 1 : 0;
+}
+
+/* The caller's connection with the lowest coid >= *@coid, referenced, or NULL. */
+static struct qchan_conn *qchan_conn_next(struct qchan_ctx *ctx, int *coid)
+{
+	struct qchan_conn *conn = NULL;
+	unsigned long id;
+	int found;
+
+	while (*coid < QCHAN_SIDE_CHANNEL) {
+		found = iterate_fd(current->files, *coid, qchan_fd_is_conn, NULL);
+		if (found <= 0)
+			break;
+		*coid = found - 1;
+		conn = qchan_conn_get(ctx, *coid);
+		if (!IS_ERR(conn))
+			return conn;
+		(*coid)++;	/* closed meanwhile: look further */
+	}
+
+	/* xa_find() skips the ids reserved for scoids: those are no connections. */
+	id = *coid > QCHAN_SIDE_CHANNEL ? *coid - QCHAN_SIDE_CHANNEL : 0;
+	rcu_read_lock();
+	for (;;) {
+		conn = xa_find(&ctx->side_conns, &id, INT_MAX - QCHAN_SIDE_CHANNEL, XA_PRESENT);
+		if (!conn || kref_get_unless_zero(&conn->ref))
+			break;
+		id++;
+	}
+	rcu_read_unlock();
+	if (conn)
+		*coid = QCHAN_SIDE_CHANNEL + id;
+	return conn;
+}
+
+int qchan_server_info(struct qchan_ctx *ctx, struct qchan_server_info __user *uarg)
+{
+	struct qchan_server_info a;
+	struct qchan_conn *conn;
+	struct qchan_ctx *server;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	if (a.flags || memchr_inv(a.reserved, 0, sizeof(a.reserved)) || a.coid < 0)
+		return -EINVAL;
+	conn = qchan_conn_next(ctx, &a.coid);
+	if (!conn)
+		return -EINVAL;
+	server = conn->chan->ctx;
+	/* As CONNECT_QUERY: only a live, unreaped server has a pid. */
+	if (READ_ONCE(server->dead) || !pid_has_task(server->owner, PIDTYPE_TGID))
+		a.pid = 0;
+	else
+		a.pid = pid_vnr(server->owner);
+	a.chid = conn->chan->chid;
+	a.scoid = conn->scoid;
 	a.coflags = conn->flags;
 	qchan_conn_put(conn);
 	return copy_to_user(uarg, &a, sizeof(a)) ? -EFAULT : 0;

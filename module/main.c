@@ -11,6 +11,7 @@
 
 #include <linux/build_bug.h>
 #include <linux/debugfs.h>
+#include <linux/fdtable.h>
 #include <linux/fs.h>
 #include <linux/hashtable.h>
 #include <linux/miscdevice.h>
@@ -44,6 +45,13 @@ static_assert(sizeof(struct qchan_timer_create) == 48);
 static_assert(sizeof(struct qchan_timer_destroy) == 16);
 static_assert(sizeof(struct qchan_timer_settime) == 56);
 static_assert(sizeof(struct qchan_timer_info) == 48);
+static_assert(sizeof(struct qchan_name_attach) == 32);
+static_assert(sizeof(struct qchan_name_detach) == 32);
+static_assert(sizeof(struct qchan_name_open) == 48);
+static_assert(sizeof(struct qchan_name_entry) == 272);
+static_assert(sizeof(struct qchan_name_list) == 40);
+static_assert(sizeof(struct qchan_client_info) == 72);
+static_assert(sizeof(struct qchan_server_info) == 40);
 
 /*
  * 256: the measured crossover on 6.1 (icount, 16 B-4 KiB round trips: the
@@ -77,6 +85,10 @@ unsigned int qchan_max_timers = 256;
 module_param_named(max_timers, qchan_max_timers, uint, 0644);
 MODULE_PARM_DESC(max_timers, "Pulse timers per process (more: EAGAIN)");
 
+unsigned int qchan_max_names = 64;
+module_param_named(max_names, qchan_max_names, uint, 0644);
+MODULE_PARM_DESC(max_names, "Names one process may have attached at once (more: EAGAIN)");
+
 struct qchan_stats qchan_stats;
 struct dentry *qchan_debugfs_dir;
 
@@ -96,7 +108,8 @@ static void qchan_ctx_free(struct kref *ref)
 {
 	struct qchan_ctx *ctx = container_of(ref, struct qchan_ctx, ref);
 
-	WARN_ON(ctx->nr_rcvids || !xa_empty(&ctx->scons) || !list_empty(&ctx->conns));
+	WARN_ON(ctx->nr_rcvids || !xa_empty(&ctx->scons) || !list_empty(&ctx->conns) ||
+		!list_empty(&ctx->names));
 	qchan_ctx_drop_events(ctx);
 	xa_destroy(&ctx->events);
 	xa_destroy(&ctx->channels);
@@ -254,6 +267,7 @@ static int qchan_open(struct inode *inode, struct file *file)
 	INIT_LIST_HEAD(&ctx->td_chans);
 	INIT_LIST_HEAD(&ctx->td_recs);
 	INIT_LIST_HEAD(&ctx->td_dead);
+	INIT_LIST_HEAD(&ctx->names);
 	INIT_WORK(&ctx->owner_work, qchan_owner_work);
 	init_waitqueue_func_entry(&ctx->owner_wait, qchan_owner_wake);
 	ctx->owner = get_pid(task_tgid(current));
@@ -288,11 +302,21 @@ err_put_owner:
  * private table (unshare(CLONE_FILES)) dies with the thread: none of these
  * is the owner letting go.  Death is seen by the owner watch or ->release.
  */
+static int qchan_fd_is_file(const void *file, struct file *f, unsigned int fd)
+{
+	return f == file;
+}
+
 static int qchan_flush(struct file *file, fl_owner_t id)
 {
 	struct qchan_ctx *ctx = file->private_data;
 
-	if (id == current->files && task_tgid(current) == ctx->owner)
+	/*
+	 * Only the last fd of the file in that table: libchan moves the
+	 * context fd out of the low fds (F_DUPFD_CLOEXEC, then close).
+	 */
+	if (id == current->files && task_tgid(current) == ctx->owner &&
+	    !iterate_fd(current->files, 0, qchan_fd_is_file, file))
 		qchan_ctx_shutdown(ctx);
 	return 0;
 }
@@ -321,7 +345,8 @@ static int qchan_get_features(struct qchan_features __user *uarg)
 	f.features = QCHAN_FEAT_MSG | QCHAN_FEAT_REPLY_RECEIVE | QCHAN_FEAT_SIDE_CHANNEL |
 		     QCHAN_FEAT_KMSG | QCHAN_FEAT_PULSE | QCHAN_FEAT_DISCONNECT |
 		     QCHAN_FEAT_UNBLOCK | QCHAN_FEAT_TIMEOUT | QCHAN_FEAT_EVENT |
-		     QCHAN_FEAT_TIMER | QCHAN_FEAT_PRIO_INHERIT;
+		     QCHAN_FEAT_TIMER | QCHAN_FEAT_PRIO_INHERIT | QCHAN_FEAT_NAME |
+		     QCHAN_FEAT_CLIENT_INFO;
 	f.max_iov = UIO_MAXIOV;
 	f.inline_max = READ_ONCE(qchan_inline_max);
 	return copy_to_user(uarg, &f, sizeof(f)) ? -EFAULT : 0;
@@ -385,6 +410,18 @@ static long qchan_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return qchan_timer_settime(ctx, uarg);
 	case QCHAN_IOC_TIMER_INFO:
 		return qchan_timer_info(ctx, uarg);
+	case QCHAN_IOC_CLIENT_INFO:
+		return qchan_client_info(ctx, uarg);
+	case QCHAN_IOC_SERVER_INFO:
+		return qchan_server_info(ctx, uarg);
+	case QCHAN_IOC_NAME_ATTACH:
+		return qchan_name_attach(ctx, uarg);
+	case QCHAN_IOC_NAME_DETACH:
+		return qchan_name_detach(ctx, uarg);
+	case QCHAN_IOC_NAME_OPEN:
+		return qchan_name_open(ctx, uarg);
+	case QCHAN_IOC_NAME_LIST:
+		return qchan_name_list(ctx, uarg);
 	}
 	return -ENOTTY;
 }
@@ -417,6 +454,7 @@ static int qchan_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "events %d\n", atomic_read(&qchan_stats.events));
 	seq_printf(m, "timers %d\n", atomic_read(&qchan_stats.timers));
 	seq_printf(m, "thread_records %d\n", atomic_read(&qchan_stats.td_records));
+	seq_printf(m, "names %d\n", atomic_read(&qchan_stats.names));
 	seq_printf(m, "pinned_pages %ld\n", atomic_long_read(&qchan_stats.pinned_pages));
 	seq_printf(m, "msgs_total %ld\n", atomic_long_read(&qchan_stats.msgs_total));
 	seq_printf(m, "bytes_inline %ld\n", atomic_long_read(&qchan_stats.bytes_inline));

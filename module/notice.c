@@ -124,11 +124,12 @@ static int qchan_scon_create(struct qchan_conn *conn)
 	if (!scon)
 		return -ENOMEM;
 	/*
-	 * Below QCHAN_RCVID_SLOTS: the index is part of the rcvids (qchan.h).
+	 * Below QCHAN_RCVID_SLOTS: the index is part of the rcvids (qchan.h);
+	 * from 1: QCHAN_SIDE_CHANNEL itself is QNX's SYSMGR_COID.
 	 * Cyclic, so that a departed client's rcvids name nobody for a while
 	 * rather than the next client to connect (MsgDeliverEvent).
 	 */
-	err = xa_alloc_cyclic(&ctx->side_conns, &id, NULL, XA_LIMIT(0, QCHAN_RCVID_SLOTS - 1),
+	err = xa_alloc_cyclic(&ctx->side_conns, &id, NULL, XA_LIMIT(1, QCHAN_RCVID_SLOTS - 1),
 			      &ctx->next_scon_id, GFP_KERNEL);
 	if (err < 0) {
 		err = err == -EBUSY ? -EAGAIN : err;

@@ -150,6 +150,7 @@ extern unsigned int qchan_max_connections;
 extern unsigned int qchan_max_queued;
 extern unsigned int qchan_max_pulses;
 extern unsigned int qchan_max_timers;
+extern unsigned int qchan_max_names;
 
 extern struct dentry *qchan_debugfs_dir;
 
@@ -165,6 +166,7 @@ struct qchan_stats {
 	atomic_t events;		/* registered (secure) events */
 	atomic_t timers;		/* pulse timers (timer.c) */
 	atomic_t td_records;		/* THREAD_DEATH per-thread records, spares included */
+	atomic_t names;			/* attached names (name.c) */
 	atomic_long_t pinned_pages;
 	atomic_long_t msgs_total;
 	atomic_long_t bytes_inline;
@@ -218,6 +220,9 @@ struct qchan_ctx {
 	struct list_head td_recs;	/* tdeath.c: live threads' records and spares, under lock */
 	struct list_head td_dead;	/* tdeath.c: records whose notices went out, under lock */
 	DECLARE_HASHTABLE(prios, 4);	/* struct qchan_prio of its server threads (prio.c), lock */
+	/* Names this process attached (name.c), under qchan_names_lock */
+	struct list_head names;
+	unsigned int nr_names;
 };
 
 /* compat.h: sparse sees the lock taken on PREEMPT_RT too */
@@ -423,6 +428,9 @@ void qchan_ctx_shutdown_channels(struct qchan_ctx *ctx);
 int qchan_connect_attach(struct qchan_ctx *ctx, struct qchan_connect_attach __user *uarg);
 int qchan_connect_detach(struct qchan_ctx *ctx, struct qchan_connect_detach __user *uarg);
 int qchan_connect_query(struct qchan_ctx *ctx, struct qchan_connect_query __user *uarg);
+int qchan_connect_chan(struct qchan_ctx *ctx, struct qchan_channel *chan, u32 flags, int index,
+		       int __user *ucoid);
+int qchan_server_info(struct qchan_ctx *ctx, struct qchan_server_info __user *uarg);
 struct qchan_conn *qchan_conn_get(struct qchan_ctx *ctx, int coid);
 void qchan_conn_put(struct qchan_conn *conn);
 int qchan_conn_coid_now(struct qchan_conn *conn, int coid);
@@ -519,6 +527,16 @@ void qchan_timer_exit(void);
 int qchan_td_channel_add(struct qchan_channel *chan);
 void qchan_td_channel_unlist(struct qchan_channel *chan);
 void qchan_td_exit(void);
+
+/* name.c: the name service */
+int qchan_name_attach(struct qchan_ctx *ctx, struct qchan_name_attach __user *uarg);
+int qchan_name_detach(struct qchan_ctx *ctx, struct qchan_name_detach __user *uarg);
+int qchan_name_open(struct qchan_ctx *ctx, struct qchan_name_open __user *uarg);
+int qchan_name_list(struct qchan_ctx *ctx, struct qchan_name_list __user *uarg);
+void qchan_names_channel_gone(struct qchan_channel *chan);
+
+/* info.c: ConnectClientInfo */
+int qchan_client_info(struct qchan_ctx *ctx, struct qchan_client_info __user *uarg);
 
 /* park.c */
 struct qchan_msg_send;

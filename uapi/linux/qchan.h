@@ -9,15 +9,16 @@
  * the fd over SCM_RIGHTS) get -EBADFD for every ioctl but GET_FEATURES, sends
  * included.  The context ends when its owner lets go of it: a close() of the
  * fd by one of its threads, exec with O_CLOEXEC, or the exit of its last
- * thread, even while another process still holds the file.  That destroys its
- * channels and fails every message queued on them or waiting for a reply from
- * it.  Nothing else ends it: not a fork or clone that fails, nor a thread that
+ * thread, even while another process still holds the file; a close() of
+ * one of several fds the owner has for it (after F_DUPFD) does not count.
+ * That destroys its channels and fails every message queued on them or
+ * waiting for a reply from it.  Nothing else ends it: not a fork or clone that fails, nor a thread that
  * unshares its fd table and exits.
  *
  * Connections without QCHAN_COF_SIDE_CHANNEL are real file descriptors
  * (close, dup, fork and CLOEXEC behave as for any fd, as QNX fd-space coids
  * do).  Side-channel connections live in the context, numbered from
- * QCHAN_SIDE_CHANNEL up.  A server names the connections of one client
+ * QCHAN_SIDE_CHANNEL + 1 up (QNX keeps QCHAN_SIDE_CHANNEL for SYSMGR_COID).  A server names the connections of one client
  * process to one of its channels by one server connection id (scoid, in
  * qchan_msg_info and qchan_pulse), taken from the same range as its own
  * side-channel coids, never equal to one of them.
@@ -62,6 +63,10 @@
 #define QCHAN_FEAT_EVENT		(1ULL << 8)
 /* QCHAN_IOC_TIMER_*: timers whose expiry is a pulse (timer_create with SIGEV_PULSE) */
 #define QCHAN_FEAT_TIMER		(1ULL << 9)
+/* QCHAN_IOC_NAME_*: the name service (QNX's name_attach, name_open) */
+#define QCHAN_FEAT_NAME			(1ULL << 10)
+/* QCHAN_IOC_CLIENT_INFO, QCHAN_IOC_SERVER_INFO; side-channel ids start above QCHAN_SIDE_CHANNEL */
+#define QCHAN_FEAT_CLIENT_INFO		(1ULL << 11)
 /* Priority inheritance through messages and pulses, off with QCHAN_CHF_FIXED_PRIORITY */
 #define QCHAN_FEAT_PRIO_INHERIT		(1ULL << 12)
 
@@ -476,6 +481,110 @@ struct qchan_timer_info {
 	__u64 reserved[2];	/* in: 0 */
 };
 
+/*
+ * The name service.  A name binds a string to one of the caller's channels
+ * in the caller's IPC namespace (a container sees its own names), until the
+ * name is detached, the channel destroyed or the process's context ends.
+ * A name is 1..QCHAN_NAME_MAX bytes, NUL-terminated, without '/', and not
+ * "." or "..": else -EINVAL (-ENAMETOOLONG when longer).  A name already
+ * attached in the namespace: -EEXIST; more than the module's max_names per
+ * process: -EAGAIN.  A process that moves to another IPC namespace takes its
+ * names out of sight of both until it returns.
+ */
+#define QCHAN_NAME_MAX		255
+/* NAME_FLAG_ATTACH_GLOBAL: accepted; the name stays local (no network yet). */
+#define QCHAN_NAME_GLOBAL	(1U << 0)
+
+struct qchan_name_attach {
+	__u64 name_ptr;		/* in: const char *, NUL-terminated */
+	__s32 chid;		/* in: one of the caller's channels */
+	__u32 flags;		/* in: QCHAN_NAME_GLOBAL */
+	__u64 reserved[2];	/* in: 0 */
+};
+
+/* Detaches a name the caller attached: -ENOENT if it has none of that name. */
+struct qchan_name_detach {
+	__u64 name_ptr;		/* in */
+	__u32 flags;		/* in: 0 */
+	__u32 pad;		/* in: 0 */
+	__u64 reserved[2];	/* in: 0 */
+};
+
+/*
+ * Looks the name up and connects to its channel in one call (the name's
+ * channel at the time of the lookup; exactly CONNECT_ATTACH's rules and
+ * results, -ENOENT for an unknown name).  QNX's name_open makes a
+ * side-channel connection: pass QCHAN_COF_SIDE_CHANNEL.
+ */
+struct qchan_name_open {
+	__u64 name_ptr;		/* in */
+	__u32 flags;		/* in: QCHAN_NAME_GLOBAL */
+	__u32 coflags;		/* in: QCHAN_COF_* for the connection */
+	__s32 coid;		/* out */
+	__s32 pid;		/* out: the server, in the caller's pid namespace */
+	__s32 chid;		/* out */
+	__u32 pad;		/* in: 0 */
+	__u64 reserved[2];	/* in: 0 */
+};
+
+/* One live name, as QCHAN_IOC_NAME_LIST reports it. */
+struct qchan_name_entry {
+	__s32 pid;		/* owner, in the caller's pid namespace (0: not visible there) */
+	__s32 chid;
+	__u32 flags;		/* QCHAN_NAME_* it was attached with */
+	__u32 pad;
+	char name[QCHAN_NAME_MAX + 1];	/* NUL-terminated */
+};
+
+/* The live names of the caller's IPC namespace, for tools; in no particular order. */
+struct qchan_name_list {
+	__u64 entries_ptr;	/* in: struct qchan_name_entry[capacity] */
+	__u32 capacity;		/* in */
+	__u32 count;		/* out: entries written */
+	__u32 total;		/* out: names live in the namespace */
+	__u32 flags;		/* in: 0 */
+	__u64 reserved[2];	/* in: 0 */
+};
+
+/*
+ * QNX's ConnectClientInfo: who is behind a server connection.  scoid is one
+ * of the caller's scoids (or -1: the caller itself); ids are mapped into
+ * the caller's user namespace.  -EINVAL: no such scoid; -ESRCH: the client
+ * process is gone.  The first min(ngroups, total) supplementary groups are
+ * written to groups_ptr; ngroups returns the total.
+ */
+struct qchan_client_info {
+	__s32 scoid;		/* in */
+	__u32 flags;		/* in: 0 */
+	__u32 ngroups;		/* in: room at groups_ptr; out: the client's number of groups */
+	__u32 pad;		/* in: 0 */
+	__u64 groups_ptr;	/* in: __u32 gid[ngroups], or 0 */
+	__s32 pid;		/* out: in the caller's pid namespace */
+	__s32 sid;		/* out: session id, in the caller's pid namespace */
+	__u32 ruid;		/* out */
+	__u32 euid;
+	__u32 suid;
+	__u32 rgid;
+	__u32 egid;
+	__u32 sgid;
+	__u64 reserved[2];	/* in: 0 */
+};
+
+/*
+ * QNX's ConnectServerInfo for the caller's own connections: the connection
+ * with the lowest coid >= coid (fds first, then side channels), and the
+ * channel it leads to.  -EINVAL if there is none.
+ */
+struct qchan_server_info {
+	__s32 coid;		/* in: where to start; out: the connection found */
+	__u32 flags;		/* in: 0 */
+	__s32 pid;		/* out: the server, in the caller's pid namespace (0: gone) */
+	__s32 chid;		/* out */
+	__s32 scoid;		/* out: the server's name for the caller's connections */
+	__u32 coflags;		/* out: QCHAN_COF_* */
+	__u64 reserved[2];	/* in: 0 */
+};
+
 #define QCHAN_IOC_MAGIC	'Q'
 
 #define QCHAN_IOC_GET_FEATURES		_IOWR(QCHAN_IOC_MAGIC, 0xa0, struct qchan_features)
@@ -484,6 +593,8 @@ struct qchan_timer_info {
 #define QCHAN_IOC_CONNECT_ATTACH	_IOWR(QCHAN_IOC_MAGIC, 0xa3, struct qchan_connect_attach)
 #define QCHAN_IOC_CONNECT_DETACH	_IOWR(QCHAN_IOC_MAGIC, 0xa4, struct qchan_connect_detach)
 #define QCHAN_IOC_CONNECT_QUERY		_IOWR(QCHAN_IOC_MAGIC, 0xa5, struct qchan_connect_query)
+#define QCHAN_IOC_CLIENT_INFO		_IOWR(QCHAN_IOC_MAGIC, 0xa6, struct qchan_client_info)
+#define QCHAN_IOC_SERVER_INFO		_IOWR(QCHAN_IOC_MAGIC, 0xa7, struct qchan_server_info)
 #define QCHAN_IOC_MSG_SEND		_IOWR(QCHAN_IOC_MAGIC, 0xb0, struct qchan_msg_send)
 #define QCHAN_IOC_MSG_RECEIVE		_IOWR(QCHAN_IOC_MAGIC, 0xb1, struct qchan_msg_receive)
 #define QCHAN_IOC_MSG_REPLY		_IOWR(QCHAN_IOC_MAGIC, 0xb2, struct qchan_msg_reply)
@@ -501,5 +612,9 @@ struct qchan_timer_info {
 #define QCHAN_IOC_TIMER_DESTROY		_IOWR(QCHAN_IOC_MAGIC, 0xc1, struct qchan_timer_destroy)
 #define QCHAN_IOC_TIMER_SETTIME		_IOWR(QCHAN_IOC_MAGIC, 0xc2, struct qchan_timer_settime)
 #define QCHAN_IOC_TIMER_INFO		_IOWR(QCHAN_IOC_MAGIC, 0xc3, struct qchan_timer_info)
+#define QCHAN_IOC_NAME_ATTACH		_IOWR(QCHAN_IOC_MAGIC, 0xd0, struct qchan_name_attach)
+#define QCHAN_IOC_NAME_DETACH		_IOWR(QCHAN_IOC_MAGIC, 0xd1, struct qchan_name_detach)
+#define QCHAN_IOC_NAME_OPEN		_IOWR(QCHAN_IOC_MAGIC, 0xd2, struct qchan_name_open)
+#define QCHAN_IOC_NAME_LIST		_IOWR(QCHAN_IOC_MAGIC, 0xd3, struct qchan_name_list)
 
 #endif /* _UAPI_LINUX_QCHAN_H */
