@@ -11,6 +11,13 @@
  * parent's channels) and forgets it, so the child opens its own on first
  * use.  O_CLOEXEC ends the context, and with it the process's channels, at
  * exec, as QNX does.
+ *
+ * The fd is moved to QCHAN_CTX_FD_MIN or above: a QNX program's first fd
+ * coid (or open()) gets the lowest free fd, as it would on QNX, instead of
+ * the one the context took on the program's first call.  The kernel ends a
+ * context only when its owner closes the last fd of it, so closing the
+ * original after F_DUPFD_CLOEXEC keeps it.  Where RLIMIT_NOFILE is too low
+ * for the move, the context stays where it was opened.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -22,6 +29,8 @@
 #include "internal.h"
 
 int qchan_ctx_fd_cache = -1;
+
+#define QCHAN_CTX_FD_MIN	100
 
 static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
@@ -67,6 +76,14 @@ int qchan_ctx_open(void)
 	if (fd < 0) {
 		fd = (int)qchan_sys3(SYS_openat, AT_FDCWD, (long)"/dev/qchan",
 				     O_RDWR | O_CLOEXEC);
+		if (fd >= 0 && fd < QCHAN_CTX_FD_MIN) {
+			int high = qchan_fcntl(fd, F_DUPFD_CLOEXEC, QCHAN_CTX_FD_MIN);
+
+			if (high >= 0) {
+				qchan_close(fd);
+				fd = high;
+			}
+		}
 		if (fd >= 0)
 			__atomic_store_n(&qchan_ctx_fd_cache, fd, __ATOMIC_RELEASE);
 	}

@@ -218,6 +218,68 @@ FIELD(struct qchan_timer_info, overrun, 24, 4);
 FIELD(struct qchan_timer_info, clock, 28, 4);
 FIELD(struct qchan_timer_info, reserved, 32, 16);
 
+SIZE(struct qchan_name_attach, 32);
+FIELD(struct qchan_name_attach, name_ptr, 0, 8);
+FIELD(struct qchan_name_attach, chid, 8, 4);
+FIELD(struct qchan_name_attach, flags, 12, 4);
+FIELD(struct qchan_name_attach, reserved, 16, 16);
+
+SIZE(struct qchan_name_detach, 32);
+FIELD(struct qchan_name_detach, name_ptr, 0, 8);
+FIELD(struct qchan_name_detach, flags, 8, 4);
+FIELD(struct qchan_name_detach, pad, 12, 4);
+FIELD(struct qchan_name_detach, reserved, 16, 16);
+
+SIZE(struct qchan_name_open, 48);
+FIELD(struct qchan_name_open, name_ptr, 0, 8);
+FIELD(struct qchan_name_open, flags, 8, 4);
+FIELD(struct qchan_name_open, coflags, 12, 4);
+FIELD(struct qchan_name_open, coid, 16, 4);
+FIELD(struct qchan_name_open, pid, 20, 4);
+FIELD(struct qchan_name_open, chid, 24, 4);
+FIELD(struct qchan_name_open, pad, 28, 4);
+FIELD(struct qchan_name_open, reserved, 32, 16);
+
+SIZE(struct qchan_name_entry, 272);
+FIELD(struct qchan_name_entry, pid, 0, 4);
+FIELD(struct qchan_name_entry, chid, 4, 4);
+FIELD(struct qchan_name_entry, flags, 8, 4);
+FIELD(struct qchan_name_entry, pad, 12, 4);
+FIELD(struct qchan_name_entry, name, 16, 256);
+
+SIZE(struct qchan_name_list, 40);
+FIELD(struct qchan_name_list, entries_ptr, 0, 8);
+FIELD(struct qchan_name_list, capacity, 8, 4);
+FIELD(struct qchan_name_list, count, 12, 4);
+FIELD(struct qchan_name_list, total, 16, 4);
+FIELD(struct qchan_name_list, flags, 20, 4);
+FIELD(struct qchan_name_list, reserved, 24, 16);
+
+SIZE(struct qchan_client_info, 72);
+FIELD(struct qchan_client_info, scoid, 0, 4);
+FIELD(struct qchan_client_info, flags, 4, 4);
+FIELD(struct qchan_client_info, ngroups, 8, 4);
+FIELD(struct qchan_client_info, pad, 12, 4);
+FIELD(struct qchan_client_info, groups_ptr, 16, 8);
+FIELD(struct qchan_client_info, pid, 24, 4);
+FIELD(struct qchan_client_info, sid, 28, 4);
+FIELD(struct qchan_client_info, ruid, 32, 4);
+FIELD(struct qchan_client_info, euid, 36, 4);
+FIELD(struct qchan_client_info, suid, 40, 4);
+FIELD(struct qchan_client_info, rgid, 44, 4);
+FIELD(struct qchan_client_info, egid, 48, 4);
+FIELD(struct qchan_client_info, sgid, 52, 4);
+FIELD(struct qchan_client_info, reserved, 56, 16);
+
+SIZE(struct qchan_server_info, 40);
+FIELD(struct qchan_server_info, coid, 0, 4);
+FIELD(struct qchan_server_info, flags, 4, 4);
+FIELD(struct qchan_server_info, pid, 8, 4);
+FIELD(struct qchan_server_info, chid, 12, 4);
+FIELD(struct qchan_server_info, scoid, 16, 4);
+FIELD(struct qchan_server_info, coflags, 20, 4);
+FIELD(struct qchan_server_info, reserved, 24, 16);
+
 /* <sys/neutrino.h>: QNX's layout on this target. */
 #define PTR	sizeof(void *)
 

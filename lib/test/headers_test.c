@@ -144,6 +144,16 @@ int (*p_MsgInfo)(int, struct _msg_info *) = MsgInfo;
 int (*p_TimerTimeout)(clockid_t, int, const struct sigevent *, const uint64_t *, uint64_t *) =
 	TimerTimeout;
 
+int (*p_ConnectClientInfo)(int, struct _client_info *, int) = ConnectClientInfo;
+int (*p_ConnectServerInfo)(pid_t, int, struct _server_info *) = ConnectServerInfo;
+name_attach_t *(*p_name_attach)(dispatch_t *, const char *, unsigned) = name_attach;
+int (*p_name_detach)(name_attach_t *, unsigned) = name_detach;
+int (*p_name_open)(const char *, int) = name_open;
+int (*p_name_close)(int) = name_close;
+QNX_VALUE(_FTYPE_NAME, 12);
+QNX_VALUE(NAME_FLAG_ATTACH_GLOBAL, 0x2);
+QNX_VALUE(NAME_FLAG_DETACH_SAVEDPP, 0x1);
+
 int headers_test(void);
 int headers_test(void)
 {

@@ -41,7 +41,7 @@ int qchan_channel_destroy(int chid);
 /*
  * Connects to channel @chid of process @pid (0: the caller's) on node @nd
  * (0 only).  flags: QCHAN_COF_*.  With QCHAN_COF_SIDE_CHANNEL the coid is a
- * side-channel id >= max(@index, QCHAN_SIDE_CHANNEL); otherwise it is a file
+ * side-channel id >= max(@index, QCHAN_SIDE_CHANNEL + 1); otherwise it is a file
  * descriptor >= @index (moved there with F_DUPFD if the kernel's lowest free
  * fd is below).  Returns the coid.
  */
@@ -50,6 +50,22 @@ int qchan_connect_attach(uint32_t nd, pid_t pid, int chid, int index, unsigned i
 int qchan_connect_detach(int coid);
 /* Describes coid (query->pid, chid, coflags); -EINVAL or -EBADF if it is no connection. */
 int qchan_connect_query(int coid, struct qchan_connect_query *query);
+
+/*
+ * The name service (QCHAN_IOC_NAME_*): attach a name to one of the caller's
+ * channels, detach it, connect to a named channel (returns the coid; the
+ * server's pid and chid into @pid / @chid if not NULL), and list the live
+ * names of the caller's IPC namespace (returns the entries written, the
+ * total into @total).  <sys/dispatch.h> has QNX's name_* calls on top.
+ */
+int qchan_name_attach(const char *name, int chid, unsigned int flags);
+int qchan_name_detach(const char *name);
+int qchan_name_open(const char *name, unsigned int flags, unsigned int coflags, pid_t *pid,
+		    int *chid);
+int qchan_name_list(struct qchan_name_entry *entries, unsigned int capacity,
+		    unsigned int *total);
+/* QCHAN_IOC_CLIENT_INFO: @info's scoid, ngroups and groups_ptr are the input. */
+int qchan_client_info(struct qchan_client_info *info);
 
 /*
  * Sends and waits for the reply; returns 0 with the server's reply status

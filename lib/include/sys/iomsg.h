@@ -15,6 +15,7 @@
 
 #include <sys/types.h>
 #include <sys/neutrino.h>
+#include <sys/ftype.h>
 
 #ifdef __cplusplus
 extern "C" {

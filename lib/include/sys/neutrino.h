@@ -10,7 +10,7 @@
  *
  * Every call sets errno and returns -1 on failure; its _r twin returns
  * -errno instead and leaves errno alone.  What qchan does not implement
- * (name_attach, ...) is not declared, so such source
+ * (the resource-manager layer, ...) is not declared, so such source
  * fails at compile time rather than at run time.
  *
  * Only the C library's own headers and libchan's QNX headers (<sys/siginfo.h>:
@@ -236,6 +236,45 @@ extern int ConnectDetach(int __coid);
 extern int ConnectDetach_r(int __coid);
 extern int ConnectFlags(pid_t __pid, int __coid, unsigned __mask, unsigned __bits);
 extern int ConnectFlags_r(pid_t __pid, int __coid, unsigned __mask, unsigned __bits);
+
+/*
+ * ConnectClientInfo: the credentials of the client process behind a server
+ * connection (scoid from _msg_info, or -1 for the caller), ids mapped into
+ * the caller's user namespace.  grouplist holds NGROUPS_MAX entries, so the
+ * QNX idiom ConnectClientInfo(scoid, &info, NGROUPS_MAX) is safe; ngroups 0
+ * only counts the groups.  cred.ngroups: the groups stored (with ngroups 0,
+ * the client's number of groups).  flags is 0 and sid the client's session.
+ */
+#define __QCHAN_NGROUPS_MAX	65536	/* Linux's NGROUPS_MAX (<limits.h>, POSIX) */
+
+struct _cred_info {
+	uid_t		ruid;
+	uid_t		euid;
+	uid_t		suid;
+	gid_t		rgid;
+	gid_t		egid;
+	gid_t		sgid;
+	_Uint32t	ngroups;
+	gid_t		grouplist[__QCHAN_NGROUPS_MAX];
+};
+
+struct _client_info {
+	_Uint32t	nd;		/* ND_LOCAL_NODE */
+	pid_t		pid;		/* in the caller's pid namespace */
+	pid_t		sid;
+	_Uint32t	flags;
+	struct _cred_info cred;
+};
+
+extern int ConnectClientInfo(int __scoid, struct _client_info *__info, int __ngroups);
+extern int ConnectClientInfo_r(int __scoid, struct _client_info *__info, int __ngroups);
+/*
+ * ConnectServerInfo: the caller's own connection with the lowest coid >=
+ * @coid (pid 0 or the caller's; other processes: ESRCH): returns that coid
+ * and fills pid, chid, scoid and coid of @info (the rest 0).
+ */
+extern int ConnectServerInfo(pid_t __pid, int __coid, struct _server_info *__info);
+extern int ConnectServerInfo_r(pid_t __pid, int __coid, struct _server_info *__info);
 
 /*
  * Sending.  The "nc" variants are the same calls: in qchan no Msg* call is a
