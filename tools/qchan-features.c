@@ -29,6 +29,8 @@ static const struct {
 	{ QCHAN_FEAT_UNBLOCK, "UNBLOCK", "the unblock protocol (_NTO_CHF_UNBLOCK)" },
 	{ QCHAN_FEAT_TIMEOUT, "TIMEOUT", "send and receive timeouts (TimerTimeout)" },
 	{ QCHAN_FEAT_TIMER, "TIMER", "timers that deliver pulses (timer_create, TimerCreate)" },
+	{ QCHAN_FEAT_NAME, "NAME", "the name service (name_attach, name_open)" },
+	{ QCHAN_FEAT_CLIENT_INFO, "CLIENT_INFO", "ConnectClientInfo, ConnectServerInfo" },
 };
 
 int main(int argc, char **argv)
