@@ -16,6 +16,7 @@
 
 #include <qchan/libchan.h>
 #include <sys/neutrino.h>
+#include <sys/dispatch.h>
 
 static int failures, checks;
 
@@ -61,6 +62,7 @@ int main(void)
 	struct _msg_info info;
 	struct qchan_msg_info qinfo;
 	struct qchan_features feat;
+	static struct _client_info client_info;	/* NGROUPS_MAX groups: not on the stack */
 	long status;
 	int rr;
 
@@ -98,6 +100,14 @@ int main(void)
 	CHECK_R(ConnectDetach_r(0), ENOENT);
 	CHECK_QNX(ConnectFlags(0, 0, _NTO_COF_CLOEXEC, 0), ENOENT);
 	CHECK_R(ConnectFlags_r(0, 0, _NTO_COF_CLOEXEC, 0), ENOENT);
+	CHECK_QNX(ConnectClientInfo(-1, &client_info, 0), ENOENT);
+	CHECK_R(ConnectClientInfo_r(-1, &client_info, 0), ENOENT);
+	CHECK_QNX(ConnectServerInfo(0, 0, &info), ENOENT);
+	CHECK_R(ConnectServerInfo_r(0, 0, &info), ENOENT);
+	CHECK_QNX(name_attach(NULL, "nodev", 0) ? 0 : -1, ENOENT);
+	CHECK_QNX(name_open("nodev", 0), ENOENT);
+	CHECK_R(qchan_name_attach("nodev", 1, 0), ENOENT);
+	CHECK_R(qchan_name_list(NULL, 0, NULL), ENOENT);
 
 	CHECK_QNX(MsgSend(_NTO_SIDE_CHANNEL, buf, 5, buf, sizeof(buf)), ENOENT);
 	CHECK_R(MsgSend_r(_NTO_SIDE_CHANNEL, buf, 5, buf, sizeof(buf)), ENOENT);

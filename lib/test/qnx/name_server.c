@@ -3,9 +3,9 @@
  * A QNX-style server, written from QNX's documentation of MsgReceive,
  * struct _pulse and the name_attach() receive loop, in the form QNX
  * programs take: one receive buffer whose first member is a struct _pulse
- * header, decoded by msg.hdr.type and msg.hdr.code.  It creates its channel
- * with ChannelCreate (libchan has no name_attach yet) and prints the pid
- * and chid a client passes to ConnectAttach.
+ * header, decoded by msg.hdr.type and msg.hdr.code.  It registers its name
+ * with name_attach(), as QNX's example does, and prints the pid and chid a
+ * client could also pass to ConnectAttach.
  *
  * "make -C lib check" builds it with nothing but pkg-config's flags, to
  * prove that such a program compiles and links unchanged; running it needs
@@ -41,13 +41,15 @@ int main(void)
 {
 	struct _msg_info info;
 	server_msg_t msg;
+	name_attach_t *attach;
 	int chid, rcvid, count = 0;
 
-	chid = ChannelCreate(_NTO_CHF_SENDER_LEN | _NTO_CHF_REPLY_LEN);
-	if (chid == -1) {
-		fprintf(stderr, "ChannelCreate: %s\n", strerror(errno));
+	attach = name_attach(NULL, "name_server", 0);
+	if (!attach) {
+		fprintf(stderr, "name_attach: %s\n", strerror(errno));
 		return EXIT_FAILURE;
 	}
+	chid = attach->chid;
 	printf("server: pid %d chid %d\n", getpid(), chid);
 
 	for (;;) {
@@ -104,6 +106,6 @@ int main(void)
 		}
 	}
 
-	ChannelDestroy(chid);
+	name_detach(attach, 0);
 	return EXIT_FAILURE;
 }
