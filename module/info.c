@@ -86,7 +86,8 @@ int qchan_client_info(struct qchan_ctx *ctx, struct qchan_client_info __user *ua
 	a.pid = pid_vnr(client);
 	a.sid = task_session_vnr(task);
 
-	if (n && copy_to_user(u64_to_user_ptr(a.groups_ptr), groups, array_size(n, sizeof(*groups))))
+	if (n && copy_to_user(u64_to_user_ptr(a.groups_ptr), groups,
+			      array_size(n, sizeof(*groups))))
 		err = -EFAULT;
 	else if (copy_to_user(uarg, &a, sizeof(a)))
 		err = -EFAULT;

@@ -12,14 +12,15 @@
  * thread, even while another process still holds the file; a close() of
  * one of several fds the owner has for it (after F_DUPFD) does not count.
  * That destroys its channels and fails every message queued on them or
- * waiting for a reply from it.  Nothing else ends it: not a fork or clone that fails, nor a thread that
- * unshares its fd table and exits.
+ * waiting for a reply from it.  Nothing else ends it: not a fork or clone
+ * that fails, nor a thread that unshares its fd table and exits.
  *
  * Connections without QCHAN_COF_SIDE_CHANNEL are real file descriptors
  * (close, dup, fork and CLOEXEC behave as for any fd, as QNX fd-space coids
  * do).  Side-channel connections live in the context, numbered from
- * QCHAN_SIDE_CHANNEL + 1 up (QNX keeps QCHAN_SIDE_CHANNEL for SYSMGR_COID).  A server names the connections of one client
- * process to one of its channels by one server connection id (scoid, in
+ * QCHAN_SIDE_CHANNEL + 1 up (QNX keeps QCHAN_SIDE_CHANNEL for SYSMGR_COID).
+ * A server names the connections of one client process to one of its
+ * channels by one server connection id (scoid, in
  * qchan_msg_info and qchan_pulse), taken from the same range as its own
  * side-channel coids, never equal to one of them.
  *
