@@ -75,6 +75,9 @@
  * chan->notices).  No path holds two ctx->locks, or two conn_locks, at once:
  * a death notice crosses from one process's lock to the other's with a
  * reference in hand, never by nesting.
+ * qchan_names_lock (name.c, global mutex) covers the names and every ctx's
+ * names list; it nests inside a ctx's conn_lock (unpublishing a channel
+ * drops its names), takes task_lock() inside, and no user copy runs under it.
  * qchan_ctx_table (global hash, qchan_ctx_table_lock) maps the owner's
  * struct pid -> live ctx for ConnectAttach; it is looked up under RCU and
  * never on the send path.  The owner's wait_pidfd lock is the kernel's; the
