@@ -287,6 +287,39 @@ TEST(refused_open_fails_and_detaches)
 	EXPECT_EQ(1000 + SIGKILL, server_stop(&s));
 }
 
+/* A server that dies while name_open waits on its _IO_CONNECT: ESRCH, nothing left. */
+TEST(server_dies_during_open)
+{
+	struct qt_stats before, after;
+	int p[2], ready = 0;
+	pid_t server, client;
+
+	ASSERT_EQ(0, qt_stats_read(&before));
+	ASSERT_EQ(0, pipe(p));
+	server = fork();
+	ASSERT_LE(0, server);
+	if (!server) {
+		name_attach_t *a = name_attach(NULL, "qt-dying", 0);
+
+		qt_write_int(p[1], a ? 1 : -1);
+		pause();	/* never receives */
+		_exit(0);
+	}
+	ASSERT_EQ(0, qt_read_int(p[0], &ready));
+	ASSERT_EQ(1, ready);
+	client = fork();
+	ASSERT_LE(0, client);
+	if (!client)
+		_exit(name_open("qt-dying", 0) == -1 && errno == ESRCH ? 0 : 10);
+	ASSERT_EQ(0, qt_wait_proc_blocked(client));
+	kill(server, SIGKILL);
+	EXPECT_EQ(1000 + SIGKILL, qt_child_result(server));
+	EXPECT_EQ(0, qt_child_result(client));
+	EXPECT_EQ(0, qt_stats_wait_settled(&before, &after));
+	close(p[0]);
+	close(p[1]);
+}
+
 TEST(errors)
 {
 	char longname[QCHAN_NAME_MAX + 2];
