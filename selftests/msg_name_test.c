@@ -320,6 +320,51 @@ TEST(server_dies_during_open)
 	close(p[1]);
 }
 
+static _Atomic int race_stop;
+
+static void *race_attacher(void *arg)
+{
+	int *rounds = arg;
+
+	while (!atomic_load(&race_stop)) {
+		name_attach_t *a = name_attach(NULL, "qt-race", 0);
+
+		if (a) {
+			name_detach(a, 0);
+			(*rounds)++;
+		}
+	}
+	return NULL;
+}
+
+/* Attach/detach against lookups and connects: never a stale channel, nothing leaked. */
+TEST(attach_detach_open_race)
+{
+	struct qt_stats before, after;
+	long names0 = names_count();
+	int rounds = 0, opened = 0, i, coid;
+	pthread_t t;
+
+	ASSERT_LE(0, qchan_context_fd());
+	ASSERT_EQ(0, qt_stats_read(&before));
+	ASSERT_EQ(0, pthread_create(&t, NULL, race_attacher, &rounds));
+	for (i = 0; i < 3000; i++) {
+		coid = qchan_name_open("qt-race", 0, QCHAN_COF_SIDE_CHANNEL, NULL, NULL);
+		if (coid >= 0) {
+			opened++;
+			ASSERT_EQ(0, ConnectDetach(coid));
+		} else {
+			ASSERT_TRUE(coid == -ENOENT || coid == -ESRCH) TH_LOG("%d", coid);
+		}
+	}
+	atomic_store(&race_stop, 1);
+	pthread_join(t, NULL);
+	TH_LOG("%d attach/detach rounds, %d opens", rounds, opened);
+	EXPECT_LT(0, rounds);
+	EXPECT_EQ(names0, names_wait(names0));
+	EXPECT_EQ(0, qt_stats_wait_settled(&before, &after));
+}
+
 TEST(errors)
 {
 	char longname[QCHAN_NAME_MAX + 2];
