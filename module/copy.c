@@ -27,6 +27,7 @@
  * errnos each side sees.
  */
 #include <linux/compat.h>
+#include <linux/futex.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/pagemap.h>
@@ -35,6 +36,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
+#include <asm/futex.h>
 
 #include "qchan.h"
 
@@ -71,7 +73,8 @@ err_fault:
 /*
  * Copies a sender's iovec array into the kernel, validated: at most
  * UIO_MAXIOV parts, each inside the user address range, the total at most
- * MAX_RW_COUNT.  *iovp is @fast or a kmalloc'ed array the caller kfree()s.
+ * MAX_RW_COUNT (QNX's EOVERFLOW otherwise).  *iovp is @fast or a kmalloc'ed
+ * array the caller kfree()s.
  */
 int qchan_iov_import(const struct iovec __user *uvec, u32 nr, struct iovec *fast,
 		     struct iovec **iovp, size_t *total)
@@ -82,7 +85,7 @@ int qchan_iov_import(const struct iovec __user *uvec, u32 nr, struct iovec *fast
 	int err;
 
 	if (nr > UIO_MAXIOV)
-		return -EINVAL;
+		return -EOVERFLOW;
 	if (nr > UIO_FASTIOV) {
 		iov = kmalloc_array(nr, sizeof(*iov), GFP_KERNEL);
 		if (!iov)
@@ -98,7 +101,7 @@ int qchan_iov_import(const struct iovec __user *uvec, u32 nr, struct iovec *fast
 	}
 	for (i = 0; i < nr; i++) {
 		if (check_add_overflow(len, iov[i].iov_len, &len) || len > MAX_RW_COUNT) {
-			err = -EINVAL;
+			err = -EOVERFLOW;
 			goto err_free;
 		}
 		if (!access_ok(iov[i].iov_base, iov[i].iov_len)) {
@@ -128,6 +131,40 @@ int qchan_check_readable(const struct iovec *iov, unsigned long nr)
 	for (i = 0; i < nr; i++)
 		if (iov[i].iov_len && fault_in_readable(iov[i].iov_base, iov[i].iov_len))
 			return -EFAULT;
+	return 0;
+}
+
+/*
+ * The sender checks that the first @len bytes of its reply vector can be
+ * written, without changing them.  A short reply is copied out by the sender
+ * after the server's MsgReply has returned, too late to fail that reply as
+ * QNX does (the server's EFAULT): so a reply buffer a short reply cannot
+ * reach fails the send before any server sees it.  Each page is probed by
+ * atomically adding zero to an aligned word in it (the futex code's user
+ * access): a real write as far as the MMU is concerned (faulting the page in
+ * for writing, breaking COW, honouring every mapping's rules), yet no byte
+ * changes, even under a concurrent writer.  GUP would cost ten times more.
+ */
+int qchan_check_writable(const struct iovec *iov, unsigned long nr, size_t len)
+{
+	unsigned long i;
+	int old;
+
+	for (i = 0; i < nr && len; i++) {
+		unsigned long addr = (unsigned long)iov[i].iov_base;
+		size_t n = min(iov[i].iov_len, len);
+
+		len -= n;
+		while (n) {
+			size_t piece = min_t(size_t, n, PAGE_SIZE - offset_in_page(addr));
+			u32 __user *word = (u32 __user *)(addr & ~(sizeof(u32) - 1));
+
+			if (arch_futex_atomic_op_inuser(FUTEX_OP_ADD, 0, &old, word))
+				return -EFAULT;
+			addr += piece;
+			n -= piece;
+		}
+	}
 	return 0;
 }
 

@@ -25,6 +25,19 @@
 /* Every ioctl argument struct has these; the helper keeps each check one line. */
 #define QCHAN_RESERVED_NONZERO(a)	memchr_inv((a)->reserved, 0, sizeof((a)->reserved))
 
+/*
+ * A server's own vector.  import_iovec() fails only for too many parts or a
+ * part longer than SSIZE_MAX (EINVAL), which QNX calls EOVERFLOW, or for a
+ * fault (EFAULT: the callers decide whose).
+ */
+static ssize_t qchan_import_iov(int dir, u64 ptr, u32 parts, struct iovec **iovp,
+				struct iov_iter *iter)
+{
+	ssize_t n = import_iovec(dir, u64_to_user_ptr(ptr), parts, UIO_FASTIOV, iovp, iter);
+
+	return n == -EINVAL ? -EOVERFLOW : n;
+}
+
 /* Called with ctx->lock held. */
 static struct qchan_msg *qchan_rcvid_lookup(struct qchan_ctx *ctx, int rcvid)
 {
@@ -208,8 +221,9 @@ static int qchan_msg_post_wait(struct qchan_msg *msg)
 
 	ctx_lock(ctx);
 	if (chan->dead) {
+		/* QNX: the connection is no longer connected to a channel. */
 		ctx_unlock(ctx);
-		return -ESRCH;
+		return -EBADF;
 	}
 	r = qchan_pick_receiver(chan, true);
 	if (r) {
@@ -297,6 +311,11 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 		if (err)
 			goto out_free_riov;
 	}
+	/* The part of the reply buffer a short reply can reach: never found bad too late. */
+	err = qchan_check_writable(riov, msg.rparts,
+				   min_t(size_t, msg.rlen, READ_ONCE(qchan_inline_max)));
+	if (err)
+		goto out_free_sbuf;
 
 	/* The cap keeps a client's messages fewer than the rcvids of its slot. */
 	if (atomic_inc_return(&ctx->nr_queued) >
@@ -593,8 +612,7 @@ static int qchan_do_receive(struct qchan_ctx *ctx, const struct qchan_msg_receiv
 	chan = qchan_channel_get(ctx, a->chid);
 	if (!chan)
 		return -ESRCH;
-	n = import_iovec(ITER_DEST, u64_to_user_ptr(a->iov_ptr), a->parts, ARRAY_SIZE(iov_fast),
-			 &iov, &iter);
+	n = qchan_import_iov(ITER_DEST, a->iov_ptr, a->parts, &iov, &iter);
 	if (n < 0) {
 		err = n;
 		goto out_put_chan;
@@ -711,10 +729,11 @@ static int qchan_reply_direct(struct qchan_ctx *ctx, const struct qchan_msg_repl
 	n = qchan_server_copy(ctx, &msg, a->rcvid, QCHAN_MSG_REPLYING, 0, iter, true);
 	if (n == -ESRCH)		/* the sender was killed while we faulted */
 		return -ESRCH;
-	if (n == -EREMOTEIO) {		/* the sender's reply buffer: only its send fails */
+	if (n == -EREMOTEIO) {		/* the sender's reply buffer: both see EFAULT, as in QNX */
+		err = -EFAULT;
 		send_err = -EFAULT;
-	} else if (n == -EFAULT) {
-		err = n;
+	} else if (n == -EFAULT) {	/* ours */
+		err = -QCHAN_ESRVRFAULT;
 		send_err = -QCHAN_ESRVRFAULT;
 	} else if (n < 0) {		/* we are being killed, or out of memory */
 		err = n;
@@ -730,9 +749,12 @@ static int qchan_reply_direct(struct qchan_ctx *ctx, const struct qchan_msg_repl
 }
 
 /*
- * MsgReply/MsgError with validated arguments.  A fault in the server's reply
- * buffer fails the reply (-EFAULT) and the send (ESRVRFAULT); a fault in the
- * sender's reply buffer fails only the send (-EFAULT), whichever tier found it.
+ * MsgReply/MsgError with validated arguments.  As in QNX, a fault in the
+ * server's reply buffers (or its vector) fails the reply and the send with
+ * ESRVRFAULT, and a fault in the sender's reply buffer both with EFAULT: the
+ * direct tier finds it here; the short tier cannot (the sender copies the
+ * reply out after we return), which is why the send checked that part of
+ * its buffer first (qchan_check_writable()).
  * A short reply is copied into a kernel buffer before the message is claimed,
  * so the sender never waits on the server's memory and the claim, the copy
  * into the message and the wake-up take one lock hold.
@@ -748,13 +770,18 @@ static int qchan_do_reply(struct qchan_ctx *ctx, const struct qchan_msg_reply *a
 	ssize_t len;
 	int err = 0, send_err = 0;
 
-	len = import_iovec(ITER_SOURCE, u64_to_user_ptr(a->iov_ptr), a->parts,
-			   ARRAY_SIZE(iov_fast), &iov, &iter);
-	if (len < 0)
+	len = qchan_import_iov(ITER_SOURCE, a->iov_ptr, a->parts, &iov, &iter);
+	if (len < 0 && len != -EFAULT)
 		return len;
 	if (a->rcvid <= 0) {
 		err = -ESRCH;
 		goto out_free_iov;
+	}
+	if (len < 0) {
+		err = -QCHAN_ESRVRFAULT;
+		send_err = -QCHAN_ESRVRFAULT;
+		len = 0;
+		goto claim;
 	}
 	if (a->flags & QCHAN_REPLY_ERROR) {
 		send_err = -a->error;
@@ -784,7 +811,7 @@ static int qchan_do_reply(struct qchan_ctx *ctx, const struct qchan_msg_reply *a
 			err = -ENOMEM;
 			send_err = -ENOMEM;
 		} else if (qchan_copy_reply_inline(buf, len, &iter)) {
-			err = -EFAULT;
+			err = -QCHAN_ESRVRFAULT;
 			send_err = -QCHAN_ESRVRFAULT;
 		}
 	}
@@ -880,10 +907,9 @@ static int qchan_msg_rw(struct qchan_ctx *ctx, struct qchan_msg_rw __user *uarg,
 		return -EFAULT;
 	if (a.flags || a.pad || QCHAN_RESERVED_NONZERO(&a))
 		return -EINVAL;
-	n = import_iovec(write ? ITER_SOURCE : ITER_DEST, u64_to_user_ptr(a.iov_ptr), a.parts,
-			 ARRAY_SIZE(iov_fast), &iov, &iter);
+	n = qchan_import_iov(write ? ITER_SOURCE : ITER_DEST, a.iov_ptr, a.parts, &iov, &iter);
 	if (n < 0)
-		return n;
+		return n == -EFAULT ? -QCHAN_ESRVRFAULT : n;
 
 	msg = qchan_msg_grab(ctx, a.rcvid, QCHAN_MSG_RECEIVED);
 	if (!msg) {
@@ -894,7 +920,10 @@ static int qchan_msg_rw(struct qchan_ctx *ctx, struct qchan_msg_rw __user *uarg,
 	if (msg)
 		qchan_msg_ungrab(ctx, msg);
 
-	if (n == -EREMOTEIO)
+	/* QNX: EFAULT names the sender's buffers, ESRVRFAULT our own. */
+	if (n == -EFAULT)
+		n = -QCHAN_ESRVRFAULT;
+	else if (n == -EREMOTEIO)
 		n = -EFAULT;
 	if (n >= 0 && put_user((u64)n, &uarg->bytes))
 		n = -EFAULT;

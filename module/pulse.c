@@ -105,7 +105,7 @@ static int qchan_pulse_post(struct qchan_channel *chan, struct qchan_pulse_item 
 
 	ctx_lock(ctx);
 	if (chan->dead) {
-		err = -ESRCH;
+		err = -EBADF;	/* QNX: the connection is no longer connected to a channel */
 	} else if (qchan_pulse_hand_over(chan, pulse, &boost)) {
 		;	/* the receiver has a copy: ours is freed below */
 	} else if (chan->nr_pulses >= READ_ONCE(qchan_max_pulses)) {

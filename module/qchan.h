@@ -555,6 +555,7 @@ void qchan_ctx_drop_parked(struct qchan_ctx *ctx);
 int qchan_iov_import(const struct iovec __user *uvec, u32 nr, struct iovec *fast,
 		     struct iovec **iovp, size_t *total);
 int qchan_check_readable(const struct iovec *iov, unsigned long nr);
+int qchan_check_writable(const struct iovec *iov, unsigned long nr, size_t len);
 int qchan_gather_from_user(void *buf, const struct iovec *iov, unsigned long nr, size_t len);
 int qchan_scatter_to_user(const struct iovec *iov, unsigned long nr, const void *buf, size_t len);
 ssize_t qchan_copy_from_sender(struct qchan_msg *msg, size_t offset, struct iov_iter *to);
