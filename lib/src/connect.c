@@ -197,8 +197,9 @@ static int connect_flags(pid_t pid, int coid, unsigned int mask, unsigned int bi
 		return -ESRCH;
 	if (mask & ~_NTO_COF_CLOEXEC)
 		return -EINVAL;
+	/* QNX: EBADF, "the coid isn't a valid connection ID". */
 	if (coid == fd || qchan_connect_query(coid, NULL) < 0)
-		return -EINVAL;
+		return -EBADF;
 	if (is_side_coid(coid))
 		return _NTO_COF_CLOEXEC;
 

@@ -40,7 +40,10 @@ _Static_assert(sizeof(iov_t) == 16 || sizeof(void *) != 8, "iov_t is struct iove
 _Static_assert(_NTO_MI_UNBLOCK_REQ == QCHAN_MI_UNBLOCK_REQ, "_NTO_MI_UNBLOCK_REQ");
 _Static_assert(_PULSE_CODE_UNBLOCK == QCHAN_PULSE_CODE_UNBLOCK, "_PULSE_CODE_UNBLOCK");
 
-/* The kernel counts parts in 32 bits; anything larger is over its limit anyway. */
+/*
+ * The kernel counts parts in 32 bits; anything larger is over its limit
+ * anyway: QNX's EOVERFLOW ("too many parts"), as the kernel says.
+ */
 static inline int parts_ok(size_t parts)
 {
 	return likely(parts <= UINT32_MAX);
@@ -79,7 +82,7 @@ static inline int msg_sendv(int coid, const struct iovec *siov, size_t sparts,
 	if (unlikely(fd < 0))
 		return fd;
 	if (!parts_ok(sparts) || !parts_ok(rparts))
-		return -EINVAL;
+		return -EOVERFLOW;
 	if (unlikely(tmo))
 		send_timeout(&arg, tmo, &t);
 	ret = qchan_ioctl(fd, QCHAN_IOC_MSG_SEND, &arg);
@@ -129,7 +132,7 @@ static inline int msg_receivev_flags(int chid, uint32_t flags, const struct iove
 	if (unlikely(fd < 0))
 		return fd;
 	if (!parts_ok(parts))
-		return -EINVAL;
+		return -EOVERFLOW;
 	if (unlikely(tmo))
 		receive_timeout(&arg, tmo, &t);
 	ret = qchan_ioctl(fd, QCHAN_IOC_MSG_RECEIVE, &arg);
@@ -174,7 +177,7 @@ static inline int msg_reply(int rcvid, uint32_t flags, long status, int error,
 	if (unlikely(fd < 0))
 		return fd;
 	if (!parts_ok(parts))
-		return -EINVAL;
+		return -EOVERFLOW;
 	ret = qchan_ioctl(fd, QCHAN_IOC_MSG_REPLY, &arg);
 	return unlikely(ret < 0) ? ret : 0;
 }
@@ -194,7 +197,7 @@ static inline ssize_t msg_rw(unsigned long req, int rcvid, const struct iovec *i
 	if (unlikely(fd < 0))
 		return fd;
 	if (!parts_ok(parts))
-		return -EINVAL;
+		return -EOVERFLOW;
 	ret = qchan_ioctl(fd, req, &arg);
 	return unlikely(ret < 0) ? ret : (ssize_t)arg.bytes;
 }
@@ -234,7 +237,7 @@ static inline int msg_reply_receive(int rcvid, long status, const struct iovec *
 	if (unlikely(fd < 0))
 		return fd;
 	if (!parts_ok(parts) || !parts_ok(rparts))
-		return -EINVAL;
+		return -EOVERFLOW;
 	if (unlikely(tmo))
 		receive_timeout(&arg.receive, tmo, &t);
 	/* rcvid 0 means "no reply": leave the reply block all zero. */
