@@ -54,7 +54,7 @@ static void sort2(int *a, int *b)
 
 /*
  * ChannelDestroy by the server: one COIDDEATH per connection of ours to the
- * channel, each naming its coid; the connections are dead (ESRCH) until we
+ * channel, each naming its coid; the connections are dead (EBADF) until we
  * detach them.
  */
 TEST_F(notice, coiddeath_on_channel_destroy)
@@ -75,7 +75,7 @@ TEST_F(notice, coiddeath_on_channel_destroy)
 	EXPECT_EQ(s1, b);
 	EXPECT_TRUE(nothing_pending(self->chid, self->me));
 	EXPECT_EQ(-1, MsgSend(s1, "x", 2, NULL, 0));
-	EXPECT_EQ(ESRCH, errno);
+	EXPECT_EQ(EBADF, errno);
 	EXPECT_EQ(0, ConnectDetach(s1));
 	EXPECT_EQ(0, ConnectDetach(f1));
 }

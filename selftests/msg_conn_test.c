@@ -462,8 +462,8 @@ TEST(stale_connection_after_chid_reuse)
 	TH_LOG("chid %d destroyed, new channel got chid %d", chid, chid2);
 
 	/* The old connections lead to the dead channel, whatever the new one's number. */
-	EXPECT_EQ(-ESRCH, MsgSend_r(coid, "old", 4, NULL, 0));
-	EXPECT_EQ(-ESRCH, MsgSend_r(fdcoid, "old", 4, NULL, 0));
+	EXPECT_EQ(-EBADF, MsgSend_r(coid, "old", 4, NULL, 0));
+	EXPECT_EQ(-EBADF, MsgSend_r(fdcoid, "old", 4, NULL, 0));
 
 	/* A fresh connection reaches the new channel. */
 	fresh = ConnectAttach(0, 0, chid2, _NTO_SIDE_CHANNEL, 0);

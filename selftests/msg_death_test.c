@@ -264,9 +264,9 @@ TEST_F(death, server_killed_receive_blocked)
 	dead = self->child;
 	ASSERT_EQ(0, kill_child(self));
 
-	/* The channel died with its process. */
-	EXPECT_EQ(-ESRCH, MsgSend_r(coid, "x", 2, NULL, 0));
-	EXPECT_EQ(-ESRCH, MsgSend_r(fdcoid, "x", 2, NULL, 0));
+	/* The channel died with its process: QNX's "no longer connected", EBADF. */
+	EXPECT_EQ(-EBADF, MsgSend_r(coid, "x", 2, NULL, 0));
+	EXPECT_EQ(-EBADF, MsgSend_r(fdcoid, "x", 2, NULL, 0));
 	EXPECT_EQ(-ESRCH, ConnectAttach_r(0, dead, chid, _NTO_SIDE_CHANNEL, 0));
 	EXPECT_EQ(0, ConnectDetach(coid));
 	EXPECT_EQ(0, ConnectDetach(fdcoid));

@@ -325,11 +325,11 @@ TEST_F(iov, uio_maxiov)
 	qt_fill(bytes, sizeof(bytes), 5, 0);
 
 	/* One part too many, on either vector of a send. */
-	expect_send_fails(_metadata, self->coid, big, MAX + 1, NULL, 0, EINVAL);
-	expect_send_fails(_metadata, self->coid, big, 1, rbig, MAX + 1, EINVAL);
-	expect_send_fails(_metadata, self->coid, big, 0x80000000u, NULL, 0, EINVAL);
+	expect_send_fails(_metadata, self->coid, big, MAX + 1, NULL, 0, EOVERFLOW);
+	expect_send_fails(_metadata, self->coid, big, 1, rbig, MAX + 1, EOVERFLOW);
+	expect_send_fails(_metadata, self->coid, big, 0x80000000u, NULL, 0, EOVERFLOW);
 #if SIZE_MAX > UINT32_MAX	/* libchan's own check: the kernel counts parts in 32 bits */
-	expect_send_fails(_metadata, self->coid, big, 1, rbig, (size_t)1 << 32, EINVAL);
+	expect_send_fails(_metadata, self->coid, big, 1, rbig, (size_t)1 << 32, EOVERFLOW);
 #endif
 
 	/* Exactly UIO_MAXIOV one-byte parts each way. */
@@ -343,16 +343,16 @@ TEST_F(iov, uio_maxiov)
 	ASSERT_EQ(0, qt_client_start(&c));
 
 	/* The server's side: too many parts fail before anything is taken off the queue. */
-	EXPECT_EQ(-EINVAL, MsgReceivev_r(self->chid, rbig, MAX + 1, &info));
+	EXPECT_EQ(-EOVERFLOW, MsgReceivev_r(self->chid, rbig, MAX + 1, &info));
 	rcvid = MsgReceivev(self->chid, rbig, MAX, &info);
 	ASSERT_GT(rcvid, 0);
 	EXPECT_EQ(MAX, info.msglen);
 	EXPECT_EQ(MAX, info.srcmsglen);
 	EXPECT_EQ(MAX, info.dstmsglen);
 	EXPECT_EQ(0, memcmp(bytes, rbytes, MAX));
-	EXPECT_EQ(-EINVAL, MsgReadv_r(rcvid, rbig, MAX + 1, 0));
-	EXPECT_EQ(-EINVAL, MsgWritev_r(rcvid, big, MAX + 1, 0));
-	EXPECT_EQ(-EINVAL, MsgReplyv_r(rcvid, 0, big, MAX + 1));
+	EXPECT_EQ(-EOVERFLOW, MsgReadv_r(rcvid, rbig, MAX + 1, 0));
+	EXPECT_EQ(-EOVERFLOW, MsgWritev_r(rcvid, big, MAX + 1, 0));
+	EXPECT_EQ(-EOVERFLOW, MsgReplyv_r(rcvid, 0, big, MAX + 1));
 	/* The failed calls left the message alone. */
 	EXPECT_EQ(MAX - 1, MsgReadv(rcvid, rbig, MAX, 1));
 	EXPECT_EQ(0, memcmp(bytes + 1, rbytes, MAX - 1));
@@ -381,26 +381,29 @@ TEST_F(iov, length_overflow)
 	for (int i = 0; i < 4; i++)
 		SETIOV(&quarter[i], a, SIZE_MAX / 4 + 1);
 
-	expect_send_fails(_metadata, self->coid, half, 2, NULL, 0, EINVAL);
-	expect_send_fails(_metadata, self->coid, quarter, 4, NULL, 0, EINVAL);
+	expect_send_fails(_metadata, self->coid, half, 2, NULL, 0, EOVERFLOW);
+	expect_send_fails(_metadata, self->coid, quarter, 4, NULL, 0, EOVERFLOW);
 	SETIOV(&ok, a, 1);
-	expect_send_fails(_metadata, self->coid, &ok, 1, half, 2, EINVAL);
-	expect_send_fails(_metadata, self->coid, &ok, 1, quarter, 4, EINVAL);
+	expect_send_fails(_metadata, self->coid, &ok, 1, half, 2, EOVERFLOW);
+	expect_send_fails(_metadata, self->coid, &ok, 1, quarter, 4, EOVERFLOW);
 
 	/* The server's vectors: nothing may be received, read, written or replied. */
 	ASSERT_EQ(0, qt_client_send(&c, self->coid, "abc", 4, b, sizeof(b)));
-	EXPECT_EQ(-EINVAL, MsgReceivev_r(self->chid, half, 2, NULL));
+	EXPECT_EQ(-EOVERFLOW, MsgReceivev_r(self->chid, half, 2, NULL));
 	rcvid = MsgReceive(self->chid, NULL, 0, NULL);
 	ASSERT_GT(rcvid, 0);
-	EXPECT_EQ(-EINVAL, MsgReadv_r(rcvid, half, 2, 0));
-	EXPECT_EQ(-EINVAL, MsgWritev_r(rcvid, half, 2, 0));
-	EXPECT_EQ(-EINVAL, MsgReplyv_r(rcvid, 0, half, 2));
+	EXPECT_EQ(-EOVERFLOW, MsgReadv_r(rcvid, half, 2, 0));
+	EXPECT_EQ(-EOVERFLOW, MsgWritev_r(rcvid, half, 2, 0));
+	EXPECT_EQ(-EOVERFLOW, MsgReplyv_r(rcvid, 0, half, 2));
 #if SIZE_MAX > UINT32_MAX
-	/* 2^62-byte parts: the kernel may reject them as overflowing or as unmapped. */
+	/*
+	 * 2^62-byte parts: the kernel may reject them as overflowing or as
+	 * unmapped (the server's own buffers: ESRVRFAULT, as in QNX).
+	 */
 	long r = MsgReadv_r(rcvid, quarter, 4, 0);
-	EXPECT_TRUE(r == -EINVAL || r == -EFAULT) TH_LOG("MsgReadv: %ld", r);
+	EXPECT_TRUE(r == -EOVERFLOW || r == -ESRVRFAULT) TH_LOG("MsgReadv: %ld", r);
 	r = MsgReplyv_r(rcvid, 0, quarter, 4);
-	EXPECT_TRUE(r == -EINVAL || r == -EFAULT) TH_LOG("MsgReplyv: %ld", r);
+	EXPECT_TRUE(r == -EOVERFLOW || r == -ESRVRFAULT) TH_LOG("MsgReplyv: %ld", r);
 	/* Whatever the server's vector did, the client is still REPLY-blocked or told ESRVRFAULT. */
 	if (MsgReply_r(rcvid, 5, "ok", 3) == 0) {
 		ASSERT_EQ(0, qt_client_join(&c));
@@ -416,7 +419,7 @@ TEST_F(iov, length_overflow)
 	 * kernel these are four 1 GiB parts inside the user address range,
 	 * their total clipped to MAX_RW_COUNT as readv() clips it, and only the
 	 * bytes the client has move (a sender's vectors are judged whole: the
-	 * sends above failed with EINVAL).
+	 * sends above failed with EOVERFLOW).
 	 */
 	EXPECT_EQ(4, MsgReadv(rcvid, quarter, 4, 0));
 	EXPECT_STREQ("abc", a);

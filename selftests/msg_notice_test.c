@@ -499,7 +499,7 @@ TEST_F(notice, channel_destroy_drops_held_and_live_scoids)
 	EXPECT_EQ(0, ChannelDestroy(self->chid));
 	self->chid = 0;
 	EXPECT_EQ(-EINVAL, ConnectDetach_r(held));
-	EXPECT_EQ(-ESRCH, client_do(&self->c, C_SEND, f1));
+	EXPECT_EQ(-EBADF, client_do(&self->c, C_SEND, f1));
 	EXPECT_EQ(0, client_do(&self->c, C_CLOSE, f1));
 	EXPECT_EQ(0, client_do(&self->c, C_DETACH, s1));
 }
