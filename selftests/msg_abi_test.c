@@ -437,11 +437,12 @@ TEST_F(abi, msg_send_validation)
 	a.timeout_clock = CLOCK_MONOTONIC;
 	EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_SEND, &a));
 	a.timeout_clock = 0;
+	/* More than UIO_MAXIOV parts: QNX's EOVERFLOW. */
 	a.send_parts = 1025;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_SEND, &a));
+	EXPECT_EQ(-EOVERFLOW, ioc(self->fd, QCHAN_IOC_MSG_SEND, &a));
 	a.send_parts = 1;
 	a.reply_parts = 1025;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_SEND, &a));
+	EXPECT_EQ(-EOVERFLOW, ioc(self->fd, QCHAN_IOC_MSG_SEND, &a));
 	a.reply_parts = 0;
 	a.send_iov_ptr = 16;	/* unmapped vector */
 	EXPECT_EQ(-EFAULT, ioc(self->fd, QCHAN_IOC_MSG_SEND, &a));
@@ -493,7 +494,7 @@ TEST_F(abi, msg_receive_validation)
 	EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_RECEIVE, &a));
 	a.timeout = 0;
 	a.parts = 1025;
-	EXPECT_EQ(-EINVAL, ioc(self->fd, QCHAN_IOC_MSG_RECEIVE, &a));
+	EXPECT_EQ(-EOVERFLOW, ioc(self->fd, QCHAN_IOC_MSG_RECEIVE, &a));
 	a.parts = 1;
 	a.chid = self->chid + 7;
 	EXPECT_EQ(-ESRCH, ioc(self->fd, QCHAN_IOC_MSG_RECEIVE, &a));

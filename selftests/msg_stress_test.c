@@ -714,7 +714,10 @@ TEST(destroy_under_load)
 		ASSERT_TRUE(atomic_load(&l[i].done)) TH_LOG("%s %d never returned",
 							    l[i].server ? "server" : "client", i);
 		ASSERT_EQ(0, pthread_join(l[i].thread, NULL));
-		EXPECT_EQ(ESRCH, l[i].last_err) TH_LOG("%s %d", l[i].server ? "server" : "client", i);
+		/* A client's next send after the destroy finds no channel: QNX's EBADF. */
+		EXPECT_TRUE(l[i].last_err == ESRCH || (!l[i].server && l[i].last_err == EBADF))
+			TH_LOG("%s %d: %s", l[i].server ? "server" : "client", i,
+			       strerror(l[i].last_err));
 		if (!l[i].server)
 			total += l[i].ok;
 	}
@@ -774,7 +777,9 @@ TEST(server_killed_under_load)
 			qt_sleep_ms(1);
 		ASSERT_TRUE(atomic_load(&l[i].done)) TH_LOG("client %d never returned", i);
 		ASSERT_EQ(0, pthread_join(l[i].thread, NULL));
-		EXPECT_EQ(ESRCH, l[i].last_err) TH_LOG("client %d", i);
+		/* Blocked when the server died (ESRCH), or sent after (EBADF). */
+		EXPECT_TRUE(l[i].last_err == ESRCH || l[i].last_err == EBADF)
+			TH_LOG("client %d: %s", i, strerror(l[i].last_err));
 		total += l[i].ok;
 	}
 	EXPECT_GT(total, 0);
