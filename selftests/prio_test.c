@@ -792,9 +792,12 @@ TEST_F(prio, kill_boosted_server)
 		ASSERT_LE(0, coid);
 		ASSERT_EQ(0, qt_wait_blocked(child, child));
 		ASSERT_EQ(0, client_start(&a, coid, queued ? 20 : 50, 0, -1));
+		/* Blocked before the kill (ESRCH); a send after it would find no channel (EBADF). */
+		ASSERT_EQ(0, qt_wait_blocked(getpid(), qt_wait_tid(&a.tid)));
 		EXPECT_EQ(0, wait_prio(child, INHERIT ? (queued ? 20 : 50) : 10));
 		if (queued) {
 			ASSERT_EQ(0, client_start(&b, coid, 50, 0, -1));
+			ASSERT_EQ(0, qt_wait_blocked(getpid(), qt_wait_tid(&b.tid)));
 			EXPECT_EQ(0, wait_prio(child, INHERIT ? 50 : 10));
 		}
 		kill(child, SIGKILL);
