@@ -28,9 +28,11 @@ static const struct {
 	{ QCHAN_FEAT_DISCONNECT, "DISCONNECT", "disconnect and COIDDEATH notices, shared scoids" },
 	{ QCHAN_FEAT_UNBLOCK, "UNBLOCK", "the unblock protocol (_NTO_CHF_UNBLOCK)" },
 	{ QCHAN_FEAT_TIMEOUT, "TIMEOUT", "send and receive timeouts (TimerTimeout)" },
+	{ QCHAN_FEAT_EVENT, "EVENT", "MsgDeliverEvent, MsgVerifyEvent, registered events" },
 	{ QCHAN_FEAT_TIMER, "TIMER", "timers that deliver pulses (timer_create, TimerCreate)" },
 	{ QCHAN_FEAT_NAME, "NAME", "the name service (name_attach, name_open)" },
 	{ QCHAN_FEAT_CLIENT_INFO, "CLIENT_INFO", "ConnectClientInfo, ConnectServerInfo" },
+	{ QCHAN_FEAT_PRIO_INHERIT, "PRIO_INHERIT", "priority inheritance through messages and pulses" },
 };
 
 int main(int argc, char **argv)
