@@ -230,7 +230,7 @@ static int qchan_msg_post_wait(struct qchan_msg *msg)
 		list_del(&r->node);
 		qchan_msg_bind(ctx, msg);
 		r->msg = msg;
-		if (qchan_prio_bind(chan, msg, r->prio))
+		if (qchan_prio_bind(chan, msg, r->prio, r->task))
 			boost = r->prio;
 		/* Direct, or on the server's home CPU: the wake_policy parameter (kmsg.h). */
 		qchan_kmsg_wake(r->task);
@@ -428,12 +428,12 @@ static struct qchan_msg *qchan_msg_wait(struct qchan_ctx *ctx, struct qchan_chan
 
 	ctx_lock(ctx);
 	if (!(chan->flags & QCHAN_CHF_FIXED_PRIORITY)) {
-		r.prio = qchan_prio_receiving(ctx);
+		r.prio = qchan_prio_receiving(chan);
 		if (unlikely(!r.prio)) {
 			ctx_unlock(ctx);
 			qchan_prio_create(ctx);
 			ctx_lock(ctx);
-			r.prio = qchan_prio_receiving(ctx);
+			r.prio = qchan_prio_receiving(chan);
 		}
 	}
 retry:
@@ -458,7 +458,8 @@ retry:
 	if (msg) {
 		list_del(&msg->node);
 		qchan_msg_bind(ctx, msg);
-		apply = qchan_prio_bind(chan, msg, r.prio) || qchan_prio_stale(ctx, r.prio);
+		apply = qchan_prio_bind(chan, msg, r.prio, current) ||
+			qchan_prio_stale(ctx, r.prio);
 		ctx_unlock(ctx);
 		if (apply)
 			qchan_prio_apply(ctx, r.prio);

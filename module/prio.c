@@ -265,14 +265,19 @@ void qchan_prio_msg_done(struct qchan_msg *msg)
 		qchan_prio_apply(msg->chan->ctx, rec);
 }
 
-/* Called with ctx->lock held: @rec's thread received @msg on @chan.  Apply needed? */
-bool qchan_prio_bind(struct qchan_channel *chan, struct qchan_msg *msg, struct qchan_prio *rec)
+/*
+ * Called with ctx->lock held: @rec's thread @task (current, or a receiver
+ * waiting under ctx->lock, so alive) received @msg on @chan.  Apply needed?
+ * The task is in hand: no look-up of it by pid on the hot path.
+ */
+bool qchan_prio_bind(struct qchan_channel *chan, struct qchan_msg *msg, struct qchan_prio *rec,
+		     struct task_struct *task)
 {
 	if (!rec)
 		return false;
 	chan->last_rec = rec;
 	msg->prio_rec = rec;
-	return msg->kprio < qchan_prio_task_prio(rec);
+	return msg->kprio < READ_ONCE(task->prio);
 }
 
 /*
@@ -321,14 +326,19 @@ static struct qchan_prio *qchan_prio_receiving_find(struct qchan_ctx *ctx)
 }
 
 /*
- * Called with ctx->lock held by a thread entering MsgReceive on a channel
- * with inheritance: its record (NULL if it has none yet).  A pulse's boost
- * ends here.
+ * Called with ctx->lock held by a thread entering MsgReceive on @chan, a
+ * channel with inheritance: its record (NULL if it has none yet).  A
+ * pulse's boost ends here.  The channel's last receiver is the usual
+ * answer (one thread serving a channel, or a pool taking turns after a
+ * burst), which spares the hash look-up on the hot path: a record's
+ * struct pid is referenced, so it names its thread and no other.
  */
-struct qchan_prio *qchan_prio_receiving(struct qchan_ctx *ctx)
+struct qchan_prio *qchan_prio_receiving(struct qchan_channel *chan)
 {
-	struct qchan_prio *rec = qchan_prio_receiving_find(ctx);
+	struct qchan_prio *rec = chan->last_rec;
 
+	if (!rec || rec->pid != task_pid(current))
+		rec = qchan_prio_receiving_find(chan->ctx);
 	if (rec)
 		rec->pending = QCHAN_KPRIO_NONE;
 	return rec;
@@ -359,7 +369,7 @@ struct qchan_prio *qchan_prio_create(struct qchan_ctx *ctx)
 	mutex_init(&rec->apply_lock);
 
 	ctx_lock(ctx);
-	old = qchan_prio_receiving(ctx);
+	old = qchan_prio_receiving_find(ctx);
 	if (!old)
 		hash_add(ctx->prios, &rec->node, (unsigned long)rec->pid);
 	ctx_unlock(ctx);

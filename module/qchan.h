@@ -473,11 +473,12 @@ int qchan_prio_current(void);
 int qchan_prio_pulse(int priority);
 void qchan_prio_apply(struct qchan_ctx *ctx, struct qchan_prio *rec);
 void qchan_prio_msg_done(struct qchan_msg *msg);
-bool qchan_prio_bind(struct qchan_channel *chan, struct qchan_msg *msg, struct qchan_prio *rec);
+bool qchan_prio_bind(struct qchan_channel *chan, struct qchan_msg *msg, struct qchan_prio *rec,
+		     struct task_struct *task);
 struct qchan_prio *qchan_prio_queued(struct qchan_channel *chan, int kprio);
 bool qchan_prio_woken(struct qchan_prio *rec, struct qchan_msg *msg);
 bool qchan_prio_pulse_taken(struct qchan_prio *rec, int kprio);
-struct qchan_prio *qchan_prio_receiving(struct qchan_ctx *ctx);
+struct qchan_prio *qchan_prio_receiving(struct qchan_channel *chan);
 bool qchan_prio_stale(struct qchan_ctx *ctx, struct qchan_prio *rec);
 struct qchan_prio *qchan_prio_create(struct qchan_ctx *ctx);
 void qchan_prio_free_all(struct qchan_ctx *ctx);
