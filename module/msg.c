@@ -20,6 +20,7 @@
 #include <linux/uio.h>
 
 #include "kmsg.h"
+#include "prio.h"
 #include "qchan.h"
 
 /* Every ioctl argument struct has these; the helper keeps each check one line. */

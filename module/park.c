@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "prio.h"
 #include "qchan.h"
 
 /*

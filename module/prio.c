@@ -50,37 +50,8 @@
 #include <linux/slab.h>
 #include <uapi/linux/sched/types.h>
 
+#include "prio.h"
 #include "qchan.h"
-
-struct qchan_sched {
-	int policy;
-	int rt_priority;
-	int nice;
-	bool reset_on_fork;
-};
-
-struct qchan_prio {
-	struct hlist_node node;		/* ctx->prios, under ctx->lock */
-	struct pid *pid;		/* the server thread's; referenced (not its task: small) */
-	int pending;			/* a pulse's boost until the next receive; ctx->lock */
-	bool sending;			/* the thread waits in a MsgSend of its own */
-	int applied;			/* the wish last applied, QCHAN_KPRIO_NONE if none */
-	struct mutex apply_lock;	/* the fields below, and changes to task's scheduling */
-	bool boosted;			/* task runs with @set, its own being @base */
-	struct qchan_sched base;
-	struct qchan_sched set;
-};
-
-/* The kernel-scale priority a thread passes on: its effective one. */
-int qchan_prio_current(void)
-{
-	unsigned int policy = READ_ONCE(current->policy);
-	int prio = READ_ONCE(current->prio);
-
-	if (policy == SCHED_IDLE || prio < 0 || prio >= MAX_PRIO)
-		return QCHAN_KPRIO_NONE;
-	return prio;
-}
 
 /* A pulse's boost: its priority, but never above what its sender could set itself. */
 int qchan_prio_pulse(int priority)
@@ -186,7 +157,7 @@ static int qchan_prio_task_prio(struct qchan_prio *rec)
 }
 
 /* Called with ctx->lock held: what @rec's thread should run at. */
-static int qchan_prio_want(struct qchan_ctx *ctx, struct qchan_prio *rec)
+int qchan_prio_want(struct qchan_ctx *ctx, struct qchan_prio *rec)
 {
 	struct qchan_channel *chan;
 	struct qchan_pulse_item *pulse;
@@ -256,30 +227,6 @@ out:
 		put_task_struct(task);
 }
 
-/* A sender whose message @msg is over: its server may have to come down. */
-void qchan_prio_msg_done(struct qchan_msg *msg)
-{
-	struct qchan_prio *rec = msg->prio_rec;
-
-	if (rec && READ_ONCE(rec->applied) != QCHAN_KPRIO_NONE)
-		qchan_prio_apply(msg->chan->ctx, rec);
-}
-
-/*
- * Called with ctx->lock held: @rec's thread @task (current, or a receiver
- * waiting under ctx->lock, so alive) received @msg on @chan.  Apply needed?
- * The task is in hand: no look-up of it by pid on the hot path.
- */
-bool qchan_prio_bind(struct qchan_channel *chan, struct qchan_msg *msg, struct qchan_prio *rec,
-		     struct task_struct *task)
-{
-	if (!rec)
-		return false;
-	chan->last_rec = rec;
-	msg->prio_rec = rec;
-	return msg->kprio < READ_ONCE(task->prio);
-}
-
 /*
  * Called with ctx->lock held: something of priority @kprio was queued on
  * @chan, whose threads are all busy.  The one that last received there
@@ -295,15 +242,6 @@ struct qchan_prio *qchan_prio_queued(struct qchan_channel *chan, int kprio)
 	return rec;
 }
 
-/*
- * Called with ctx->lock held by @rec's thread, woken with @msg or (NULL) a
- * pulse: does it still run below what it got?  (Its waker may run below it.)
- */
-bool qchan_prio_woken(struct qchan_prio *rec, struct qchan_msg *msg)
-{
-	return rec && (msg ? msg->kprio : rec->pending) < READ_ONCE(current->prio);
-}
-
 /* Called with ctx->lock held: @rec's thread got a pulse of priority @kprio.  Apply needed? */
 bool qchan_prio_pulse_taken(struct qchan_prio *rec, int kprio)
 {
@@ -314,7 +252,7 @@ bool qchan_prio_pulse_taken(struct qchan_prio *rec, int kprio)
 }
 
 /* Called with ctx->lock held: the current thread's record, or NULL. */
-static struct qchan_prio *qchan_prio_receiving_find(struct qchan_ctx *ctx)
+struct qchan_prio *qchan_prio_receiving_find(struct qchan_ctx *ctx)
 {
 	struct pid *pid = task_pid(current);
 	struct qchan_prio *rec;
@@ -323,36 +261,6 @@ static struct qchan_prio *qchan_prio_receiving_find(struct qchan_ctx *ctx)
 		if (rec->pid == pid)
 			return rec;
 	return NULL;
-}
-
-/*
- * Called with ctx->lock held by a thread entering MsgReceive on @chan, a
- * channel with inheritance: its record (NULL if it has none yet).  A
- * pulse's boost ends here.  The channel's last receiver is the usual
- * answer (one thread serving a channel, or a pool taking turns after a
- * burst), which spares the hash look-up on the hot path: a record's
- * struct pid is referenced, so it names its thread and no other.
- */
-struct qchan_prio *qchan_prio_receiving(struct qchan_channel *chan)
-{
-	struct qchan_prio *rec = chan->last_rec;
-
-	if (!rec || rec->pid != task_pid(current))
-		rec = qchan_prio_receiving_find(chan->ctx);
-	if (rec)
-		rec->pending = QCHAN_KPRIO_NONE;
-	return rec;
-}
-
-/* Called with ctx->lock held: does @rec's thread run boosted above what it should now? */
-bool qchan_prio_stale(struct qchan_ctx *ctx, struct qchan_prio *rec)
-{
-	int applied;
-
-	if (!rec)
-		return false;
-	applied = READ_ONCE(rec->applied);
-	return applied != QCHAN_KPRIO_NONE && applied != qchan_prio_want(ctx, rec);
 }
 
 /* Called without locks: a record for the current thread in @ctx, or NULL (no memory). */
@@ -370,8 +278,10 @@ struct qchan_prio *qchan_prio_create(struct qchan_ctx *ctx)
 
 	ctx_lock(ctx);
 	old = qchan_prio_receiving_find(ctx);
-	if (!old)
+	if (!old) {
 		hash_add(ctx->prios, &rec->node, (unsigned long)rec->pid);
+		WRITE_ONCE(ctx->nr_prios, ctx->nr_prios + 1);
+	}
 	ctx_unlock(ctx);
 	if (old) {
 		put_pid(rec->pid);
@@ -387,24 +297,16 @@ struct qchan_prio *qchan_prio_create(struct qchan_ctx *ctx)
  * (transitive inheritance through chains).  Returns what to hand to
  * qchan_prio_send_end().
  */
-struct qchan_prio *qchan_prio_send_begin(struct qchan_ctx *ctx)
+struct qchan_prio *qchan_prio_send_begin_slow(struct qchan_ctx *ctx)
 {
 	struct qchan_prio *rec;
 
-	if (hash_empty(ctx->prios))	/* a pure client: records appear only at receive */
-		return NULL;
 	ctx_lock(ctx);
 	rec = qchan_prio_receiving_find(ctx);
 	if (rec)
 		WRITE_ONCE(rec->sending, true);
 	ctx_unlock(ctx);
 	return rec;
-}
-
-void qchan_prio_send_end(struct qchan_prio *self)
-{
-	if (self)
-		WRITE_ONCE(self->sending, false);
 }
 
 /*

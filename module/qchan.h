@@ -223,6 +223,7 @@ struct qchan_ctx {
 	struct list_head td_recs;	/* tdeath.c: live threads' records and spares, under lock */
 	struct list_head td_dead;	/* tdeath.c: records whose notices went out, under lock */
 	DECLARE_HASHTABLE(prios, 4);	/* struct qchan_prio of its server threads (prio.c), lock */
+	unsigned int nr_prios;		/* records in @prios: written under lock, read without */
 	/* Names this process attached (name.c), under qchan_names_lock */
 	struct list_head names;
 	unsigned int nr_names;
@@ -466,24 +467,27 @@ int qchan_timeout_import(bool armed, s64 deadline, s32 clock, struct qchan_timeo
 bool qchan_timeout_passed(const struct qchan_timeout *t);
 void qchan_sleep(const struct qchan_timeout *t);
 
-/* prio.c: priority inheritance */
+/* prio.c: priority inheritance (the hot-path checks: prio.h) */
 #define QCHAN_KPRIO_NONE	MAX_PRIO	/* passes nothing on */
 struct qchan_prio;
-int qchan_prio_current(void);
+
+/* The kernel-scale priority a thread passes on: its effective one (inline: every send). */
+static inline int qchan_prio_current(void)
+{
+	unsigned int policy = READ_ONCE(current->policy);
+	int prio = READ_ONCE(current->prio);
+
+	if (policy == SCHED_IDLE || prio < 0 || prio >= MAX_PRIO)
+		return QCHAN_KPRIO_NONE;
+	return prio;
+}
+
 int qchan_prio_pulse(int priority);
 void qchan_prio_apply(struct qchan_ctx *ctx, struct qchan_prio *rec);
-void qchan_prio_msg_done(struct qchan_msg *msg);
-bool qchan_prio_bind(struct qchan_channel *chan, struct qchan_msg *msg, struct qchan_prio *rec,
-		     struct task_struct *task);
 struct qchan_prio *qchan_prio_queued(struct qchan_channel *chan, int kprio);
-bool qchan_prio_woken(struct qchan_prio *rec, struct qchan_msg *msg);
 bool qchan_prio_pulse_taken(struct qchan_prio *rec, int kprio);
-struct qchan_prio *qchan_prio_receiving(struct qchan_channel *chan);
-bool qchan_prio_stale(struct qchan_ctx *ctx, struct qchan_prio *rec);
 struct qchan_prio *qchan_prio_create(struct qchan_ctx *ctx);
 void qchan_prio_free_all(struct qchan_ctx *ctx);
-struct qchan_prio *qchan_prio_send_begin(struct qchan_ctx *ctx);
-void qchan_prio_send_end(struct qchan_prio *self);
 struct qchan_prio *qchan_prio_resend(struct qchan_msg *msg);
 
 /* pulse.c */

@@ -162,8 +162,11 @@ int qchan_msg_wait_done_locked(struct qchan_ctx *ctx, struct qchan_msg *msg)
 	msg->waiter = current;
 	for (;;) {
 		const struct qchan_timeout *t;
-		struct qchan_prio *rec = qchan_prio_resend(msg);
+		struct qchan_prio *rec = NULL;
 
+		/* Checked here, inline: the wait loop runs on every send. */
+		if (unlikely(qchan_prio_current() != msg->kprio))
+			rec = qchan_prio_resend(msg);
 		if (unlikely(rec)) {	/* we were raised or lowered: so is our server */
 			ctx_unlock(ctx);
 			qchan_prio_apply(ctx, rec);
