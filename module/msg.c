@@ -55,6 +55,7 @@ static void qchan_rcvid_unhash(struct qchan_ctx *ctx, struct qchan_msg *msg)
 {
 	hash_del(&msg->rcvid_node);
 	ctx->nr_rcvids--;
+	qchan_prio_unhold(msg);
 }
 
 /*

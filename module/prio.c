@@ -163,11 +163,9 @@ int qchan_prio_want(struct qchan_ctx *ctx, struct qchan_prio *rec)
 	struct qchan_pulse_item *pulse;
 	struct qchan_msg *msg;
 	unsigned long chid;
-	int bkt, want = rec->pending;
+	int want = rec->pending;
 
-	hash_for_each(ctx->rcvids, bkt, msg, rcvid_node)
-		if (msg->prio_rec == rec)
-			want = min(want, msg->kprio);
+	want = min_t(int, want, find_first_bit(rec->held_map, QCHAN_KPRIO_NONE));
 	xa_for_each(&ctx->channels, chid, chan) {
 		if (chan->last_rec != rec || chan->dead)
 			continue;
@@ -322,10 +320,15 @@ struct qchan_prio *qchan_prio_resend(struct qchan_msg *msg)
 {
 	struct qchan_channel *chan = msg->chan;
 	int kprio = qchan_prio_current();
+	bool held;
 
 	if (likely(kprio == msg->kprio) || msg->state == QCHAN_MSG_DONE)
 		return NULL;
+	held = msg->prio_held;		/* counted under its old kprio */
+	qchan_prio_unhold(msg);
 	msg->kprio = kprio;
+	if (held)
+		qchan_prio_hold(msg->prio_rec, msg);
 	msg->priority = qchan_current_priority();
 	if (msg->state != QCHAN_MSG_QUEUED)
 		return msg->prio_rec;
@@ -345,6 +348,8 @@ void qchan_prio_free_all(struct qchan_ctx *ctx)
 	int bkt;
 
 	hash_for_each_safe(ctx->prios, bkt, tmp, rec, node) {
+		/* Every message left its rcvid before: a count left over is a bug. */
+		WARN_ON_ONCE(!bitmap_empty(rec->held_map, QCHAN_KPRIO_NONE));
 		hash_del(&rec->node);
 		put_pid(rec->pid);
 		mutex_destroy(&rec->apply_lock);

@@ -9,6 +9,7 @@
 #ifndef QCHAN_PRIO_H
 #define QCHAN_PRIO_H
 
+#include <linux/bitmap.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
 
@@ -27,6 +28,14 @@ struct qchan_prio {
 	int pending;			/* a pulse's boost until the next receive; ctx->lock */
 	bool sending;			/* the thread waits in a MsgSend of its own */
 	int applied;			/* the wish last applied, QCHAN_KPRIO_NONE if none */
+	/*
+	 * The messages it holds (RECEIVED/REPLYING, bound to it), counted by
+	 * kprio, and the kprios counted: the best is one find_first_bit(), not
+	 * a walk of the ctx's rcvids (thousands of REPLY-blocked clients).
+	 * Under ctx->lock.
+	 */
+	unsigned int held[QCHAN_KPRIO_NONE];
+	DECLARE_BITMAP(held_map, QCHAN_KPRIO_NONE);
 	struct mutex apply_lock;	/* the fields below, and changes to task's scheduling */
 	bool boosted;			/* task runs with @set, its own being @base */
 	struct qchan_sched base;
@@ -36,6 +45,26 @@ struct qchan_prio {
 int qchan_prio_want(struct qchan_ctx *ctx, struct qchan_prio *rec);
 struct qchan_prio *qchan_prio_receiving_find(struct qchan_ctx *ctx);
 struct qchan_prio *qchan_prio_send_begin_slow(struct qchan_ctx *ctx);
+
+/* Called with ctx->lock held: @msg, hashed under its rcvid, counts for @rec now. */
+static inline void qchan_prio_hold(struct qchan_prio *rec, struct qchan_msg *msg)
+{
+	msg->prio_held = true;
+	if (msg->kprio < QCHAN_KPRIO_NONE && !rec->held[msg->kprio]++)
+		__set_bit(msg->kprio, rec->held_map);
+}
+
+/* Called with ctx->lock held: @msg leaves its rcvid (or changes kprio), it stops counting. */
+static inline void qchan_prio_unhold(struct qchan_msg *msg)
+{
+	struct qchan_prio *rec = msg->prio_rec;
+
+	if (!msg->prio_held)
+		return;
+	msg->prio_held = false;
+	if (msg->kprio < QCHAN_KPRIO_NONE && !--rec->held[msg->kprio])
+		__clear_bit(msg->kprio, rec->held_map);
+}
 
 /* A sender whose message @msg is over: its server may have to come down. */
 static inline void qchan_prio_msg_done(struct qchan_msg *msg)
@@ -54,10 +83,15 @@ static inline void qchan_prio_msg_done(struct qchan_msg *msg)
 static inline bool qchan_prio_bind(struct qchan_channel *chan, struct qchan_msg *msg,
 				   struct qchan_prio *rec, struct task_struct *task)
 {
-	if (!rec)
+	if (!rec) {
+		/* No record (no memory): it still holds the boost it gave when queued. */
+		if (msg->prio_rec)
+			qchan_prio_hold(msg->prio_rec, msg);
 		return false;
+	}
 	chan->last_rec = rec;
 	msg->prio_rec = rec;
+	qchan_prio_hold(rec, msg);
 	return msg->kprio < READ_ONCE(task->prio);
 }
 

@@ -367,6 +367,7 @@ struct qchan_msg {
 	int priority;
 	int kprio;			/* the sender's, on the kernel's scale (prio.c) */
 	struct qchan_prio *prio_rec;	/* the server thread it boosts, under ctx->lock */
+	bool prio_held;			/* counted in prio_rec->held (prio.h), under ctx->lock */
 	u64 seq;			/* arrival order while QUEUED: chan->seq */
 	int error;			/* -errno to return to the sender, or 0 */
 	size_t delivered;		/* bytes the receive copied, for _msg_info */
