@@ -925,4 +925,95 @@ TEST_F(prio, inversion_chain)
 	inversion_test(_metadata, variant->chflags, 2);
 }
 
+/* ---- a thread holding several messages at once ---- */
+
+#define HOLD_N	3
+
+static const int hold_prios[HOLD_N] = { 20, 40, 30 };	/* the clients' */
+static const int hold_order[HOLD_N] = { 40, 20, 30 };	/* the replies' */
+
+struct holder {
+	int chid;
+	struct client *c;	/* at hold_prios[i] */
+	_Atomic pid_t tid;
+	int err;
+	struct seen all;	/* holding every message */
+	struct seen after[HOLD_N];	/* after each reply, once its client returned */
+};
+
+static void *holder_fn(void *arg)
+{
+	struct holder *h = arg;
+	int rcvid[HOLD_N], prio[HOLD_N], msg;
+	struct _msg_info info;
+	struct seen rep;
+
+	if (set_self(10, 0)) {
+		h->err = errno;
+		return NULL;
+	}
+	atomic_store(&h->tid, qt_gettid());
+	for (int i = 0; i < HOLD_N; i++) {
+		rcvid[i] = MsgReceive(h->chid, &msg, sizeof(msg), &info);
+		if (rcvid[i] <= 0) {
+			h->err = rcvid[i] ? errno : EPROTO;
+			return NULL;
+		}
+		prio[i] = info.priority;
+	}
+	seen_self(&h->all);
+	for (int k = 0; k < HOLD_N; k++) {
+		struct client *c = NULL;
+		long long end = qt_now_ms() + QT_WAIT_MS;
+
+		for (int i = 0; i < HOLD_N; i++) {
+			if (prio[i] != hold_order[k])
+				continue;
+			seen_self(&rep);
+			if (MsgReply(rcvid[i], 0, &rep, sizeof(rep)))
+				h->err = errno;
+		}
+		for (int i = 0; i < HOLD_N; i++)
+			if (hold_prios[i] == hold_order[k])
+				c = &h->c[i];
+		/* Its MsgSend returns once it has brought us down: then we look. */
+		while (!atomic_load(&c->done) && qt_now_ms() < end)
+			qt_sleep_ms(1);
+		seen_self(&h->after[k]);
+	}
+	return NULL;
+}
+
+/*
+ * A thread holding several messages (REPLY-blocked clients at 20, 40, 30)
+ * runs at the best one it still holds: 40, then 30 once 40 is replied to,
+ * still 30 after 20, its own 10 after the last.
+ */
+TEST_F(prio, holds_several)
+{
+	struct client c[HOLD_N];
+	struct holder h = { .chid = self->chid, .c = c };
+	pthread_t thread;
+	pid_t tid;
+
+	ASSERT_EQ(0, pthread_create(&thread, NULL, holder_fn, &h));
+	tid = qt_wait_tid(&h.tid);
+	ASSERT_LT(0, tid);
+	ASSERT_EQ(0, qt_wait_blocked(getpid(), tid));
+	for (int i = 0; i < HOLD_N; i++)
+		ASSERT_EQ(0, client_start(&c[i], self->coid, hold_prios[i], 0, -1));
+	for (int i = 0; i < HOLD_N; i++) {
+		ASSERT_EQ(0, client_join(&c[i]));
+		EXPECT_EQ(0, c[i].ret);
+	}
+	pthread_join(thread, NULL);
+	ASSERT_EQ(0, h.err);
+	EXPECT_EQ(SCHED_FIFO, h.all.policy);
+	EXPECT_EQ(INHERIT ? 40 : 10, h.all.prio);
+	EXPECT_EQ(INHERIT ? 30 : 10, h.after[0].prio);
+	EXPECT_EQ(INHERIT ? 30 : 10, h.after[1].prio);
+	EXPECT_EQ(10, h.after[2].prio);
+	EXPECT_EQ(SCHED_FIFO, h.after[2].policy);
+}
+
 TEST_HARNESS_MAIN
