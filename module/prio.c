@@ -20,10 +20,11 @@
  * and a message may be replied to by a thread other than its receiver,
  * which an rt_mutex owner cannot express (docs/DESIGN.md).
  *
- * What a record wants is computed, never counted, under ctx->lock:
+ * What a record wants is computed under ctx->lock:
  *  - the best message it holds: RECEIVED/REPLYING messages in ctx->rcvids
- *    bound to it (msg->prio_rec); a message stops counting the moment it is
- *    finished (reply, error, its client's death);
+ *    bound to it (msg->prio_rec), counted in the record by kprio (prio.h:
+ *    counted when bound, uncounted when unhashed, so a message stops
+ *    counting the moment it is finished: reply, error, its client's death);
  *  - send-time boosts: for every channel it was the last to receive on, the
  *    best message or pulse queued there (QNX raises that thread at once);
  *  - @pending: a pulse it took or was handed, until its next MsgReceive.
