@@ -10,6 +10,15 @@ BUILD=${BUILD:-$TOP/build}
 # The supported kernel series and the Debian meta packages behind them.
 QCHAN_KERNELS_ALL="6.1 6.12 6.1-rt"
 
+# The project's version, one place for dkms.conf, libchan.pc and the Debian
+# packages: the top-level VERSION file.
+qchan_version() {
+	local v
+	v=$(cat "$TOP/VERSION" 2>/dev/null) || die "no VERSION file in $TOP"
+	[[ "$v" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "VERSION '$v' is not MAJOR.MINOR.PATCH"
+	echo "$v"
+}
+
 die() {
 	echo "${0##*/}: $*" >&2
 	exit 1
