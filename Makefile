@@ -13,6 +13,8 @@
 #   make dkms-check      build through dkms against every kernel's headers
 #   make bench           the benchmarks (bench/run; BENCH_ARGS=--smoke for a quick pass)
 #   make install         headers, libchan.so/.a and libchan.pc (DESTDIR, PREFIX)
+#   make deb             Debian packages in $(BUILD)/deb (qchan-dkms, libchan1,
+#                        libchan-dev, qchan-tools), checked with lintian
 #
 # Outputs go to $(BUILD) (default build/); sub-makes get BUILD and TOP.
 
@@ -101,6 +103,10 @@ lint:
 dkms-check:
 	$(TOP)/scripts/dkms-check $(KERNELS)
 
+deb:
+	$(TOP)/scripts/deps
+	$(TOP)/scripts/deb
+
 # BENCH_ARGS go to bench/run, e.g. BENCH_ARGS=--smoke.
 bench:
 	@if [ -x $(TOP)/bench/run ]; then \
@@ -112,11 +118,11 @@ bench:
 
 clean:
 	rm -rf $(BUILD)/mod-* $(BUILD)/lib $(BUILD)/lib32 $(BUILD)/selftests $(BUILD)/examples \
-		$(BUILD)/tools $(BUILD)/bench $(BUILD)/qchan.ko $(BUILD)/vm $(BUILD)/dkms
+		$(BUILD)/tools $(BUILD)/bench $(BUILD)/qchan.ko $(BUILD)/vm $(BUILD)/dkms $(BUILD)/deb
 
 # Also drops the kernel image cache and the linux-source extracts.
 distclean:
 	rm -rf $(BUILD)
 
 .PHONY: all module modules lib lib32 selftests examples bench-build tools install deps demo \
-	check lint dkms-check bench clean distclean
+	check lint dkms-check deb bench clean distclean
