@@ -338,9 +338,12 @@ int qchan_register_event(struct qchan_ctx *ctx, struct qchan_register_event __us
 	a.event.notify |= QCHAN_SIGEV_FLAG_HANDLE;
 	a.event.handle = handle;
 	if (copy_to_user(&uarg->event, &a.event, sizeof(a.event))) {
-		xa_erase(&ctx->events, handle);
-		err = -EFAULT;
-		goto err_dec;
+		/* Published already: another thread may have unregistered (and freed) it. */
+		if (xa_erase(&ctx->events, handle) == reg) {
+			atomic_dec(&ctx->nr_events);
+			qchan_event_reg_free(reg);
+		}
+		return -EFAULT;
 	}
 	return 0;
 
