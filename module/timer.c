@@ -241,7 +241,7 @@ int qchan_timer_create(struct qchan_ctx *ctx, struct qchan_timer_create __user *
 		qchan_timer_free(t);
 		return err;
 	}
-	if (put_user(t->id, &uarg->timer_id)) {
+	if (put_user(id, &uarg->timer_id)) {
 		/* Nobody can know the id: take it back. */
 		qchan_timer_destroy(ctx, id);
 		return -EFAULT;
