@@ -523,9 +523,26 @@ TEST_F(td, raw_clone_sys_exit)
 	ASSERT_GT(r, 0);
 	/* CLONE_CHILD_CLEARTID: the kernel zeroes ctid once the thread is gone. */
 	end = qt_now_ms() + QT_WAIT_MS;
-	while (ctid && qt_now_ms() < end)
-		syscall(SYS_futex, &ctid, FUTEX_WAIT, ctid, NULL, NULL, 0);
-	ASSERT_EQ(0, ctid);
+	while (ctid && qt_now_ms() < end) {
+		struct timespec poll = { .tv_nsec = 100 * 1000 * 1000 };
+
+		/* Bounded, so a thread that never ends is reported, not a harness timeout. */
+		syscall(SYS_futex, &ctid, FUTEX_WAIT, ctid, &poll, NULL, 0);
+	}
+	ASSERT_EQ(0, ctid) {
+		char path[64], line[256], wchan[64] = "";
+		FILE *f;
+
+		qt_task_wchan(getpid(), r, wchan, sizeof(wchan));
+		TH_LOG("thread %d never ended: state %c, wchan %s, its stack:", r,
+		       qt_task_state(getpid(), r), wchan);
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stack", r);
+		f = fopen(path, "re");
+		while (f && fgets(line, sizeof(line), f))
+			TH_LOG("  %s", line);
+		if (f)
+			fclose(f);
+	}
 	EXPECT_EQ(r, raw_tid);
 	EXPECT_EQ(r, expect_td(self->chid));
 	EXPECT_TRUE(nothing_pending(self->chid, self->me));
