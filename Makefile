@@ -13,6 +13,8 @@
 #   make dkms-check      build through dkms against every kernel's headers
 #   make bench           the benchmarks (bench/run; BENCH_ARGS=--smoke for a quick pass)
 #   make install         headers, libchan.so/.a and libchan.pc (DESTDIR, PREFIX)
+#                        and the man pages (sections 1, 3, 4; docs/man/)
+#   make man             the man pages into $(BUILD)/man (scripts/mangen)
 #   make deb             Debian packages in $(BUILD)/deb (qchan-dkms, libchan1,
 #                        libchan-dev, qchan-tools), checked with lintian
 #
@@ -76,6 +78,11 @@ $(BUILD)/tools/%: $(TOP)/tools/%.c $(TOP)/uapi/linux/qchan.h
 
 install: lib
 	$(call SUBMAKE,lib) install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	$(TOP)/scripts/mangen install $(BUILD)/lib/man $(DESTDIR)$(PREFIX)/share/man 1 4
+
+# The man pages (docs/man/*.md), generated; make -C lib check checks them.
+man:
+	$(TOP)/scripts/mangen pages $(BUILD)/man
 
 # ------------------------------------------------------------------ run
 deps:
@@ -124,5 +131,5 @@ clean:
 distclean:
 	rm -rf $(BUILD)
 
-.PHONY: all module modules lib lib32 selftests examples bench-build tools install deps demo \
+.PHONY: all module modules lib lib32 selftests examples bench-build tools install deps demo man \
 	check lint dkms-check deb bench clean distclean
