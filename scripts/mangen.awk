@@ -189,7 +189,7 @@ function seealso(s,    n, refs, i, r, nm, sc) {
 		sub(/.*\(/, "", sc)
 		sub(/\)/, "", sc)
 		gsub(/-/, "\\-", nm)
-		print ".BR " nm " (" sc ")" (i < n ? "," : "")
+		print ".BR \\%" nm " (" sc ")" (i < n ? "," : "")
 	}
 }
 
@@ -234,6 +234,9 @@ inhead && !/^## / { die("unknown header line (want name:, row:, synopsis:)") }
 			print ".SH NAME"
 			nl = namel
 			gsub(/-/, "\\-", nl)
+			# No hyphenation inside a name.
+			gsub(/, /, ", \\%", nl)
+			nl = "\\%" nl
 			print nl
 			if (nsyn)
 				synopsis()
