@@ -142,6 +142,7 @@ static void qchan_msg_bind(struct qchan_ctx *ctx, struct qchan_msg *msg)
 	scon->last_rcvid = rcvid;
 	scon->last_tid = task_pid_nr(msg->sender);
 	msg->rcvid = rcvid;
+	msg->since = jiffies;
 	hash_add(ctx->rcvids, &msg->rcvid_node, rcvid);
 	ctx->nr_rcvids++;
 	msg->state = QCHAN_MSG_RECEIVED;
@@ -221,6 +222,7 @@ static int qchan_msg_post_wait(struct qchan_msg *msg)
 	struct qchan_prio *boost = NULL;
 	struct qchan_receiver *r;
 
+	msg->since = jiffies;
 	ctx_lock(ctx);
 	if (chan->dead) {
 		/* QNX: the connection is no longer connected to a channel. */
@@ -479,6 +481,7 @@ retry:
 		goto retry;
 	}
 
+	r.since = jiffies;
 	list_add_tail(&r.node, &chan->receivers);
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);
