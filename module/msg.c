@@ -22,6 +22,7 @@
 #include "kmsg.h"
 #include "prio.h"
 #include "qchan.h"
+#include "trace.h"
 
 /* Every ioctl argument struct has these; the helper keeps each check one line. */
 #define QCHAN_RESERVED_NONZERO(a)	memchr_inv((a)->reserved, 0, sizeof((a)->reserved))
@@ -86,6 +87,7 @@ void qchan_msg_finish(struct qchan_ctx *ctx, struct qchan_msg *msg, int error)
 	case QCHAN_MSG_DONE:
 		return;
 	}
+	trace_qchan_error(msg, error);
 	msg->state = QCHAN_MSG_DONE;
 	msg->error = error;
 	qchan_msg_maybe_release(msg);
@@ -315,6 +317,7 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 		if (err)
 			goto out_free_riov;
 	}
+	trace_qchan_copy_tier(QCHAN_TRACE_SEND, msg.slen, !msg.sbuf);
 	/* The part of the reply buffer a short reply can reach: never found bad too late. */
 	err = qchan_check_writable(riov, msg.rparts,
 				   min_t(size_t, msg.rlen, READ_ONCE(qchan_inline_max)));
@@ -338,6 +341,7 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 	atomic_inc(&qchan_stats.msgs_in_flight);
 	atomic_long_inc(&qchan_stats.msgs_total);
 
+	trace_qchan_send(&msg);
 	self = qchan_prio_send_begin(ctx);
 	err = qchan_msg_post_wait(&msg);
 	while (err == QCHAN_WAIT_PARK) {
@@ -508,6 +512,7 @@ retry:
 			goto out_unlock;
 		}
 		if (t && qchan_timeout_passed(t)) {
+			trace_qchan_timeout(chan->chid, QCHAN_TRACE_RECEIVE);
 			list_del(&r.node);
 			err = -ETIMEDOUT;
 			goto out_unlock;
@@ -632,6 +637,7 @@ again:
 		goto out_free_iov;
 	}
 	if (!msg) {
+		trace_qchan_pulse_receive(chan->chid, &pulse);
 		n = qchan_pulse_deliver(&pulse, &iter);
 		if (n < 0 || put_user(0, &uarg->rcvid) || put_user((u32)n, &uarg->bytes))
 			err = -EFAULT;
@@ -648,6 +654,7 @@ again:
 	}
 	if (n >= 0) {
 		msg->delivered = n;
+		trace_qchan_receive(msg, n);
 		if (a->info_ptr)
 			qchan_msg_fill_info(msg, &info);
 	}
@@ -731,6 +738,7 @@ static int qchan_reply_direct(struct qchan_ctx *ctx, const struct qchan_msg_repl
 	msg->busy++;
 	ctx_unlock(ctx);
 
+	trace_qchan_copy_tier(QCHAN_TRACE_REPLY, msg->rlen, true);
 	iov_iter_truncate(iter, msg->rlen);
 	n = qchan_server_copy(ctx, &msg, a->rcvid, QCHAN_MSG_REPLYING, 0, iter, true);
 	if (n == -ESRCH)		/* the sender was killed while we faulted */
@@ -749,6 +757,8 @@ static int qchan_reply_direct(struct qchan_ctx *ctx, const struct qchan_msg_repl
 	ctx_lock(ctx);
 	msg->status = a->status;
 	msg->busy--;
+	if (!send_err)
+		trace_qchan_reply(msg, a->status, n);
 	qchan_msg_finish(ctx, msg, send_err);
 	ctx_unlock(ctx);
 	return err;
@@ -812,6 +822,7 @@ static int qchan_do_reply(struct qchan_ctx *ctx, const struct qchan_msg_reply *a
 		}
 	}
 	if (len) {
+		trace_qchan_copy_tier(QCHAN_TRACE_REPLY, len, false);
 		buf = len <= sizeof(stack_buf) ? stack_buf : kvmalloc(len, GFP_KERNEL_ACCOUNT);
 		if (!buf) {
 			err = -ENOMEM;
@@ -842,6 +853,8 @@ claim:
 		msg->rbuf_len = len;
 	}
 	msg->status = a->status;
+	if (!send_err)
+		trace_qchan_reply(msg, a->status, msg->rbuf_len);
 	qchan_msg_finish(ctx, msg, send_err);
 	ctx_unlock(ctx);
 	/* @msg may be gone now: its sender can return as soon as the lock drops. */

@@ -31,6 +31,9 @@
 #include "prio.h"
 #include "qchan.h"
 
+#define CREATE_TRACE_POINTS
+#include "trace.h"
+
 #define QCHAN_VIEW_VERSION	1
 
 struct qchan_view {
