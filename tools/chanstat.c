@@ -4,13 +4,15 @@
  * view /proc/qchan/state (its format: docs/INTROSPECTION.md).  Prints every
  * blocked thread, the channels, connections and names, and the wait-for
  * graph between processes with its cycles: a cycle of SEND- and
- * REPLY-blocked threads that no receiver can break is a deadlock.
+ * REPLY-blocked threads that no receiver can break, among processes whose
+ * every thread is blocked in qchan, is a deadlock.
  *
  *	chanstat [-p PID] [--json | --dot] [--watch [-n SECS]] [-f FILE]
  *
  * Exits 0, or 2 when a deadlock was found (not with --watch), 1 on errors.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
@@ -204,7 +206,8 @@ static bool blocking_edge(const struct rec *r)
 #define MAX_LEN		64
 
 static long cycles[MAX_CYCLES][MAX_LEN];	/* process pids, in wait order */
-static int cycle_len[MAX_CYCLES], ncycles;
+static int cycle_len[MAX_CYCLES], ncycles, ndeadlocks;
+static long cycle_free[MAX_CYCLES];		/* a process of it with a thread outside qchan */
 
 static long *nodes;
 static int nnodes;
@@ -301,6 +304,52 @@ static int find_cycles(void)
 	return ncycles;
 }
 
+/* Threads of @pid in /proc (as the reader's /proc numbers them), or -1. */
+static int proc_threads(long pid)
+{
+	char path[64];
+	struct dirent *d;
+	DIR *dir;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", pid);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir)))
+		if (d->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
+}
+
+/*
+ * A cycle is a deadlock when no process in it has a thread left that could
+ * break it: every one of its threads is blocked in qchan.  Otherwise it is
+ * reported as a cycle only (a thread outside qchan may still reply).
+ */
+static void classify_cycles(void)
+{
+	int k, j, i;
+
+	ndeadlocks = 0;
+	for (k = 0; k < ncycles; k++) {
+		cycle_free[k] = 0;
+		for (j = 0; j < cycle_len[k] && !cycle_free[k]; j++) {
+			long pid = cycles[k][j];
+			int blocked = 0, total = proc_threads(pid);
+
+			for (i = 0; i < nrecs; i++)
+				if (!strcmp(recs[i].kind, "thread") && num(&recs[i], "pid") == pid)
+					blocked++;
+			if (total > blocked)
+				cycle_free[k] = pid;
+		}
+		if (!cycle_free[k])
+			ndeadlocks++;
+	}
+}
+
 static bool in_cycle(long from, long to)
 {
 	int k, j;
@@ -375,7 +424,11 @@ static void print_text(void)
 		return;
 	}
 	for (k = 0; k < ncycles; k++) {
-		printf("\nDEADLOCK: wait-for cycle of %d processes:\n", cycle_len[k]);
+		if (cycle_free[k])
+			printf("\nwait-for cycle of %d processes (not a deadlock: pid %ld has threads outside qchan):\n",
+			       cycle_len[k], cycle_free[k]);
+		else
+			printf("\nDEADLOCK: wait-for cycle of %d processes:\n", cycle_len[k]);
 		for (j = 0; j < cycle_len[k]; j++) {
 			long from = cycles[k][j], to = cycles[k][(j + 1) % cycle_len[k]];
 
@@ -461,9 +514,10 @@ static void print_json(void)
 	json_kind("conn", "connections", &first_section);
 	json_kind("name", "names", &first_section);
 	json_kind("kmsg", "kmsg", &first_section);
-	printf(",\n  \"deadlocks\": [");
+	printf(",\n  \"cycles\": [");
 	for (k = 0; k < ncycles; k++) {
-		printf("%s\n    [", k ? "," : "");
+		printf("%s\n    {\"deadlock\": %s, \"threads\": [", k ? "," : "",
+		       cycle_free[k] ? "false" : "true");
 		n = 0;
 		for (j = 0; j < cycle_len[k]; j++) {
 			long from = cycles[k][j], to = cycles[k][(j + 1) % cycle_len[k]];
@@ -479,7 +533,7 @@ static void print_json(void)
 				printf(", \"server\": %ld, \"chid\": %ld}", to, num(r, "chid"));
 			}
 		}
-		printf("]");
+		printf("]}");
 	}
 	printf("%s]\n}\n", ncycles ? "\n  " : "");
 }
@@ -580,6 +634,7 @@ int main(int argc, char **argv)
 	for (;;) {
 		if (load(path) || find_cycles() < 0)
 			return 1;
+		classify_cycles();
 		if (watch && !json && !dot)
 			printf("\033[H\033[2J");
 		if (json)
@@ -593,5 +648,5 @@ int main(int argc, char **argv)
 			break;
 		sleep(interval);
 	}
-	return ncycles ? 2 : 0;
+	return ndeadlocks ? 2 : 0;
 }
