@@ -12,7 +12,8 @@
 #   make lint            checkpatch --strict and sparse on every kernel
 #   make dkms-check      build through dkms against every kernel's headers
 #   make bench           the benchmarks (bench/run; BENCH_ARGS=--smoke for a quick pass)
-#   make install         headers, libchan.so/.a and libchan.pc (DESTDIR, PREFIX)
+#   make install         headers, libchan.so/.a, libchan.pc, chanstat and its man page
+#                        (DESTDIR, PREFIX)
 #   make deb             Debian packages in $(BUILD)/deb (qchan-dkms, libchan1,
 #                        libchan-dev, qchan-tools), checked with lintian
 #
@@ -74,8 +75,11 @@ $(BUILD)/tools/%: $(TOP)/tools/%.c $(TOP)/uapi/linux/qchan.h
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOLS_CFLAGS) -static -o $@ $<
 
-install: lib
+install: lib $(BUILD)/tools/chanstat
 	$(call SUBMAKE,lib) install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(BUILD)/tools/chanstat $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(TOP)/tools/chanstat.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 
 # ------------------------------------------------------------------ run
 deps:
