@@ -130,7 +130,7 @@ static void qchan_view_thread(const struct qchan_view *v, struct task_struct *ta
 		   jiffies_to_msecs(jiffies - since), qchan_view_qnx_prio(prio),
 		   qchan_view_qnx_prio(base), prio, task_is_stopped(task) || task_is_traced(task));
 	if (msg) {
-		/* The server thread that holds a REPLY-blocked message, when inheritance knows it. */
+		/* The server thread holding a REPLY-blocked message, if inheritance knows it. */
 		seq_printf(m, " holder=%d parked=%d",
 			   msg->state != QCHAN_MSG_QUEUED && msg->prio_rec ?
 			   pid_nr_ns(msg->prio_rec->pid, v->ns) : 0, !msg->waiter);
