@@ -11,6 +11,7 @@
 #include <sched.h>
 
 #include "qchan_test_util.h"
+#include <sys/dispatch.h>
 #include "kselftest_harness.h"
 
 #define VIEW_PATH	"/proc/qchan/state"
@@ -605,6 +606,83 @@ TEST(unprivileged)
 	ConnectDetach(coid);
 }
 
+TEST(names_and_stats)
+{
+	char pat[64], *buf, *line;
+	name_attach_t *att;
+
+	att = name_attach(NULL, "chanstat-test", 0);
+	ASSERT_NE(NULL, att) TH_LOG("name_attach: %s", strerror(errno));
+	buf = read_file(VIEW_PATH);
+	ASSERT_NE(NULL, buf);
+	snprintf(pat, sizeof(pat), " pid=%d", getpid());
+	line = find_line(buf, "name", pat, " name=chanstat-test");
+	ASSERT_NE(NULL, line) TH_LOG("%s", buf);
+	EXPECT_EQ(att->chid, field(line, "chid"));
+	free(line);
+	line = find_line(buf, "process", pat, NULL);
+	ASSERT_NE(NULL, line);
+	EXPECT_EQ(1, field(line, "names"));
+	free(line);
+	free(buf);
+	EXPECT_EQ(0, name_detach(att, 0));
+
+	buf = read_file("/proc/qchan/stats");
+	ASSERT_NE(NULL, buf);
+	EXPECT_NE(NULL, strstr(buf, "\nmsgs_total "));
+	EXPECT_NE(NULL, strstr(buf, "\nbytes_direct "));
+	EXPECT_NE(NULL, strstr(buf, "\npulses "));
+	free(buf);
+}
+
+/* A blocked child killed with SIGKILL leaves the view, and every counter settles. */
+TEST(killed_leaves_view)
+{
+	struct qt_stats before, after;
+	char pat[32], *buf, *line;
+	pid_t child;
+	int chid;
+
+	ASSERT_EQ(0, qt_stats_read(&before));
+	chid = ChannelCreate(0);
+	ASSERT_GT(chid, 0);
+	child = spawn_sender(getpid(), chid);
+	ASSERT_GT(child, 0);
+	line = wait_thread(child, "SEND", NULL);
+	ASSERT_NE(NULL, line);
+	free(line);
+	ASSERT_EQ(0, kill(child, SIGKILL));
+	EXPECT_EQ(1000 + SIGKILL, qt_child_result(child));
+	buf = read_file(VIEW_PATH);
+	ASSERT_NE(NULL, buf);
+	snprintf(pat, sizeof(pat), " pid=%d", child);
+	line = find_line(buf, "thread", pat, NULL);
+	EXPECT_EQ(NULL, line);
+	free(line);
+	line = find_line(buf, "process", pat, NULL);
+	EXPECT_EQ(NULL, line);
+	free(line);
+	free(buf);
+	ASSERT_EQ(0, ChannelDestroy(chid));
+	EXPECT_EQ(0, qt_stats_wait_settled(&before, &after));
+}
+
+static void *reply_once_fn(void *arg)
+{
+	int chid = (int)(intptr_t)arg, rcvid;
+	uint64_t timeout = 20000000;
+	char buf[16];
+
+	atomic_store(&receiver_tid, qt_gettid());
+	rcvid = MsgReceive(chid, buf, sizeof(buf), NULL);
+	if (rcvid > 0)
+		MsgReply(rcvid, 0, NULL, 0);
+	/* Back to receiving with nothing to serve: the boost ends before it sleeps. */
+	if (!TimerTimeout(CLOCK_MONOTONIC, _NTO_TIMEOUT_RECEIVE, NULL, &timeout, NULL))
+		MsgReceive(chid, buf, sizeof(buf), NULL);
+	return NULL;
+}
+
 static int write_str(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
@@ -623,7 +701,9 @@ TEST(tracepoints)
 	struct _pulse pulse;
 	struct qt_client c;
 	int chid, coid, rcvid, rcvid1;
-	pid_t tid1;
+	uint64_t timeout = 20000000;
+	pid_t tid1, tid2, rtid;
+	pthread_t th;
 
 	if (access(TRACE_DIR "/events/qchan/enable", W_OK))
 		SKIP(return, "no tracefs at " TRACE_DIR);
@@ -650,8 +730,35 @@ TEST(tracepoints)
 	ASSERT_EQ(0, MsgError(rcvid, EINVAL));
 	ASSERT_EQ(0, qt_client_join(&c));
 	EXPECT_EQ(EINVAL, c.err);
+	tid2 = c.tid;
 	ASSERT_EQ(0, MsgSendPulse(coid, -1, 5, 7));
 	ASSERT_EQ(0, MsgReceive(chid, &pulse, sizeof(pulse), NULL));
+
+	/* A send that times out while queued: timeout, unblock (released), error. */
+	ASSERT_EQ(0, TimerTimeout(CLOCK_MONOTONIC, _NTO_TIMEOUT_SEND, NULL, &timeout, NULL));
+	EXPECT_EQ(-1, MsgSend(coid, "t", 2, rbuf, sizeof(rbuf)));
+	EXPECT_EQ(ETIMEDOUT, errno);
+
+	/* A SCHED_FIFO 10 client raises the SCHED_OTHER receiver, its reply restores it. */
+	atomic_store(&receiver_tid, 0);
+	ASSERT_EQ(0, pthread_create(&th, NULL, reply_once_fn, (void *)(intptr_t)chid));
+	rtid = qt_wait_tid(&receiver_tid);
+	ASSERT_NE(0, rtid);
+	ASSERT_EQ(0, qt_wait_blocked(getpid(), rtid));
+	memset(&c, 0, sizeof(c));
+	c.kind = QT_SEND;
+	c.coid = coid;
+	c.sbuf = "rt";
+	c.slen = 3;
+	c.rbuf = rbuf;
+	c.rlen = sizeof(rbuf);
+	c.policy = SCHED_FIFO;
+	c.prio = 10;
+	ASSERT_EQ(0, qt_client_start(&c));
+	ASSERT_EQ(0, qt_client_join(&c));
+	ASSERT_EQ(0, c.setup_err);
+	EXPECT_EQ(0, c.ret);
+	ASSERT_EQ(0, pthread_join(th, NULL));
 
 	ASSERT_EQ(0, write_str(TRACE_DIR "/tracing_on", "0"));
 	ASSERT_EQ(0, write_str(TRACE_DIR "/events/qchan/enable", "0"));
@@ -669,13 +776,26 @@ TEST(tracepoints)
 	snprintf(pat, sizeof(pat), "qchan_reply: rcvid=%d sender=%d status=42 len=3", rcvid1, tid1);
 	EXPECT_NE(NULL, strstr(trace, pat)) TH_LOG("%s", trace);
 	snprintf(pat, sizeof(pat), "qchan_error: sender=%d chid=%d rcvid=%d state=REPLY error=%d",
-		 c.tid, chid, rcvid, -EINVAL);
+		 tid2, chid, rcvid, -EINVAL);
 	EXPECT_NE(NULL, strstr(trace, pat)) TH_LOG("%s", trace);
 	snprintf(pat, sizeof(pat), "qchan_pulse: server=%d chid=%d scoid=", getpid(), chid);
 	EXPECT_NE(NULL, strstr(trace, pat)) TH_LOG("%s", trace);
 	EXPECT_NE(NULL, strstr(trace, " code=5 value=0x7 prio=0"));
 	snprintf(pat, sizeof(pat), "qchan_pulse_receive: chid=%d scoid=", chid);
 	EXPECT_NE(NULL, strstr(trace, pat));
+	snprintf(pat, sizeof(pat), "qchan_timeout: chid=%d blocked=send", chid);
+	EXPECT_NE(NULL, strstr(trace, pat)) TH_LOG("%s", trace);
+	snprintf(pat, sizeof(pat), "qchan_unblock: sender=%d chid=%d rcvid=0 state=SEND error=%d action=release",
+		 getpid(), chid, -ETIMEDOUT);
+	EXPECT_NE(NULL, strstr(trace, pat)) TH_LOG("%s", trace);
+	snprintf(pat, sizeof(pat), "qchan_error: sender=%d chid=%d rcvid=0 state=SEND error=%d",
+		 getpid(), chid, -ETIMEDOUT);
+	EXPECT_NE(NULL, strstr(trace, pat)) TH_LOG("%s", trace);
+	/* SCHED_FIFO 10 is kernel priority 99 - 10 = 89; SCHED_OTHER nice 0 is 120. */
+	snprintf(pat, sizeof(pat), "qchan_prio_boost: tid=%d kprio=120->89", rtid);
+	EXPECT_NE(NULL, strstr(trace, pat)) TH_LOG("%s", trace);
+	snprintf(pat, sizeof(pat), "qchan_prio_restore: tid=%d kprio=89->120", rtid);
+	EXPECT_NE(NULL, strstr(trace, pat)) TH_LOG("%s", trace);
 	free(trace);
 	ConnectDetach(coid);
 	ChannelDestroy(chid);
