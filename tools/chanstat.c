@@ -191,15 +191,25 @@ static int receivers(long server, long chid)
  * A REPLY-blocked thread waits for its server; a SEND-blocked one too, unless
  * a thread of the server already waits to receive on that channel.
  */
+static signed char *blocking;	/* per record: -1 not known yet, else the answer */
+
 static bool blocking_edge(const struct rec *r)
 {
 	const char *state = get(r, "state");
+	signed char *b = blocking ? &blocking[r - recs] : NULL;
+	bool ret;
 
+	if (b && *b >= 0)
+		return *b;
 	if (strcmp(r->kind, "thread") || !state || num(r, "server") <= 0)
-		return false;
-	if (!strcmp(state, "REPLY"))
-		return true;
-	return !strcmp(state, "SEND") && !receivers(num(r, "server"), num(r, "chid"));
+		ret = false;
+	else if (!strcmp(state, "REPLY"))
+		ret = true;
+	else
+		ret = !strcmp(state, "SEND") && !receivers(num(r, "server"), num(r, "chid"));
+	if (b)
+		*b = ret;
+	return ret;
 }
 
 #define MAX_CYCLES	64
@@ -279,6 +289,11 @@ static int find_cycles(void)
 
 	ncycles = 0;
 	nnodes = 0;
+	free(blocking);
+	blocking = malloc(nrecs + 1);
+	if (!blocking)
+		return -1;
+	memset(blocking, -1, nrecs + 1);
 	nodes = calloc(nrecs + 1, sizeof(*nodes) * 2);
 	if (!nodes)
 		return -1;
@@ -304,6 +319,8 @@ static int find_cycles(void)
 	return ncycles;
 }
 
+static bool from_file;		/* -f: this machine's /proc says nothing about it */
+
 /* Threads of @pid in /proc (as the reader's /proc numbers them), or -1. */
 static int proc_threads(long pid)
 {
@@ -312,6 +329,8 @@ static int proc_threads(long pid)
 	DIR *dir;
 	int n = 0;
 
+	if (from_file)
+		return -1;
 	snprintf(path, sizeof(path), "/proc/%ld/task", pid);
 	dir = opendir(path);
 	if (!dir)
@@ -618,6 +637,7 @@ int main(int argc, char **argv)
 			break;
 		case 'f':
 			path = optarg;
+			from_file = true;
 			break;
 		case 'h':
 			usage(stdout);
