@@ -667,6 +667,88 @@ TEST(killed_leaves_view)
 	EXPECT_EQ(0, qt_stats_wait_settled(&before, &after));
 }
 
+static void *serve_fn(void *arg)
+{
+	int chid = (int)(intptr_t)arg, rcvid;
+	char buf[16];
+
+	for (;;) {
+		rcvid = MsgReceive(chid, buf, sizeof(buf), NULL);
+		if (rcvid < 0 && errno != EINTR)
+			return NULL;
+		if (rcvid > 0)
+			MsgReply(rcvid, 0, NULL, 0);
+	}
+}
+
+/* A client sending in a loop until it is killed. */
+static pid_t spawn_looper(pid_t server, int chid)
+{
+	pid_t pid = fork();
+	char rbuf[8];
+	int coid;
+
+	if (pid)
+		return pid;
+	coid = ConnectAttach(0, server, chid, _NTO_SIDE_CHANNEL, 0);
+	if (coid < 0)
+		_exit(10);
+	for (;;)
+		MsgSend(coid, "loop", 5, rbuf, sizeof(rbuf));
+}
+
+/*
+ * The view read over and over while clients are killed, stopped and
+ * continued in every state: it must never touch a message or a process that
+ * is going (the kernel log would show it), and it leaves nothing behind.
+ */
+TEST(read_under_churn)
+{
+	struct qt_stats before, after;
+	pid_t kids[4];
+	pthread_t th[2];
+	long long end;
+	int chid, i, n = 0, reads = 0;
+
+	ASSERT_EQ(0, qt_stats_read(&before));
+	chid = ChannelCreate(0);
+	ASSERT_GT(chid, 0);
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, serve_fn, (void *)(intptr_t)chid));
+	for (i = 0; i < 4; i++) {
+		kids[i] = spawn_looper(getpid(), chid);
+		ASSERT_GT(kids[i], 0);
+	}
+	end = qt_now_ms() + 3000;
+	while (qt_now_ms() < end) {
+		char *buf = read_file(VIEW_PATH);
+
+		ASSERT_NE(NULL, buf);
+		EXPECT_EQ(0, strncmp(buf, "version 1\n", 10));
+		free(buf);
+		reads++;
+		i = n++ % 4;
+		if (n % 3 == 0) {
+			kill(kids[i], SIGSTOP);
+			kill(kids[i], SIGCONT);
+		} else if (n % 5 == 0) {
+			kill(kids[i], SIGKILL);
+			EXPECT_EQ(1000 + SIGKILL, qt_child_result(kids[i]));
+			kids[i] = spawn_looper(getpid(), chid);
+			ASSERT_GT(kids[i], 0);
+		}
+	}
+	for (i = 0; i < 4; i++) {
+		kill(kids[i], SIGKILL);
+		EXPECT_EQ(1000 + SIGKILL, qt_child_result(kids[i]));
+	}
+	ASSERT_EQ(0, ChannelDestroy(chid));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, pthread_join(th[i], NULL));
+	EXPECT_LT(10, reads);
+	EXPECT_EQ(0, qt_stats_wait_settled(&before, &after));
+}
+
 static void *reply_once_fn(void *arg)
 {
 	int chid = (int)(intptr_t)arg, rcvid;
