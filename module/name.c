@@ -26,11 +26,11 @@
 #include <linux/hashtable.h>
 #include <linux/ipc_namespace.h>
 #include <linux/mm.h>
-#include <linux/seq_file.h>
 #include <linux/nsproxy.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/stringhash.h>
