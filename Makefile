@@ -12,7 +12,7 @@
 #   make lint            checkpatch --strict and sparse on every kernel
 #   make dkms-check      build through dkms against every kernel's headers
 #   make bench           the benchmarks (bench/run; BENCH_ARGS=--smoke for a quick pass)
-#   make install         headers, libchan.so/.a and libchan.pc (DESTDIR, PREFIX)
+#   make install         headers, libchan.so/.a, libchan.pc, chanstat (DESTDIR, PREFIX)
 #                        and the man pages (sections 1, 3, 4; docs/man/)
 #   make man             the man pages into $(BUILD)/man (scripts/mangen)
 #   make deb             Debian packages in $(BUILD)/deb (qchan-dkms, libchan1,
@@ -76,8 +76,10 @@ $(BUILD)/tools/%: $(TOP)/tools/%.c $(TOP)/uapi/linux/qchan.h
 	@mkdir -p $(dir $@)
 	$(CC) $(TOOLS_CFLAGS) -static -o $@ $<
 
-install: lib
+install: lib $(BUILD)/tools/chanstat
 	$(call SUBMAKE,lib) install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/tools/chanstat $(DESTDIR)$(PREFIX)/bin/
 	$(TOP)/scripts/mangen install $(BUILD)/lib/man $(DESTDIR)$(PREFIX)/share/man 1 4
 
 # The man pages (docs/man/*.md), generated; make -C lib check checks them.

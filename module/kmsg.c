@@ -847,3 +847,19 @@ void qchan_kmsg_exit(void)
 	pr_info("unload: %lu sent, %lu run (%lu in the final sweep)\n", sent, ran + swept, swept);
 	kmsg_pools_free();
 }
+
+/* /proc/qchan/state (view.c): each CPU's kernel-message queues and totals. */
+void qchan_kmsg_view_show(struct seq_file *sf)
+{
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		struct kmsg_cpu *kc = per_cpu_ptr(&kmsg_cpus, cpu);
+
+		seq_printf(sf, "kmsg cpu=%u accepting=%d imm_pending=%d rtn_pending=%d sent=%lu imm_run=%lu rtn_run=%lu ipis=%lu pool_fallback=%lu\n",
+			   cpu, READ_ONCE(kc->accepting), !llist_empty(&kc->imm),
+			   !llist_empty(&kc->rtn), READ_ONCE(kc->stats.sent),
+			   READ_ONCE(kc->stats.imm_run), READ_ONCE(kc->stats.rtn_run),
+			   READ_ONCE(kc->stats.ipis), READ_ONCE(kc->stats.pool_fallback));
+	}
+}

@@ -245,4 +245,7 @@ void qchan_kmsg_timer_start(struct qchan_kmsg_timer *kt, ktime_t expires, unsign
  */
 bool qchan_kmsg_timer_cancel(struct qchan_kmsg_timer *kt);
 
+struct seq_file;
+void qchan_kmsg_view_show(struct seq_file *sf);	/* /proc/qchan/state (view.c) */
+
 #endif /* QCHAN_KMSG_H */

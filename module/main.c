@@ -145,6 +145,45 @@ struct qchan_ctx *qchan_ctx_lookup_pid(struct pid *tgid)
 	return NULL;
 }
 
+/*
+ * Referenced pointers to every live ctx, for /proc/qchan (view.c): the
+ * caller puts each and kvfree()s the array.  References, so the view can
+ * take each ctx's mutex outside RCU.
+ */
+struct qchan_ctx **qchan_ctx_snapshot(unsigned int *nr)
+{
+	unsigned int room = max(atomic_read(&qchan_stats.ctxs), 0) + 16, n, i;
+	struct qchan_ctx **v, *ctx;
+	bool full;
+	int bkt;
+
+	for (;;) {
+		v = kvmalloc_array(room, sizeof(*v), GFP_KERNEL);
+		if (!v)
+			return NULL;
+		n = 0;
+		full = false;
+		rcu_read_lock();
+		hash_for_each_rcu(qchan_ctx_table, bkt, ctx, table_node) {
+			if (n == room) {
+				full = true;
+				break;
+			}
+			if (kref_get_unless_zero(&ctx->ref))
+				v[n++] = ctx;
+		}
+		rcu_read_unlock();
+		if (!full)
+			break;
+		for (i = 0; i < n; i++)
+			qchan_ctx_put(v[i]);
+		kvfree(v);
+		room *= 2;
+	}
+	*nr = n;
+	return v;
+}
+
 /* Publishes @ctx as its owner's one ctx; -EBUSY if the owner has a live one. */
 static int qchan_ctx_register(struct qchan_ctx *ctx)
 {
@@ -442,7 +481,7 @@ static struct miscdevice qchan_misc = {
 	.mode = 0666,
 };
 
-static int qchan_stats_show(struct seq_file *m, void *unused)
+int qchan_stats_show(struct seq_file *m, void *unused)
 {
 	seq_printf(m, "contexts %d\n", atomic_read(&qchan_stats.ctxs));
 	seq_printf(m, "contexts_allocated %d\n", atomic_read(&qchan_stats.ctx_objects));
@@ -485,11 +524,16 @@ static int __init qchan_init(void)
 	err = qchan_kmsg_test_init();
 	if (err)
 		goto err_kmsg_exit;
-	err = misc_register(&qchan_misc);
+	err = qchan_view_init();
 	if (err)
 		goto err_kmsg_test_exit;
+	err = misc_register(&qchan_misc);
+	if (err)
+		goto err_view_exit;
 	return 0;
 
+err_view_exit:
+	qchan_view_exit();
 err_kmsg_test_exit:
 	qchan_kmsg_test_exit();
 err_kmsg_exit:
@@ -507,6 +551,7 @@ err_remove_debugfs:
 static void __exit qchan_exit(void)
 {
 	misc_deregister(&qchan_misc);
+	qchan_view_exit();
 	qchan_td_exit();
 	/* Every ctx is shut down (no watch left), but a queued owner work may still run. */
 	destroy_workqueue(qchan_wq);

@@ -22,6 +22,7 @@
 #include "kmsg.h"
 #include "prio.h"
 #include "qchan.h"
+#include "trace.h"
 
 /* Every ioctl argument struct has these; the helper keeps each check one line. */
 #define QCHAN_RESERVED_NONZERO(a)	memchr_inv((a)->reserved, 0, sizeof((a)->reserved))
@@ -86,6 +87,7 @@ void qchan_msg_finish(struct qchan_ctx *ctx, struct qchan_msg *msg, int error)
 	case QCHAN_MSG_DONE:
 		return;
 	}
+	trace_qchan_error(msg, error);
 	msg->state = QCHAN_MSG_DONE;
 	msg->error = error;
 	qchan_msg_maybe_release(msg);
@@ -142,6 +144,7 @@ static void qchan_msg_bind(struct qchan_ctx *ctx, struct qchan_msg *msg)
 	scon->last_rcvid = rcvid;
 	scon->last_tid = task_pid_nr(msg->sender);
 	msg->rcvid = rcvid;
+	msg->since = jiffies;
 	hash_add(ctx->rcvids, &msg->rcvid_node, rcvid);
 	ctx->nr_rcvids++;
 	msg->state = QCHAN_MSG_RECEIVED;
@@ -221,6 +224,7 @@ static int qchan_msg_post_wait(struct qchan_msg *msg)
 	struct qchan_prio *boost = NULL;
 	struct qchan_receiver *r;
 
+	msg->since = jiffies;
 	ctx_lock(ctx);
 	if (chan->dead) {
 		/* QNX: the connection is no longer connected to a channel. */
@@ -313,6 +317,7 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 		if (err)
 			goto out_free_riov;
 	}
+	trace_qchan_copy_tier(QCHAN_TRACE_SEND, msg.slen, !msg.sbuf);
 	/* The part of the reply buffer a short reply can reach: never found bad too late. */
 	err = qchan_check_writable(riov, msg.rparts,
 				   min_t(size_t, msg.rlen, READ_ONCE(qchan_inline_max)));
@@ -336,6 +341,7 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 	atomic_inc(&qchan_stats.msgs_in_flight);
 	atomic_long_inc(&qchan_stats.msgs_total);
 
+	trace_qchan_send(&msg);
 	self = qchan_prio_send_begin(ctx);
 	err = qchan_msg_post_wait(&msg);
 	while (err == QCHAN_WAIT_PARK) {
@@ -479,6 +485,7 @@ retry:
 		goto retry;
 	}
 
+	r.since = jiffies;
 	list_add_tail(&r.node, &chan->receivers);
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);
@@ -505,6 +512,7 @@ retry:
 			goto out_unlock;
 		}
 		if (t && qchan_timeout_passed(t)) {
+			trace_qchan_timeout(chan->chid, QCHAN_TRACE_RECEIVE);
 			list_del(&r.node);
 			err = -ETIMEDOUT;
 			goto out_unlock;
@@ -629,6 +637,7 @@ again:
 		goto out_free_iov;
 	}
 	if (!msg) {
+		trace_qchan_pulse_receive(chan->chid, &pulse);
 		n = qchan_pulse_deliver(&pulse, &iter);
 		if (n < 0 || put_user(0, &uarg->rcvid) || put_user((u32)n, &uarg->bytes))
 			err = -EFAULT;
@@ -645,6 +654,7 @@ again:
 	}
 	if (n >= 0) {
 		msg->delivered = n;
+		trace_qchan_receive(msg, n);
 		if (a->info_ptr)
 			qchan_msg_fill_info(msg, &info);
 	}
@@ -728,6 +738,7 @@ static int qchan_reply_direct(struct qchan_ctx *ctx, const struct qchan_msg_repl
 	msg->busy++;
 	ctx_unlock(ctx);
 
+	trace_qchan_copy_tier(QCHAN_TRACE_REPLY, msg->rlen, true);
 	iov_iter_truncate(iter, msg->rlen);
 	n = qchan_server_copy(ctx, &msg, a->rcvid, QCHAN_MSG_REPLYING, 0, iter, true);
 	if (n == -ESRCH)		/* the sender was killed while we faulted */
@@ -746,6 +757,8 @@ static int qchan_reply_direct(struct qchan_ctx *ctx, const struct qchan_msg_repl
 	ctx_lock(ctx);
 	msg->status = a->status;
 	msg->busy--;
+	if (!send_err)
+		trace_qchan_reply(msg, a->status, n);
 	qchan_msg_finish(ctx, msg, send_err);
 	ctx_unlock(ctx);
 	return err;
@@ -809,6 +822,7 @@ static int qchan_do_reply(struct qchan_ctx *ctx, const struct qchan_msg_reply *a
 		}
 	}
 	if (len) {
+		trace_qchan_copy_tier(QCHAN_TRACE_REPLY, len, false);
 		buf = len <= sizeof(stack_buf) ? stack_buf : kvmalloc(len, GFP_KERNEL_ACCOUNT);
 		if (!buf) {
 			err = -ENOMEM;
@@ -839,6 +853,8 @@ claim:
 		msg->rbuf_len = len;
 	}
 	msg->status = a->status;
+	if (!send_err)
+		trace_qchan_reply(msg, a->status, msg->rbuf_len);
 	qchan_msg_finish(ctx, msg, send_err);
 	ctx_unlock(ctx);
 	/* @msg may be gone now: its sender can return as soon as the lock drops. */

@@ -30,6 +30,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/stringhash.h>
@@ -339,4 +340,21 @@ void qchan_names_channel_gone(struct qchan_channel *chan)
 	mutex_unlock(&qchan_names_lock);
 	list_for_each_entry_safe(n, tmp, &gone, ctx_node)
 		qchan_name_free(n);
+}
+
+/* /proc/qchan/state (view.c): @ctx's names in the reader's IPC namespace; @pid as it sees it. */
+void qchan_names_show(struct seq_file *m, struct qchan_ctx *ctx, pid_t pid)
+{
+	const void *ns = qchan_current_ipc_ns();
+	struct qchan_name *n;
+
+	mutex_lock(&qchan_names_lock);
+	list_for_each_entry(n, &ctx->names, ctx_node) {
+		if (n->ns != ns)
+			continue;
+		seq_printf(m, "name pid=%d chid=%d flags=%#x name=", pid, n->chan->chid, n->flags);
+		seq_escape(m, n->name, " \t\n\\=");
+		seq_putc(m, '\n');
+	}
+	mutex_unlock(&qchan_names_lock);
 }

@@ -53,6 +53,7 @@
 
 #include "prio.h"
 #include "qchan.h"
+#include "trace.h"
 
 /* A pulse's boost: its priority, but never above what its sender could set itself. */
 int qchan_prio_pulse(int priority)
@@ -213,6 +214,12 @@ void qchan_prio_apply(struct qchan_ctx *ctx, struct qchan_prio *rec)
 	if (!qchan_sched_equal(&target, &cur)) {
 		if (qchan_sched_set(task, &target))
 			goto out;	/* e.g. no RT bandwidth in its group: it runs as it was */
+		if (qchan_sched_equal(&target, &rec->base))
+			trace_qchan_prio_restore(task_pid_nr(task), qchan_sched_kprio(&cur),
+						 qchan_sched_kprio(&target));
+		else
+			trace_qchan_prio_boost(task_pid_nr(task), qchan_sched_kprio(&cur),
+					       qchan_sched_kprio(&target));
 		/* Blocked in a send of its own: it passes the change on (qchan_prio_resend()). */
 		if (READ_ONCE(rec->sending))
 			wake_up_process(task);

@@ -26,6 +26,7 @@
 
 #include "kmsg.h"
 #include "qchan.h"
+#include "trace.h"
 
 static struct kmem_cache *qchan_pulse_cache;
 
@@ -192,6 +193,7 @@ int qchan_pulse_send_conn(struct qchan_conn *conn, int priority, int code, u64 v
 	pulse->d.code = code;
 	pulse->d.value = value;
 	pulse->d.scoid = conn->scoid;
+	trace_qchan_pulse(conn->chan, pulse);
 	return qchan_pulse_post(conn->chan, pulse);
 }
 

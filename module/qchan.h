@@ -369,6 +369,7 @@ struct qchan_msg {
 	struct qchan_prio *prio_rec;	/* the server thread it boosts, under ctx->lock */
 	bool prio_held;			/* counted in prio_rec->held (prio.h), under ctx->lock */
 	u64 seq;			/* arrival order while QUEUED: chan->seq */
+	unsigned long since;		/* jiffies: SEND-, then REPLY-blocked since (view.c) */
 	int error;			/* -errno to return to the sender, or 0 */
 	size_t delivered;		/* bytes the receive copied, for _msg_info */
 	s64 status;			/* MsgReply status */
@@ -406,6 +407,7 @@ struct qchan_receiver {
 	bool pulse_only;		/* MsgReceivePulse: never hand this one a message */
 	struct qchan_prio *prio;	/* the thread's record; NULL: FIXED_PRIORITY */
 	int error;			/* set when the channel dies */
+	unsigned long since;		/* jiffies: RECEIVE-blocked since (view.c) */
 	struct qchan_pulse_data pulse;
 };
 
@@ -419,6 +421,13 @@ static inline int qchan_current_priority(void)
 
 /* main.c */
 struct qchan_ctx *qchan_ctx_lookup_pid(struct pid *tgid);
+struct qchan_ctx **qchan_ctx_snapshot(unsigned int *nr);
+struct seq_file;
+int qchan_stats_show(struct seq_file *m, void *unused);
+
+/* view.c: /proc/qchan */
+int qchan_view_init(void);
+void qchan_view_exit(void);
 void qchan_ctx_put(struct qchan_ctx *ctx);
 
 /* channel.c */
@@ -542,6 +551,7 @@ int qchan_name_attach(struct qchan_ctx *ctx, struct qchan_name_attach __user *ua
 int qchan_name_detach(struct qchan_ctx *ctx, struct qchan_name_detach __user *uarg);
 int qchan_name_open(struct qchan_ctx *ctx, struct qchan_name_open __user *uarg);
 int qchan_name_list(struct qchan_ctx *ctx, struct qchan_name_list __user *uarg);
+void qchan_names_show(struct seq_file *m, struct qchan_ctx *ctx, pid_t pid);
 void qchan_names_channel_gone(struct qchan_channel *chan);
 
 /* info.c: ConnectClientInfo */

@@ -12,6 +12,7 @@
 #include <linux/time.h>
 
 #include "qchan.h"
+#include "trace.h"
 
 /*
  * Validates a timeout of the ABI (an absolute deadline in ns on a clock,
@@ -88,6 +89,8 @@ static void qchan_msg_unblock_pulse(struct qchan_msg *msg)
 void qchan_msg_unblock(struct qchan_ctx *ctx, struct qchan_msg *msg, int error)
 {
 	msg->timeout_states = 0;
+	trace_qchan_unblock(msg, error, msg->state != QCHAN_MSG_QUEUED &&
+			    (msg->chan->flags & QCHAN_CHF_UNBLOCK));
 	if (msg->state == QCHAN_MSG_QUEUED || !(msg->chan->flags & QCHAN_CHF_UNBLOCK))
 		qchan_msg_fail(ctx, msg, error);
 	else
@@ -190,6 +193,8 @@ int qchan_msg_wait_done_locked(struct qchan_ctx *ctx, struct qchan_msg *msg)
 		}
 		t = qchan_msg_timeout(msg);
 		if (t && qchan_timeout_passed(t)) {
+			trace_qchan_timeout(msg->chan->chid, msg->state == QCHAN_MSG_QUEUED ?
+					    QCHAN_TRACE_SEND : QCHAN_TRACE_REPLY);
 			qchan_msg_unblock(ctx, msg, -ETIMEDOUT);
 			continue;
 		}
