@@ -11,6 +11,7 @@
 #include <linux/mm.h>
 #include <linux/preempt.h>
 #include <linux/spinlock.h>
+#include <linux/uio.h>
 
 /* 6.5 dropped the vmas argument of pin_user_pages_remote(). */
 static inline long qchan_pin_user_pages_remote(struct mm_struct *mm, unsigned long start,
@@ -21,6 +22,20 @@ static inline long qchan_pin_user_pages_remote(struct mm_struct *mm, unsigned lo
 	return pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages, locked);
 #else
 	return pin_user_pages_remote(mm, start, nr_pages, gup_flags, pages, NULL, locked);
+#endif
+}
+
+/*
+ * One user buffer as an iterator, capped at MAX_RW_COUNT and checked with
+ * access_ok() (-EFAULT): 6.7 replaced import_single_range() with
+ * import_ubuf(), whose iterator does not point at @iov.
+ */
+static inline int qchan_import_single(int dir, struct iovec *iov, struct iov_iter *iter)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	return import_ubuf(dir, iov->iov_base, iov->iov_len, iter);
+#else
+	return import_single_range(dir, iov->iov_base, iov->iov_len, iov, iter);
 #endif
 }
 

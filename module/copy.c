@@ -95,6 +95,12 @@ int qchan_iov_import(const struct iovec __user *uvec, u32 nr, struct iovec *fast
 		err = qchan_compat_iov_copy(iov, uvec, nr);
 		if (err)
 			goto err_free;
+	} else if (nr == 1) {
+		/* A constant size: no run-time hardened-usercopy check of the stack array. */
+		if (copy_from_user(iov, uvec, sizeof(*iov))) {
+			err = -EFAULT;
+			goto err_free;
+		}
 	} else if (copy_from_user(iov, uvec, array_size(nr, sizeof(*iov)))) {
 		err = -EFAULT;
 		goto err_free;

@@ -10,6 +10,7 @@
  * The receiving thread does the copy of the request, so the bytes arrive in
  * the cache of the thread that will use them.
  */
+#include <linux/compat.h>
 #include <linux/mm.h>
 #include <linux/pid_namespace.h>
 #include <linux/sched/mm.h>
@@ -35,7 +36,27 @@
 static ssize_t qchan_import_iov(int dir, u64 ptr, u32 parts, struct iovec **iovp,
 				struct iov_iter *iter)
 {
-	ssize_t n = import_iovec(dir, u64_to_user_ptr(ptr), parts, UIO_FASTIOV, iovp, iter);
+	ssize_t n;
+
+	/*
+	 * One part, as in every MsgReceive and MsgReply of a single buffer: a
+	 * constant-size copy of the iovec, which hardened usercopy does not
+	 * check at run time, and no array walk; otherwise as import_iovec().
+	 */
+	if (parts == 1 && !in_compat_syscall()) {
+		struct iovec *iov = *iovp;
+
+		if (copy_from_user(iov, u64_to_user_ptr(ptr), sizeof(*iov)))
+			return -EFAULT;
+		if (iov->iov_len > SSIZE_MAX)
+			return -EOVERFLOW;
+		n = qchan_import_single(dir, iov, iter);
+		if (n)
+			return n;
+		*iovp = NULL;
+		return iov_iter_count(iter);
+	}
+	n = import_iovec(dir, u64_to_user_ptr(ptr), parts, UIO_FASTIOV, iovp, iter);
 
 	return n == -EINVAL ? -EOVERFLOW : n;
 }
