@@ -39,6 +39,20 @@ static inline int qchan_import_single(int dir, struct iovec *iov, struct iov_ite
 #endif
 }
 
+/*
+ * The default inline_max: where the pinned direct copy starts to beat the
+ * copy through a kernel buffer (docs/PERFORMANCE.md, "Copy-tier crossover").
+ * Above its 256-byte stack buffer the inline tier allocates per message: on
+ * 6.1 that alone makes it dearer than pinning one page each way, so 6.1
+ * crosses over at the end of the stack buffer; 6.12 allocates cheaper and
+ * pins dearer, and inline wins there up to 768 B.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define QCHAN_INLINE_MAX_DEFAULT	768
+#else
+#define QCHAN_INLINE_MAX_DEFAULT	256
+#endif
+
 /* 6.1 names iterator directions READ/WRITE; later kernels ITER_DEST/ITER_SOURCE. */
 #ifndef ITER_DEST
 #define ITER_DEST	READ

@@ -53,13 +53,8 @@ static_assert(sizeof(struct qchan_name_list) == 40);
 static_assert(sizeof(struct qchan_client_info) == 72);
 static_assert(sizeof(struct qchan_server_info) == 40);
 
-/*
- * 256: the measured crossover on 6.1 (icount, 16 B-4 KiB round trips: the
- * pinned direct copy wins from 320 B on) and the largest message the inline
- * tier carries on the sender's stack, without allocating.  6.12 crosses over
- * later (~800 B).  See docs/DESIGN.md.
- */
-unsigned int qchan_inline_max = QCHAN_STACK_INLINE;
+/* Per kernel: the measured copy-tier crossover (compat.h, docs/PERFORMANCE.md). */
+unsigned int qchan_inline_max = QCHAN_INLINE_MAX_DEFAULT;
 module_param_named(inline_max, qchan_inline_max, uint, 0644);
 MODULE_PARM_DESC(inline_max,
 		 "Largest message (bytes) copied through a kernel buffer rather than from pinned pages");
