@@ -174,7 +174,13 @@ int qchan_check_writable(const struct iovec *iov, unsigned long nr, size_t len)
 	return 0;
 }
 
-/* The sender gathers its own send data into @buf (short-message tier). */
+/*
+ * The sender gathers its own send data into @buf (short-message tier).
+ * @buf holds @len bytes (the message's stack buffer or its allocation), so
+ * the copies skip hardened usercopy's run-time object check, which costs a
+ * stack or heap look-up per part; the vector was checked by access_ok() on
+ * import.
+ */
 int qchan_gather_from_user(void *buf, const struct iovec *iov, unsigned long nr, size_t len)
 {
 	size_t done = 0, n;
@@ -182,14 +188,14 @@ int qchan_gather_from_user(void *buf, const struct iovec *iov, unsigned long nr,
 
 	for (i = 0; i < nr && done < len; i++) {
 		n = min(iov[i].iov_len, len - done);
-		if (copy_from_user(buf + done, iov[i].iov_base, n))
+		if (_copy_from_user(buf + done, iov[i].iov_base, n))
 			return -EFAULT;
 		done += n;
 	}
 	return 0;
 }
 
-/* The sender scatters a short reply from @buf into its own reply vector. */
+/* The sender scatters a short reply from @buf (@len bytes: unchecked, as above) into its vector. */
 int qchan_scatter_to_user(const struct iovec *iov, unsigned long nr, const void *buf, size_t len)
 {
 	size_t done = 0, n;
@@ -197,7 +203,7 @@ int qchan_scatter_to_user(const struct iovec *iov, unsigned long nr, const void 
 
 	for (i = 0; i < nr && done < len; i++) {
 		n = min(iov[i].iov_len, len - done);
-		if (copy_to_user(iov[i].iov_base, buf + done, n))
+		if (_copy_to_user(iov[i].iov_base, buf + done, n))
 			return -EFAULT;
 		done += n;
 	}
