@@ -83,6 +83,10 @@
  * never on the send path.  The owner's wait_pidfd lock is the kernel's; the
  * wake function under it only takes a reference and queues work.
  *
+ * ctx->uring_lock (spinlock) covers the ctx's io_uring commands (uring.c);
+ * it is taken before a ctx->lock (an async send's is its channel owner's),
+ * never inside one: completion hooks under ctx->lock only queue task work.
+ *
  * Nothing that can sleep, fault or copy from/to user memory runs under
  * ctx->lock.  Wake-ups of a message's sender are issued with ctx->lock held:
  * the sender re-checks its state under the same lock before it returns, so
@@ -115,6 +119,12 @@
  * present drops busy, faults it in, and takes the message back by rcvid
  * (a killed sender may be gone by then).  A killed sender never waits for a
  * server's page fault.
+ *
+ * An io_uring send (msg->uasync) has no sender thread: its message is on
+ * the heap, its data in kernel buffers, and when it is DONE with busy == 0
+ * uring.c posts the CQE from task work in the submitter.  A posted receive
+ * is a qchan_receiver with r->uasync set: handing it a message queues task
+ * work in the receiving thread, which copies.
  *
  * msg->waiter is the thread to wake when the message finishes: the sender
  * while it waits in its MsgSend, nobody while the message is parked (the
