@@ -57,8 +57,6 @@ struct qchan_uasync {
 	bool waiting;			/* RECEIVE: on chan->receivers */
 	bool ready;			/* the completion's task work is queued */
 	bool canceled;			/* RECEIVE: do not wait again */
-	struct iovec siov_fast[UIO_FASTIOV];
-	struct iovec riov_fast[UIO_FASTIOV];
 	union {
 		struct {		/* SEND */
 			struct qchan_msg_send __user *uarg;
@@ -73,7 +71,18 @@ struct qchan_uasync {
 			size_t len;
 		} r;
 	};
+	/* Not zeroed at allocation: the message's inline buffers come last too. */
+	struct iovec siov_fast[UIO_FASTIOV];
+	struct iovec riov_fast[UIO_FASTIOV];
 };
+
+/*
+ * What is zeroed of a new command: not the vectors' and the message's
+ * buffers (written before they are read), which are most of its size.
+ */
+#define QCHAN_UA_ZERO_SEND	offsetof(struct qchan_uasync, s.msg.stack_sbuf)
+#define QCHAN_UA_ZERO_RECEIVE	(offsetof(struct qchan_uasync, r) + \
+				 sizeof_field(struct qchan_uasync, r))
 
 static struct qchan_uasync **qchan_uring_pdu(struct io_uring_cmd *cmd)
 {
@@ -93,12 +102,15 @@ static bool qchan_uring_in_submitter(const struct qchan_uasync *ua)
 	return !(current->flags & (PF_EXITING | PF_KTHREAD)) && current->mm == ua->mm;
 }
 
-static struct qchan_uasync *qchan_uasync_alloc(struct qchan_ctx *ctx, struct io_uring_cmd *cmd)
+static struct qchan_uasync *qchan_uasync_alloc(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
+					       bool send)
 {
-	struct qchan_uasync *ua = kzalloc(sizeof(*ua), GFP_KERNEL_ACCOUNT);
+	struct qchan_uasync *ua = kmalloc(sizeof(*ua), GFP_KERNEL_ACCOUNT);
 
 	if (!ua)
 		return NULL;
+	memset(ua, 0, send ? QCHAN_UA_ZERO_SEND : QCHAN_UA_ZERO_RECEIVE);
+	ua->send = send;
 	INIT_LIST_HEAD(&ua->node);
 	kref_get(&ctx->ref);
 	ua->ctx = ctx;
@@ -263,12 +275,11 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 	conn = qchan_conn_get(ctx, a.coid);
 	if (IS_ERR(conn))
 		return PTR_ERR(conn);
-	ua = qchan_uasync_alloc(ctx, cmd);
+	ua = qchan_uasync_alloc(ctx, cmd, true);
 	if (!ua) {
 		qchan_conn_put(conn);
 		return -ENOMEM;
 	}
-	ua->send = true;
 	ua->s.uarg = uarg;
 	msg = &ua->s.msg;
 	msg->conn = conn;
@@ -460,7 +471,7 @@ static int qchan_uring_receive(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 		return err;
 	if (a->flags & QCHAN_RECEIVE_TIMEOUT)	/* io_uring has linked timeouts */
 		return -EINVAL;
-	ua = qchan_uasync_alloc(ctx, cmd);
+	ua = qchan_uasync_alloc(ctx, cmd, false);
 	if (!ua)
 		return -ENOMEM;
 	ua->r.uarg = uarg;
