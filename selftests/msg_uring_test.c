@@ -658,13 +658,106 @@ TEST(kill9_outstanding)
 	ASSERT_EQ(0, kill(pid, SIGKILL));
 	/* Killed, not stuck (a D-state task would not be reaped). */
 	EXPECT_TRUE(WIFSIGNALED(qt_waitpid_timeout(pid, QT_WAIT_MS)));
+	/* The context ends after the reaping, asynchronously: its commands tell when. */
+	EXPECT_EQ(0, qu_wait_cmds(0));
 	EXPECT_EQ(-1, MsgReply(rcvid, 0, NULL, 0));
 	EXPECT_EQ(ESRCH, errno);
-	EXPECT_EQ(0, qu_wait_cmds(0));
 	ChannelDestroy(chid);
 	close(pfd[0]);
 	EXPECT_EQ(0, qt_stats_wait_settled(&before, &now))
 		TH_LOG("in flight %ld, pinned %ld", now.msgs_in_flight, now.pinned_pages);
+}
+
+/*
+ * Random commands: random cmd_op near ours, random command bytes, argument
+ * blocks that are half valid (a real coid or chid, random flags, vectors
+ * pointing anywhere).  Nothing may crash or leak; the ring's close ends
+ * whatever stays pending (the fixture checks the counters).
+ */
+TEST_F(uring, fuzz)
+{
+	static const unsigned int ops[] = {
+		QCHAN_UCMD_SEND, QCHAN_UCMD_RECEIVE, QCHAN_UCMD_REPLY_RECEIVE,
+		QCHAN_UCMD_SEND_PULSE, QCHAN_UCMD_CANCEL,
+	};
+	static union {
+		struct qchan_msg_send s;
+		struct qchan_msg_receive r;
+		struct qchan_msg_reply_receive rr;
+		struct qchan_pulse_send p;
+		uint64_t words[16];
+	} blocks[64];
+	static char bufs[64][64];
+	static iov_t iovs[64][2];
+	uint64_t seed = 0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid();
+	struct io_uring_cqe *cqe;
+	int i, completed = 0;
+
+	for (i = 0; i < 4000; i++) {
+		int k = i % 64;
+		uint64_t r1 = qt_mix64(seed + 2 * i), r2 = qt_mix64(seed + 2 * i + 1);
+		struct qchan_uring_cmd uc = { 0 };
+		struct io_uring_sqe *sqe;
+		unsigned int op;
+
+		/* Block k is reused only after its command completed: 64 at a time at most. */
+		if (i >= 64 && i % 64 == 0) {
+			io_uring_queue_exit(&self->ring);
+			ASSERT_EQ(0, io_uring_queue_init(64, &self->ring, 0));
+		}
+		for (int w = 0; w < 16; w++)
+			blocks[k].words[w] = (r2 >> (w % 8)) & 1 ? qt_mix64(r1 + w) : 0;
+		SETIOV(&iovs[k][0], (r1 & 3) ? (void *)bufs[k] : (void *)(uintptr_t)(r2 & 0xffff),
+		       (r2 >> 8) & 127);
+		SETIOV(&iovs[k][1], bufs[k], 16);
+		op = (r1 & 7) < 5 ? ops[r1 & 7] :
+		     _IOC((r1 >> 3) & 3, QCHAN_IOC_MAGIC, 0xe0 + ((r1 >> 5) & 15), (r1 >> 9) & 255);
+		switch (op) {
+		case QCHAN_UCMD_SEND:
+			blocks[k].s.coid = (r2 & 1) ? self->coid : (int)(r2 >> 32);
+			blocks[k].s.send_parts = (r2 >> 1) & 3;
+			blocks[k].s.reply_parts = (r2 >> 3) & 3;
+			blocks[k].s.send_iov_ptr = (uintptr_t)iovs[k];
+			blocks[k].s.reply_iov_ptr = (r2 & 32) ? (uintptr_t)iovs[k] : r2;
+			if (r2 & 64)
+				blocks[k].s.flags = blocks[k].s.status = blocks[k].s.reserved = 0;
+			break;
+		case QCHAN_UCMD_RECEIVE:
+			blocks[k].r.chid = (r2 & 1) ? self->chid : (int)(r2 >> 32);
+			blocks[k].r.parts = (r2 >> 1) & 3;
+			blocks[k].r.iov_ptr = (uintptr_t)iovs[k];
+			blocks[k].r.info_ptr = (r2 & 16) ? (uintptr_t)bufs[k] : 0;
+			if (r2 & 64)
+				blocks[k].r.flags = blocks[k].r.pad = blocks[k].r.reserved = 0;
+			blocks[k].r.timeout = blocks[k].r.timeout_clock = 0;
+			break;
+		case QCHAN_UCMD_SEND_PULSE:
+			blocks[k].p.coid = self->coid;
+			break;
+		}
+		uc.arg_ptr = (r1 & 0x100) ? (uintptr_t)&blocks[k] : r2;
+		if (op == QCHAN_UCMD_CANCEL)
+			uc.arg_ptr = r2 & 0x3f;
+		if ((r1 & 0xe00) == 0xe00)
+			uc.flags = r2;
+		if ((r1 & 0x7000) == 0x7000)
+			uc.reserved = r2 >> 16;
+		sqe = io_uring_get_sqe(&self->ring);
+		ASSERT_NE(NULL, sqe);
+		io_uring_prep_rw(IORING_OP_URING_CMD, sqe, qchan_context_fd(), NULL, 0, 0);
+		sqe->cmd_op = op;
+		memcpy(sqe->cmd, &uc, sizeof(uc));
+		sqe->user_data = k;
+		ASSERT_EQ(1, io_uring_submit(&self->ring));
+		while (!io_uring_peek_cqe(&self->ring, &cqe)) {
+			completed++;
+			io_uring_cqe_seen(&self->ring, cqe);
+		}
+	}
+	EXPECT_GT(completed, 1000);
+	io_uring_queue_exit(&self->ring);
+	EXPECT_EQ(0, qu_wait_cmds(0));
+	ASSERT_EQ(0, io_uring_queue_init(8, &self->ring, 0));
 }
 
 TEST_HARNESS_MAIN
