@@ -87,7 +87,7 @@ static inline bool qchan_may_alloc_atomic(void)
  * IO_URING_F_CANCEL for commands marked cancelable, at ring exit and task
  * exit.  Without that, uring.c polls whether the ring is being torn down.
  */
-#if __has_include(<linux/io_uring/cmd.h>)
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
 #include <linux/io_uring/cmd.h>
 #define QCHAN_URING_CANCELABLE	1
 

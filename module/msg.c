@@ -895,7 +895,7 @@ static int qchan_do_reply(struct qchan_ctx *ctx, const struct qchan_msg_reply *a
 		if (msg && msg->state == QCHAN_MSG_RECEIVED) {
 			found = true;
 			len = min_t(size_t, len, msg->rlen);
-			/* An async sender's reply goes through a buffer: it copies it out itself. */
+			/* An async sender's reply goes through a buffer: it copies it out. */
 			direct = !msg->uasync;
 		}
 		ctx_unlock(ctx);

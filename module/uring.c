@@ -236,7 +236,8 @@ static void qchan_uring_send_tw(struct io_uring_cmd *cmd, unsigned int issue_fla
 		err = err ?: -ECANCELED;
 	} else if (!err) {
 		if (msg->rbuf_len)
-			err = qchan_scatter_to_user(msg->riov, msg->rparts, msg->rbuf, msg->rbuf_len);
+			err = qchan_scatter_to_user(msg->riov, msg->rparts, msg->rbuf,
+						    msg->rbuf_len);
 		if (!err && put_user(msg->status, &ua->s.uarg->status))
 			err = -EFAULT;
 	}
@@ -558,6 +559,7 @@ int qchan_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	struct qchan_ctx *ctx = cmd->file->private_data;
 	struct qchan_uring_cmd uc;
 	struct qchan_msg_receive ra;
+	void __user *arg;
 
 	if (qchan_uring_cancel_call(issue_flags)) {
 		struct qchan_uasync *ua = *qchan_uring_pdu(cmd);
@@ -573,18 +575,19 @@ int qchan_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	memcpy(&uc, qchan_uring_cmd_bytes(cmd), sizeof(uc));
 	if (uc.flags || uc.reserved)
 		return -EINVAL;
+	arg = u64_to_user_ptr(uc.arg_ptr);
 
 	switch (cmd->cmd_op) {
 	case QCHAN_UCMD_SEND:
-		return qchan_uring_send(ctx, cmd, u64_to_user_ptr(uc.arg_ptr), issue_flags);
+		return qchan_uring_send(ctx, cmd, arg, issue_flags);
 	case QCHAN_UCMD_RECEIVE:
-		if (copy_from_user(&ra, u64_to_user_ptr(uc.arg_ptr), sizeof(ra)))
+		if (copy_from_user(&ra, arg, sizeof(ra)))
 			return -EFAULT;
-		return qchan_uring_receive(ctx, cmd, &ra, u64_to_user_ptr(uc.arg_ptr), issue_flags);
+		return qchan_uring_receive(ctx, cmd, &ra, arg, issue_flags);
 	case QCHAN_UCMD_REPLY_RECEIVE:
-		return qchan_uring_reply_receive(ctx, cmd, u64_to_user_ptr(uc.arg_ptr), issue_flags);
+		return qchan_uring_reply_receive(ctx, cmd, arg, issue_flags);
 	case QCHAN_UCMD_SEND_PULSE:
-		return qchan_pulse_send(ctx, u64_to_user_ptr(uc.arg_ptr));
+		return qchan_pulse_send(ctx, arg);
 	case QCHAN_UCMD_CANCEL:
 		return qchan_uring_cancel_user(ctx, uc.arg_ptr);
 	}
