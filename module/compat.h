@@ -130,10 +130,17 @@ static inline bool qchan_uring_cancel_call(unsigned int issue_flags)
 	return false;
 }
 
-/* The ring's references are killed first thing when its last file reference goes. */
+/*
+ * The ring's references are killed first thing when its last file reference
+ * goes.  And exec waits in io_uring_task_cancel() for every request its
+ * thread submitted, before the close-on-exec that would end the context.
+ */
 static inline bool qchan_uring_ring_dying(struct io_uring_cmd *cmd)
 {
-	return percpu_ref_is_dying(&cmd_to_io_kiocb(cmd)->ctx->refs);
+	struct task_struct *submitter = cmd_to_io_kiocb(cmd)->task;
+
+	return percpu_ref_is_dying(&cmd_to_io_kiocb(cmd)->ctx->refs) ||
+	       data_race(submitter->in_execve);
 }
 #endif
 

@@ -26,9 +26,10 @@
  * then nothing is copied).  The ring going away: 6.7+ calls ->uring_cmd
  * with IO_URING_F_CANCEL for the commands marked cancelable (the ring's exit
  * and the submitter's exit); 6.1 has no such call and its ring exit waits
- * for every command, so while commands are pending a delayed work polls the
- * rings' reference counts once a second and cancels the commands of a ring
- * being torn down (compat.h).
+ * for every command (and so does exec, for its thread's), so while commands
+ * are pending a delayed work polls the rings' reference counts and the
+ * submitters' exec once a second and cancels the commands of a ring being
+ * torn down or of a thread in exec (compat.h).
  *
  * Locking: ctx->uring_lock covers the list and is taken before any
  * ctx->lock (never inside one): the engine's state (msg->state, the

@@ -162,7 +162,12 @@ FIXTURE_TEARDOWN(uring)
 	ConnectDetach(self->coid);
 	ChannelDestroy(self->chid);
 	EXPECT_EQ(0, qu_wait_cmds(0));
-	EXPECT_EQ(0, qt_stats_wait_settled(&self->before, &now));
+	EXPECT_EQ(0, qt_stats_wait_settled(&self->before, &now))
+		TH_LOG("channels %ld/%ld conns %ld/%ld in flight %ld/%ld pulses %ld/%ld scons %ld/%ld",
+		       self->before.channels, now.channels, self->before.connections,
+		       now.connections, self->before.msgs_in_flight, now.msgs_in_flight,
+		       self->before.pulses, now.pulses, self->before.server_connections,
+		       now.server_connections);
 }
 
 /* One thread: an async send, the blocking receive and reply, then the CQE. */
@@ -758,6 +763,48 @@ TEST_F(uring, fuzz)
 	io_uring_queue_exit(&self->ring);
 	EXPECT_EQ(0, qu_wait_cmds(0));
 	ASSERT_EQ(0, io_uring_queue_init(8, &self->ring, 0));
+}
+
+/* The program exec_outstanding execs: this one, leaving at once. */
+__attribute__((constructor)) static void qu_exec_target(void)
+{
+	if (getenv("QU_EXIT_AT_ONCE"))
+		_exit(0);
+}
+
+/* exec with commands outstanding completes them (6.1: within the ring watch's second). */
+TEST(exec_outstanding)
+{
+	struct qt_stats before, now;
+	pid_t pid;
+	int status;
+
+	ASSERT_EQ(0, qt_stats_read(&before));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		static struct qu_recv r[8];
+		struct io_uring ring;
+		int chid = ChannelCreate(0);
+
+		if (chid <= 0 || io_uring_queue_init(16, &ring, 0))
+			_exit(2);
+		for (int i = 0; i < 8; i++) {
+			qu_recv_init(&r[i], chid);
+			if (!qu_prep(&ring, QCHAN_UCMD_RECEIVE, &r[i].a, i))
+				_exit(3);
+		}
+		if (io_uring_submit(&ring) != 8)
+			_exit(4);
+		setenv("QU_EXIT_AT_ONCE", "1", 1);
+		execl("/proc/self/exe", "msg_uring_test", (char *)NULL);
+		_exit(5);
+	}
+	status = qt_waitpid_timeout(pid, QT_WAIT_MS);
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("status %#x", status);
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, qu_wait_cmds(0));
+	EXPECT_EQ(0, qt_stats_wait_settled(&before, &now));
 }
 
 TEST_HARNESS_MAIN
