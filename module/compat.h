@@ -139,8 +139,8 @@ static inline bool qchan_uring_ring_dying(struct io_uring_cmd *cmd)
 {
 	struct task_struct *submitter = cmd_to_io_kiocb(cmd)->task;
 
-	return percpu_ref_is_dying(&cmd_to_io_kiocb(cmd)->ctx->refs) ||
-	       data_race(submitter->in_execve);
+	/* A racy read: a bit field; the next round sees what this one missed. */
+	return percpu_ref_is_dying(&cmd_to_io_kiocb(cmd)->ctx->refs) || submitter->in_execve;
 }
 #endif
 
