@@ -350,6 +350,7 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 	list_add_tail(&ua->node, &ctx->uring_cmds);
 	atomic_inc(&qchan_stats.uring_cmds);
 	qchan_uring_reap_arm(ctx);
+	msg->since = jiffies;
 	handed = qchan_msg_post_locked(msg, &boost);
 	ctx_unlock(chan->ctx);
 	spin_unlock(&ctx->uring_lock);
@@ -410,6 +411,7 @@ static int qchan_uring_receive_try(struct qchan_uasync *ua)
 			ua->r.r.error = 0;
 			ua->waiting = true;
 			ua->ready = false;
+			ua->r.r.since = jiffies;
 			list_add_tail(&ua->r.r.node, &ua->r.chan->receivers);
 			ctx_unlock(ctx);
 			return -EIOCBQUEUED;
