@@ -567,8 +567,13 @@ int qchan_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	if (qchan_uring_cancel_call(issue_flags)) {
 		struct qchan_uasync *ua = *qchan_uring_pdu(cmd);
 
+		/*
+		 * Not listed yet: its issue (in io-wq) is still under way; the
+		 * ring calls again until the command is done.
+		 */
 		spin_lock(&ctx->uring_lock);
-		qchan_uring_cancel(ua, -ECANCELED, false);
+		if (!list_empty(&ua->node))
+			qchan_uring_cancel(ua, -ECANCELED, false);
 		spin_unlock(&ctx->uring_lock);
 		return 0;
 	}
