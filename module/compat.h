@@ -108,4 +108,74 @@ static inline bool qchan_may_alloc_atomic(void)
 #define QCHAN_PF_USER_WORKERS	PF_IO_WORKER
 #endif
 
+/*
+ * io_uring commands (uring.c).  6.1 hands ->uring_cmd the 16 command bytes
+ * of the SQE and cannot cancel a command (no IORING_URING_CMD_CANCELABLE:
+ * ring exit just waits for it); 6.7 moved the declarations to
+ * <linux/io_uring/cmd.h>, passes the SQE and calls ->uring_cmd with
+ * IO_URING_F_CANCEL for commands marked cancelable, at ring exit and task
+ * exit.  Without that, uring.c polls whether the ring is being torn down.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#include <linux/io_uring/cmd.h>
+#define QCHAN_URING_CANCELABLE	1
+
+static inline const void *qchan_uring_cmd_bytes(const struct io_uring_cmd *cmd)
+{
+	return io_uring_sqe_cmd(cmd->sqe);
+}
+
+static inline void qchan_uring_mark_cancelable(struct io_uring_cmd *cmd, unsigned int issue_flags)
+{
+	io_uring_cmd_mark_cancelable(cmd, issue_flags);
+}
+
+static inline bool qchan_uring_cancel_call(unsigned int issue_flags)
+{
+	return issue_flags & IO_URING_F_CANCEL;
+}
+
+static inline bool qchan_uring_ring_dying(struct io_uring_cmd *cmd)
+{
+	return false;	/* the ring cancels the command itself */
+}
+#else
+#include <linux/io_uring.h>
+#include <linux/io_uring_types.h>
+#include <linux/percpu-refcount.h>
+#define QCHAN_URING_CANCELABLE	0
+
+static inline const void *qchan_uring_cmd_bytes(const struct io_uring_cmd *cmd)
+{
+	return cmd->cmd;
+}
+
+static inline void qchan_uring_mark_cancelable(struct io_uring_cmd *cmd, unsigned int issue_flags)
+{
+}
+
+static inline bool qchan_uring_cancel_call(unsigned int issue_flags)
+{
+	return false;
+}
+
+/*
+ * The ring's references are killed first thing when its last file reference
+ * goes.  And exec waits in io_uring_task_cancel() for every request its
+ * thread submitted, before the close-on-exec that would end the context.
+ */
+static inline bool qchan_uring_ring_dying(struct io_uring_cmd *cmd)
+{
+	struct task_struct *submitter = cmd_to_io_kiocb(cmd)->task;
+
+	/* A racy read: a bit field; the next round sees what this one missed. */
+	return percpu_ref_is_dying(&cmd_to_io_kiocb(cmd)->ctx->refs) || submitter->in_execve;
+}
+#endif
+
+static inline u64 qchan_uring_user_data(struct io_uring_cmd *cmd)
+{
+	return cmd_to_io_kiocb(cmd)->cqe.user_data;
+}
+
 #endif /* QCHAN_COMPAT_H */

@@ -335,5 +335,8 @@ int qchan_copy_reply_inline(void *buf, size_t len, struct iov_iter *from)
 /* Server side: @from into the sender's reply buffers from @offset; short if @from is absent. */
 ssize_t qchan_copy_to_sender(struct qchan_msg *msg, size_t offset, struct iov_iter *from)
 {
+	/* An io_uring sender's reply goes through a kernel buffer; there is no mm to write. */
+	if (!msg->mm)
+		return -EOPNOTSUPP;
 	return qchan_copy_remote(msg, msg->riov, msg->rparts, msg->rlen, offset, from, true);
 }

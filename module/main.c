@@ -223,6 +223,8 @@ static void qchan_ctx_shutdown(struct qchan_ctx *ctx)
 	qchan_ctx_shutdown_timers(ctx);
 	qchan_ctx_drop_parked(ctx);
 	qchan_ctx_drop_events(ctx);
+	/* Before the channels: its async sends sit on other processes' channels too. */
+	qchan_uring_shutdown(ctx);
 	qchan_ctx_shutdown_conns(ctx);
 	/* Which drops the scoids of the ctx's channels too. */
 	qchan_ctx_shutdown_channels(ctx);
@@ -303,6 +305,7 @@ static int qchan_open(struct inode *inode, struct file *file)
 	INIT_LIST_HEAD(&ctx->td_dead);
 	INIT_LIST_HEAD(&ctx->names);
 	INIT_WORK(&ctx->owner_work, qchan_owner_work);
+	qchan_uring_ctx_init(ctx);
 	init_waitqueue_func_entry(&ctx->owner_wait, qchan_owner_wake);
 	ctx->owner = get_pid(task_tgid(current));
 
@@ -360,6 +363,7 @@ static int qchan_release(struct inode *inode, struct file *file)
 	struct qchan_ctx *ctx = file->private_data;
 
 	qchan_ctx_shutdown(ctx);
+	qchan_uring_release(ctx);
 	qchan_ctx_put(ctx);
 	return 0;
 }
@@ -380,7 +384,7 @@ static int qchan_get_features(struct qchan_features __user *uarg)
 		     QCHAN_FEAT_KMSG | QCHAN_FEAT_PULSE | QCHAN_FEAT_DISCONNECT |
 		     QCHAN_FEAT_UNBLOCK | QCHAN_FEAT_TIMEOUT | QCHAN_FEAT_EVENT |
 		     QCHAN_FEAT_TIMER | QCHAN_FEAT_PRIO_INHERIT | QCHAN_FEAT_NAME |
-		     QCHAN_FEAT_CLIENT_INFO;
+		     QCHAN_FEAT_CLIENT_INFO | QCHAN_FEAT_URING;
 	f.max_iov = UIO_MAXIOV;
 	f.inline_max = READ_ONCE(qchan_inline_max);
 	return copy_to_user(uarg, &f, sizeof(f)) ? -EFAULT : 0;
@@ -467,6 +471,7 @@ static const struct file_operations qchan_fops = {
 	.release = qchan_release,
 	.unlocked_ioctl = qchan_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+	.uring_cmd = qchan_uring_cmd,
 };
 
 static struct miscdevice qchan_misc = {
@@ -493,6 +498,13 @@ int qchan_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "msgs_total %ld\n", atomic_long_read(&qchan_stats.msgs_total));
 	seq_printf(m, "bytes_inline %ld\n", atomic_long_read(&qchan_stats.bytes_inline));
 	seq_printf(m, "bytes_direct %ld\n", atomic_long_read(&qchan_stats.bytes_direct));
+	seq_printf(m, "uring_cmds %d\n", atomic_read(&qchan_stats.uring_cmds));
+	seq_printf(m, "uring_sends_handed %ld\n",
+		   atomic_long_read(&qchan_stats.uring_sends_handed));
+	seq_printf(m, "uring_sends_queued %ld\n",
+		   atomic_long_read(&qchan_stats.uring_sends_queued));
+	seq_printf(m, "uring_recv_inline %ld\n", atomic_long_read(&qchan_stats.uring_recv_inline));
+	seq_printf(m, "uring_recv_waited %ld\n", atomic_long_read(&qchan_stats.uring_recv_waited));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(qchan_stats);

@@ -87,6 +87,11 @@ static void qchan_rcvid_unhash(struct qchan_ctx *ctx, struct qchan_msg *msg)
  */
 static void qchan_msg_maybe_release(struct qchan_msg *msg)
 {
+	if (unlikely(msg->uasync)) {	/* no thread waits: the sender's CQE (uring.c) */
+		if (!msg->busy && msg->state == QCHAN_MSG_DONE)
+			qchan_uring_send_done(msg);
+		return;
+	}
 	if (!msg->busy && msg->waiter &&
 	    (msg->state == QCHAN_MSG_DONE || msg->parking || msg->leaving))
 		wake_up_process(msg->waiter);
@@ -122,6 +127,19 @@ void qchan_msg_fail(struct qchan_ctx *ctx, struct qchan_msg *msg, int error)
 {
 	if (msg->state != QCHAN_MSG_REPLYING)
 		qchan_msg_finish(ctx, msg, error);
+}
+
+/*
+ * A receive that holds @msg (busy) and will not copy it (its thread is gone,
+ * uring.c) lets go of it, failing it with @error.
+ */
+void qchan_msg_drop(struct qchan_ctx *ctx, struct qchan_msg *msg, int error)
+{
+	ctx_lock(ctx);
+	msg->busy--;
+	qchan_msg_fail(ctx, msg, error);
+	qchan_msg_maybe_release(msg);
+	ctx_unlock(ctx);
 }
 
 /* Fails the RECEIVED message @rcvid, if it is still there (a server-side fault after the copy). */
@@ -207,7 +225,10 @@ void qchan_channel_fail_all(struct qchan_channel *chan)
 	list_for_each_entry_safe(r, rtmp, &chan->receivers, node) {
 		list_del(&r->node);
 		r->error = -ESRCH;
-		wake_up_process(r->task);
+		if (unlikely(r->uasync))
+			qchan_uring_receiver_ready(r);
+		else
+			wake_up_process(r->task);
 	}
 	hash_for_each_safe(ctx->rcvids, bkt, next, msg, rcvid_node)
 		if (msg->chan == chan)
@@ -237,13 +258,44 @@ struct qchan_receiver *qchan_pick_receiver(struct qchan_channel *chan, bool for_
 	return first;
 }
 
+/*
+ * Called with ctx->lock held, the channel alive: hands @msg to a waiting
+ * receiver (true) or queues it.  *@boost: a server to raise once the lock
+ * is dropped, or NULL.
+ */
+bool qchan_msg_post_locked(struct qchan_msg *msg, struct qchan_prio **boost)
+{
+	struct qchan_channel *chan = msg->chan;
+	struct qchan_receiver *r;
+
+	*boost = NULL;
+	r = qchan_pick_receiver(chan, true);
+	if (r) {
+		list_del(&r->node);
+		qchan_msg_bind(chan->ctx, msg);
+		r->msg = msg;
+		if (qchan_prio_bind(chan, msg, r->prio, r->task))
+			*boost = r->prio;
+		/* Direct, or on the server's home CPU: the wake_policy parameter (kmsg.h). */
+		if (unlikely(r->uasync))
+			qchan_uring_receiver_ready(r);
+		else
+			qchan_kmsg_wake(r->task);
+		return true;
+	}
+	msg->state = QCHAN_MSG_QUEUED;
+	qchan_msg_enqueue(chan, msg);
+	*boost = qchan_prio_queued(chan, msg->kprio);
+	msg->prio_rec = *boost;
+	return false;
+}
+
 /* Queues @msg on its channel, or hands it to a waiting receiver, and waits as above. */
 static int qchan_msg_post_wait(struct qchan_msg *msg)
 {
 	struct qchan_channel *chan = msg->chan;
 	struct qchan_ctx *ctx = chan->ctx;
-	struct qchan_prio *boost = NULL;
-	struct qchan_receiver *r;
+	struct qchan_prio *boost;
 
 	msg->since = jiffies;
 	ctx_lock(ctx);
@@ -252,21 +304,7 @@ static int qchan_msg_post_wait(struct qchan_msg *msg)
 		ctx_unlock(ctx);
 		return -EBADF;
 	}
-	r = qchan_pick_receiver(chan, true);
-	if (r) {
-		list_del(&r->node);
-		qchan_msg_bind(ctx, msg);
-		r->msg = msg;
-		if (qchan_prio_bind(chan, msg, r->prio, r->task))
-			boost = r->prio;
-		/* Direct, or on the server's home CPU: the wake_policy parameter (kmsg.h). */
-		qchan_kmsg_wake(r->task);
-	} else {
-		msg->state = QCHAN_MSG_QUEUED;
-		qchan_msg_enqueue(chan, msg);
-		boost = qchan_prio_queued(chan, msg->kprio);
-		msg->prio_rec = boost;
-	}
+	qchan_msg_post_locked(msg, &boost);
 	if (unlikely(boost)) {
 		/* Raise the server before we sleep: it must not wait behind anyone below us. */
 		ctx_unlock(ctx);
@@ -546,6 +584,38 @@ out_unlock:
 	return ERR_PTR(err);
 }
 
+/*
+ * Called with ctx->lock held, for a receive that must not wait (uring.c):
+ * takes what qchan_msg_wait() would take at once, with no priority record.
+ * Returns a message bound to a fresh rcvid (busy held), or NULL with a
+ * pulse's data in *@pulse (*@heap: the caller's to free once unlocked), or
+ * ERR_PTR(-EAGAIN) when nothing is there, or ERR_PTR(-ESRCH).
+ */
+struct qchan_msg *qchan_receive_take_locked(struct qchan_ctx *ctx, struct qchan_channel *chan,
+					    bool pulse_only, struct qchan_pulse_data *pulse,
+					    struct qchan_pulse_item **heap)
+{
+	struct qchan_pulse_item *item;
+	struct qchan_msg *msg;
+
+	*heap = NULL;
+	if (chan->dead)
+		return ERR_PTR(-ESRCH);
+	msg = pulse_only ? NULL :
+	      list_first_entry_or_null(&chan->send_queue, struct qchan_msg, node);
+	item = list_first_entry_or_null(&chan->pulses, struct qchan_pulse_item, node);
+	if (qchan_pulse_first(item, msg)) {
+		*heap = qchan_pulse_take(chan, item, pulse);
+		return NULL;
+	}
+	if (!msg)
+		return ERR_PTR(-EAGAIN);
+	list_del(&msg->node);
+	qchan_msg_bind(ctx, msg);
+	qchan_prio_bind(chan, msg, NULL, current);
+	return msg;
+}
+
 /* The message @rcvid in @state, with a busy reference for copying, or NULL. */
 static struct qchan_msg *qchan_msg_grab(struct qchan_ctx *ctx, int rcvid,
 					enum qchan_msg_state state)
@@ -619,7 +689,7 @@ static ssize_t qchan_server_copy(struct qchan_ctx *ctx, struct qchan_msg **msgp,
 	}
 }
 
-static int qchan_receive_validate(const struct qchan_msg_receive *a, struct qchan_timeout *t)
+int qchan_receive_validate(const struct qchan_msg_receive *a, struct qchan_timeout *t)
 {
 	if ((a->flags & ~(QCHAN_RECEIVE_PULSE_ONLY | QCHAN_RECEIVE_TIMEOUT)) || a->pad ||
 	    a->reserved)
@@ -634,12 +704,11 @@ static int qchan_do_receive(struct qchan_ctx *ctx, const struct qchan_msg_receiv
 {
 	struct iovec iov_fast[UIO_FASTIOV], *iov = iov_fast;
 	struct qchan_channel *chan;
-	struct qchan_msg_info info;
 	struct iov_iter iter, iter_start;
 	struct qchan_pulse_data pulse;
 	struct qchan_msg *msg;
 	ssize_t n;
-	int rcvid, err;
+	int err;
 
 	chan = qchan_channel_get(ctx, a->chid);
 	if (!chan)
@@ -666,13 +735,35 @@ again:
 			err = 0;
 		goto out_free_iov;
 	}
-	rcvid = msg->rcvid;
-
-	n = qchan_server_copy(ctx, &msg, rcvid, QCHAN_MSG_RECEIVED, 0, &iter, false);
-	if (n == -ESRCH) {		/* the sender went away while we faulted */
+	err = qchan_receive_copy(ctx, a, msg, &iter, uarg);
+	if (!err) {
 		iter = iter_start;
 		goto again;
 	}
+out_free_iov:
+	kfree(iov);
+out_put_chan:
+	qchan_channel_put(chan);
+	return err;
+}
+
+/*
+ * The receiving thread's copy of the message @msg (bound, busy held) into
+ * @iter, and its results into @uarg.  Returns the rcvid, 0 when the receive
+ * must start over (the sender went away, or its send buffer faulted), or
+ * -errno.
+ */
+int qchan_receive_copy(struct qchan_ctx *ctx, const struct qchan_msg_receive *a,
+		       struct qchan_msg *msg, struct iov_iter *iter,
+		       struct qchan_msg_receive __user *uarg)
+{
+	struct qchan_msg_info info;
+	int rcvid = msg->rcvid;
+	ssize_t n;
+
+	n = qchan_server_copy(ctx, &msg, rcvid, QCHAN_MSG_RECEIVED, 0, iter, false);
+	if (n == -ESRCH)		/* the sender went away while we faulted */
+		return 0;
 	if (n >= 0) {
 		msg->delivered = n;
 		trace_qchan_receive(msg, n);
@@ -691,27 +782,17 @@ again:
 	qchan_msg_maybe_release(msg);	/* it may have been aborted while we copied */
 	ctx_unlock(ctx);
 
-	if (n == -EREMOTEIO) {
-		iter = iter_start;
-		goto again;
-	}
-	if (n < 0) {
-		err = n;
-		goto out_free_iov;
-	}
+	if (n == -EREMOTEIO)
+		return 0;
+	if (n < 0)
+		return n;
 	/* Our own memory again: the sender no longer waits for these writes. */
 	if ((a->info_ptr && copy_to_user(u64_to_user_ptr(a->info_ptr), &info, sizeof(info))) ||
 	    put_user(rcvid, &uarg->rcvid) || put_user((u32)n, &uarg->bytes)) {
 		qchan_rcvid_fail(ctx, rcvid, -QCHAN_ESRVRFAULT);
-		err = -EFAULT;
-		goto out_free_iov;
+		return -EFAULT;
 	}
-	err = rcvid;
-out_free_iov:
-	kfree(iov);
-out_put_chan:
-	qchan_channel_put(chan);
-	return err;
+	return rcvid;
 }
 
 int qchan_msg_receive(struct qchan_ctx *ctx, struct qchan_msg_receive __user *uarg)
@@ -828,16 +909,22 @@ static int qchan_do_reply(struct qchan_ctx *ctx, const struct qchan_msg_reply *a
 
 	if (len > min_t(size_t, inline_max, sizeof(stack_buf))) {
 		/* Bound the reply by the sender's reply buffers, then pick the tier. */
+		bool found = false, direct = false;
+
 		ctx_lock(ctx);
 		msg = qchan_rcvid_lookup(ctx, a->rcvid);
-		if (msg && msg->state == QCHAN_MSG_RECEIVED)
+		if (msg && msg->state == QCHAN_MSG_RECEIVED) {
+			found = true;
 			len = min_t(size_t, len, msg->rlen);
+			/* An async sender's reply goes through a buffer: it copies it out. */
+			direct = !msg->uasync;
+		}
 		ctx_unlock(ctx);
-		if (!msg || msg->state != QCHAN_MSG_RECEIVED) {
+		if (!found) {
 			err = -ESRCH;
 			goto out_free_iov;
 		}
-		if (len > inline_max) {
+		if (len > inline_max && direct) {
 			err = qchan_reply_direct(ctx, a, &iter);
 			goto out_free_iov;
 		}
@@ -885,6 +972,12 @@ out_free_buf:
 out_free_iov:
 	kfree(iov);
 	return err;
+}
+
+/* MSG_REPLY from a kernel copy of the arguments (uring.c's REPLY_RECEIVE). */
+int qchan_msg_reply_args(struct qchan_ctx *ctx, const struct qchan_msg_reply *a)
+{
+	return qchan_reply_validate(a) ?: qchan_do_reply(ctx, a);
 }
 
 int qchan_msg_reply(struct qchan_ctx *ctx, struct qchan_msg_reply __user *uarg)

@@ -93,7 +93,10 @@ static bool qchan_pulse_hand_over(struct qchan_channel *chan, const struct qchan
 	/* Without @boost (a kernel pulse, under a lock) the woken receiver raises itself. */
 	if (qchan_prio_pulse_taken(r->prio, pulse->kprio) && boost)
 		*boost = r->prio;
-	qchan_kmsg_wake(r->task);
+	if (unlikely(r->uasync))
+		qchan_uring_receiver_ready(r);
+	else
+		qchan_kmsg_wake(r->task);
 	return true;
 }
 

@@ -83,6 +83,10 @@
  * never on the send path.  The owner's wait_pidfd lock is the kernel's; the
  * wake function under it only takes a reference and queues work.
  *
+ * ctx->uring_lock (spinlock) covers the ctx's io_uring commands (uring.c);
+ * it is taken before a ctx->lock (an async send's is its channel owner's),
+ * never inside one: completion hooks under ctx->lock only queue task work.
+ *
  * Nothing that can sleep, fault or copy from/to user memory runs under
  * ctx->lock.  Wake-ups of a message's sender are issued with ctx->lock held:
  * the sender re-checks its state under the same lock before it returns, so
@@ -115,6 +119,12 @@
  * present drops busy, faults it in, and takes the message back by rcvid
  * (a killed sender may be gone by then).  A killed sender never waits for a
  * server's page fault.
+ *
+ * An io_uring send (msg->uasync) has no sender thread: its message is on
+ * the heap, its data in kernel buffers, and when it is DONE with busy == 0
+ * uring.c posts the CQE from task work in the submitter.  A posted receive
+ * is a qchan_receiver with r->uasync set: handing it a message queues task
+ * work in the receiving thread, which copies.
  *
  * msg->waiter is the thread to wake when the message finishes: the sender
  * while it waits in its MsgSend, nobody while the message is parked (the
@@ -174,6 +184,12 @@ struct qchan_stats {
 	atomic_long_t msgs_total;
 	atomic_long_t bytes_inline;
 	atomic_long_t bytes_direct;
+	/* io_uring (uring.c) */
+	atomic_t uring_cmds;		/* SEND/RECEIVE commands not yet completed */
+	atomic_long_t uring_sends_handed; /* SENDs given straight to a waiting receiver */
+	atomic_long_t uring_sends_queued; /* SENDs that had to queue */
+	atomic_long_t uring_recv_inline;  /* RECEIVEs completed in the submitting call */
+	atomic_long_t uring_recv_waited;  /* RECEIVEs that completed later */
 };
 
 extern struct qchan_stats qchan_stats;
@@ -227,6 +243,11 @@ struct qchan_ctx {
 	/* Names this process attached (name.c), under qchan_names_lock */
 	struct list_head names;
 	unsigned int nr_names;
+	/* io_uring commands of this ctx not yet completed (uring.c), under uring_lock */
+	spinlock_t uring_lock;		/* taken before any ctx->lock, never inside one */
+	struct list_head uring_cmds;
+	bool uring_closed;		/* under uring_lock: shutdown cancelled them all */
+	struct delayed_work uring_reap;	/* kernels without cancelable uring_cmds */
 };
 
 /* compat.h: sparse sees the lock taken on PREEMPT_RT too */
@@ -350,8 +371,11 @@ enum qchan_msg_state {
 /* Messages up to this size use a buffer on the sender's stack. */
 #define QCHAN_STACK_INLINE	256
 
+struct qchan_uasync;
+
 struct qchan_msg {
 	struct list_head node;		/* chan->send_queue while QUEUED */
+	struct qchan_uasync *uasync;	/* an io_uring SEND: no sender thread waits (uring.c) */
 	struct hlist_node rcvid_node;	/* ctx->rcvids while RECEIVED */
 	struct task_struct *sender;
 	struct task_struct *waiter;	/* woken when the message finishes; NULL if parked */
@@ -401,6 +425,7 @@ struct qchan_msg {
 
 struct qchan_receiver {
 	struct list_head node;		/* chan->receivers while waiting */
+	struct qchan_uasync *uasync;	/* a posted io_uring RECEIVE: woken by task work */
 	struct task_struct *task;
 	struct qchan_msg *msg;		/* handed over by a sender, under ctx->lock */
 	bool got_pulse;			/* or a pulse, copied into @pulse */
@@ -462,9 +487,19 @@ int qchan_msg_reply_receive(struct qchan_ctx *ctx, struct qchan_msg_reply_receiv
 void qchan_channel_fail_all(struct qchan_channel *chan);
 void qchan_msg_finish(struct qchan_ctx *ctx, struct qchan_msg *msg, int error);
 void qchan_msg_fail(struct qchan_ctx *ctx, struct qchan_msg *msg, int error);
+void qchan_msg_drop(struct qchan_ctx *ctx, struct qchan_msg *msg, int error);
 pid_t qchan_rcvid_sender(struct qchan_ctx *ctx, int rcvid);
 
 void qchan_msg_enqueue(struct qchan_channel *chan, struct qchan_msg *msg);
+bool qchan_msg_post_locked(struct qchan_msg *msg, struct qchan_prio **boost);
+struct qchan_msg *qchan_receive_take_locked(struct qchan_ctx *ctx, struct qchan_channel *chan,
+					    bool pulse_only, struct qchan_pulse_data *pulse,
+					    struct qchan_pulse_item **heap);
+int qchan_receive_copy(struct qchan_ctx *ctx, const struct qchan_msg_receive *a,
+		       struct qchan_msg *msg, struct iov_iter *iter,
+		       struct qchan_msg_receive __user *uarg);
+int qchan_receive_validate(const struct qchan_msg_receive *a, struct qchan_timeout *t);
+int qchan_msg_reply_args(struct qchan_ctx *ctx, const struct qchan_msg_reply *a);
 struct qchan_receiver *qchan_pick_receiver(struct qchan_channel *chan, bool for_msg);
 
 /* wait.c: how blocked threads wait (signals, stops, timeouts, the unblock protocol) */
@@ -577,6 +612,15 @@ int qchan_scatter_to_user(const struct iovec *iov, unsigned long nr, const void 
 ssize_t qchan_copy_from_sender(struct qchan_msg *msg, size_t offset, struct iov_iter *to);
 int qchan_copy_reply_inline(void *buf, size_t len, struct iov_iter *from);
 ssize_t qchan_copy_to_sender(struct qchan_msg *msg, size_t offset, struct iov_iter *from);
+
+/* uring.c: io_uring commands (compat.h: the kernels' differences) */
+struct io_uring_cmd;
+int qchan_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
+void qchan_uring_ctx_init(struct qchan_ctx *ctx);
+void qchan_uring_shutdown(struct qchan_ctx *ctx);
+void qchan_uring_release(struct qchan_ctx *ctx);
+void qchan_uring_send_done(struct qchan_msg *msg);
+void qchan_uring_receiver_ready(struct qchan_receiver *r);
 
 /* kmsg.c */
 int qchan_kmsg_init(void);

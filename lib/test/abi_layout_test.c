@@ -255,6 +255,11 @@ FIELD(struct qchan_name_list, total, 16, 4);
 FIELD(struct qchan_name_list, flags, 20, 4);
 FIELD(struct qchan_name_list, reserved, 24, 16);
 
+SIZE(struct qchan_uring_cmd, 16);
+FIELD(struct qchan_uring_cmd, arg_ptr, 0, 8);
+FIELD(struct qchan_uring_cmd, flags, 8, 4);
+FIELD(struct qchan_uring_cmd, reserved, 12, 4);
+
 SIZE(struct qchan_client_info, 72);
 FIELD(struct qchan_client_info, scoid, 0, 4);
 FIELD(struct qchan_client_info, flags, 4, 4);

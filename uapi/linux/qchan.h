@@ -70,6 +70,8 @@
 #define QCHAN_FEAT_CLIENT_INFO		(1ULL << 11)
 /* Priority inheritance through messages and pulses, off with QCHAN_CHF_FIXED_PRIORITY */
 #define QCHAN_FEAT_PRIO_INHERIT		(1ULL << 12)
+/* IORING_OP_URING_CMD on the context fd: QCHAN_UCMD_* (struct qchan_uring_cmd) */
+#define QCHAN_FEAT_URING		(1ULL << 14)
 
 /* QNX's "server fault" errno: a fault in the server's buffers, reported to the client. */
 #define QCHAN_ESRVRFAULT	312
@@ -586,6 +588,41 @@ struct qchan_server_info {
 	__u64 reserved[2];	/* in: 0 */
 };
 
+/*
+ * io_uring (IORING_OP_URING_CMD on the context fd, normal 64-byte SQEs):
+ * sqe->cmd_op is a QCHAN_UCMD_* and sqe->cmd holds a struct qchan_uring_cmd
+ * whose arg_ptr points at the ioctl argument struct of the same command.
+ * The kernel reads that struct (and the vectors it names) when the SQE is
+ * issued; results are written back into it, and the vectors filled, before
+ * the CQE is posted, from the submitting thread: it and the buffers must
+ * stay valid until then.  cqe->res is the command's result or -errno.
+ *
+ * SEND: MsgSend.  Send and reply data go through kernel buffers (both at
+ * most QCHAN_URING_MAX_MSG bytes, else -EMSGSIZE); flags must be 0.  The
+ * CQE (res 0) comes when the server replies (MSG_REPLY, from a blocking or
+ * an async server); the status is in the struct.  A server's MSG_WRITE to
+ * such a sender fails with EOPNOTSUPP.  Priority orders the queue but is
+ * not inherited.
+ * RECEIVE: a receive posted in advance, any number per channel; res is the
+ * rcvid (0: a pulse), rcvid, bytes and info as for MSG_RECEIVE.  Without
+ * QCHAN_RECEIVE_TIMEOUT (-EINVAL).  Served FIFO with the blocking receivers.
+ * REPLY_RECEIVE: the reply at once, then RECEIVE; reply_result as the ioctl.
+ * SEND_PULSE: MsgSendPulse, completed at once.
+ * CANCEL: arg_ptr is the user_data of a SEND or RECEIVE of this context,
+ * res 0 or -ENOENT: a receive completes with -ECANCELED; a send ends as a
+ * signal would end a blocking one (-ECANCELED, or the unblock protocol on
+ * a QCHAN_CHF_UNBLOCK channel once it is received).
+ * The context's end, the ring's close and the submitter's exit complete
+ * every command (-ECANCELED, -ESRCH when the channel went).
+ */
+#define QCHAN_URING_MAX_MSG	65536
+
+struct qchan_uring_cmd {
+	__u64 arg_ptr;		/* in: the command's argument struct (CANCEL: a user_data) */
+	__u32 flags;		/* in: 0 */
+	__u32 reserved;		/* in: 0 */
+};
+
 #define QCHAN_IOC_MAGIC	'Q'
 
 #define QCHAN_IOC_GET_FEATURES		_IOWR(QCHAN_IOC_MAGIC, 0xa0, struct qchan_features)
@@ -617,5 +654,11 @@ struct qchan_server_info {
 #define QCHAN_IOC_NAME_DETACH		_IOWR(QCHAN_IOC_MAGIC, 0xd1, struct qchan_name_detach)
 #define QCHAN_IOC_NAME_OPEN		_IOWR(QCHAN_IOC_MAGIC, 0xd2, struct qchan_name_open)
 #define QCHAN_IOC_NAME_LIST		_IOWR(QCHAN_IOC_MAGIC, 0xd3, struct qchan_name_list)
+/* io_uring command ops (sqe->cmd_op); not ioctls (-ENOTTY there) */
+#define QCHAN_UCMD_SEND			_IOWR(QCHAN_IOC_MAGIC, 0xe2, struct qchan_msg_send)
+#define QCHAN_UCMD_RECEIVE		_IOWR(QCHAN_IOC_MAGIC, 0xe3, struct qchan_msg_receive)
+#define QCHAN_UCMD_REPLY_RECEIVE	_IOWR(QCHAN_IOC_MAGIC, 0xe4, struct qchan_msg_reply_receive)
+#define QCHAN_UCMD_SEND_PULSE		_IOWR(QCHAN_IOC_MAGIC, 0xe5, struct qchan_pulse_send)
+#define QCHAN_UCMD_CANCEL		_IOWR(QCHAN_IOC_MAGIC, 0xe6, struct qchan_uring_cmd)
 
 #endif /* _UAPI_LINUX_QCHAN_H */

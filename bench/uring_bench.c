@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * io_uring commands against the blocking ioctls, in one process, every
+ * thread SCHED_FIFO on CPU 0 (so instruction-count mode is repeatable):
+ *
+ *   uring_bench lat N    one round trip, 16 B each way, N times, for
+ *                        blocking client + blocking server, async client +
+ *                        blocking server, blocking client + async server
+ *                        (reply-receive SQEs), async + async
+ *   uring_bench tput N   one server thread, CLIENTS client threads, N
+ *                        messages in all: blocking everywhere, against
+ *                        clients keeping DEPTH async sends outstanding each
+ *                        (32 in all) served by a blocking server and by an
+ *                        async server (posted receives, reply-receive SQEs,
+ *                        one submit for all the CQEs it found)
+ *
+ * Prints "name ns_per_msg msgs_per_s" lines.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <liburing.h>
+#include <sys/neutrino.h>
+#include <qchan/uring.h>
+
+#define MSG	16
+#define CLIENTS	4
+#define DEPTH	8	/* per client: 32 outstanding */
+#define SLOTS	(CLIENTS * DEPTH)
+
+static int chid, coid;
+static long total;
+static int cdepth = DEPTH;	/* async sends each client keeps outstanding */
+static int sslots = SLOTS;	/* receives the async server keeps posted */
+/* Ring setup flags (argv[3]): 0, or e.g. COOP_TASKRUN|SINGLE_ISSUER|DEFER_TASKRUN = 0x3100. */
+static unsigned int ring_flags;
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "uring_bench: %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
+static void rt_self(int prio)
+{
+	struct sched_param sp = { .sched_priority = prio };
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp))
+		fprintf(stderr, "uring_bench: no SCHED_FIFO (not root?): timings will vary\n");
+}
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* ---- servers: each serves @total messages ---- */
+
+static void *server_blocking(void *arg)
+{
+	char buf[MSG];
+	long n = (long)arg;
+
+	rt_self(10);
+	for (long i = 0; i < n; i++) {
+		int rcvid = MsgReceive(chid, buf, sizeof(buf), NULL);
+
+		if (rcvid <= 0 || MsgReply(rcvid, 0, buf, sizeof(buf)))
+			die("server", errno);
+	}
+	return NULL;
+}
+
+static struct {
+	struct qchan_async_receive r;
+	struct qchan_async_reply_receive rr;
+	char buf[MSG];
+} srv[SLOTS];
+
+static void *server_async(void *arg)
+{
+	long n = (long)arg, served = 0;
+	struct io_uring ring;
+	int err, slots = n < sslots ? (int)n : sslots;
+
+	rt_self(10);
+	err = io_uring_queue_init(2 * SLOTS, &ring, ring_flags);
+	if (err)
+		die("server ring", -err);
+	for (int i = 0; i < slots; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+		qchan_prep_receive(sqe, &srv[i].r, chid, srv[i].buf, MSG, NULL);
+		sqe->user_data = i;
+	}
+	io_uring_submit(&ring);
+	while (served < n) {
+		struct io_uring_cqe *cqe;
+		unsigned int head, seen = 0;
+
+		err = io_uring_wait_cqe(&ring, &cqe);
+		if (err)
+			die("server wait", -err);
+		io_uring_for_each_cqe(&ring, head, cqe) {
+			int i = cqe->user_data, rcvid = cqe->res;
+			struct io_uring_sqe *sqe;
+
+			seen++;
+			if (cqe->user_data >= 1000)	/* a final reply's empty receive half */
+				continue;
+			if (rcvid <= 0)
+				die("server receive", -rcvid);
+			served++;
+			sqe = io_uring_get_sqe(&ring);
+			/* The last ones only reply (a receive with nothing to come would linger). */
+			if (served + slots > n)
+				qchan_prep_reply_receive(sqe, &srv[i].rr, rcvid, 0, srv[i].buf, MSG, 0,
+							 NULL, 0, NULL);
+			else
+				qchan_prep_reply_receive(sqe, &srv[i].rr, rcvid, 0, srv[i].buf, MSG,
+							 chid, srv[i].buf, MSG, NULL);
+			sqe->user_data = served + slots > n ? 1000U + i : (unsigned int)i;
+		}
+		io_uring_cq_advance(&ring, seen);
+		io_uring_submit(&ring);
+	}
+	/* Replies of the final round: receive half fails (chid 0): -ESRCH CQEs, drain them. */
+	io_uring_queue_exit(&ring);
+	return NULL;
+}
+
+/* ---- clients ---- */
+
+static void *client_blocking(void *arg)
+{
+	char s[MSG] = "0123456789abcde", r[MSG];
+	long n = (long)arg;
+
+	rt_self(10);
+	for (long i = 0; i < n; i++)
+		if (MsgSend(coid, s, MSG, r, MSG))
+			die("MsgSend", errno);
+	return NULL;
+}
+
+struct cl {
+	struct qchan_async_send s;
+	char sbuf[MSG], rbuf[MSG];
+};
+
+static void *client_async(void *arg)
+{
+	long n = (long)arg, sent = 0, done = 0;
+	struct cl c[DEPTH];
+	struct io_uring ring;
+	int depth = n < cdepth ? (int)n : cdepth, err;
+
+	rt_self(10);
+	err = io_uring_queue_init(2 * DEPTH, &ring, ring_flags);
+	if (err)
+		die("client ring", -err);
+	for (int i = 0; i < depth; i++, sent++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+		qchan_prep_send(sqe, &c[i].s, coid, c[i].sbuf, MSG, c[i].rbuf, MSG);
+		sqe->user_data = i;
+	}
+	io_uring_submit(&ring);
+	while (done < n) {
+		struct io_uring_cqe *cqe;
+		unsigned int head, seen = 0;
+
+		err = io_uring_wait_cqe(&ring, &cqe);
+		if (err)
+			die("client wait", -err);
+		io_uring_for_each_cqe(&ring, head, cqe) {
+			int i = cqe->user_data;
+
+			seen++;
+			if (cqe->res)
+				die("async send", -cqe->res);
+			done++;
+			if (sent < n) {
+				struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+				qchan_prep_send(sqe, &c[i].s, coid, c[i].sbuf, MSG, c[i].rbuf, MSG);
+				sqe->user_data = i;
+				sent++;
+			}
+		}
+		io_uring_cq_advance(&ring, seen);
+		io_uring_submit(&ring);
+	}
+	io_uring_queue_exit(&ring);
+	return NULL;
+}
+
+/* One server thread, @nclients client threads sending @n messages in all. */
+static void run(const char *name, void *(*server)(void *), void *(*client)(void *), int nclients,
+		long n)
+{
+	pthread_t st, ct[CLIENTS];
+	long long t0, t1;
+
+	t0 = now_ns();
+	pthread_create(&st, NULL, server, (void *)n);
+	for (int i = 0; i < nclients; i++)
+		pthread_create(&ct[i], NULL, client, (void *)(n / nclients));
+	for (int i = 0; i < nclients; i++)
+		pthread_join(ct[i], NULL);
+	pthread_join(st, NULL);
+	t1 = now_ns();
+	printf("%-28s %10.0f ns/msg %12.0f msgs/s\n", name, (double)(t1 - t0) / n,
+	       n * 1e9 / (double)(t1 - t0));
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: %s lat|tput N [RING_FLAGS]\n", argv[0]);
+		return 2;
+	}
+	total = atol(argv[2]);
+	if (argc == 4)
+		ring_flags = strtoul(argv[3], NULL, 0);
+	chid = ChannelCreate(_NTO_CHF_FIXED_PRIORITY);
+	coid = ConnectAttach(0, 0, chid, _NTO_SIDE_CHANNEL, 0);
+	if (chid <= 0 || coid < 0)
+		die("channel", errno);
+	rt_self(20);	/* the main thread only waits */
+	if (!strcmp(argv[1], "lat")) {
+		/* warm-up */
+		run("warmup", server_blocking, client_blocking, 1, total / 10 + 1);
+		run("lat blocking/blocking", server_blocking, client_blocking, 1, total);
+		cdepth = 1;
+		sslots = 1;
+		run("lat async-client/blocking", server_blocking, client_async, 1, total);
+		run("lat blocking/async-server", server_async, client_blocking, 1, total);
+		run("lat async/async", server_async, client_async, 1, total);
+	} else {
+		total -= total % CLIENTS;
+		run("warmup", server_blocking, client_blocking, CLIENTS, total / 10 + CLIENTS);
+		run("tput blocking/blocking", server_blocking, client_blocking, CLIENTS, total);
+		run("tput async32/blocking", server_blocking, client_async, CLIENTS, total);
+		run("tput async32/async-server", server_async, client_async, CLIENTS, total);
+	}
+	return 0;
+}

@@ -1,0 +1,647 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * io_uring commands on /dev/qchan (IORING_OP_URING_CMD): the message engine
+ * of msg.c driven without a blocked thread.
+ *
+ * An async SEND is a heap message whose "sender" is a pending io_uring_cmd:
+ * it is queued or handed over exactly as a blocking send (priority order,
+ * FIFO within a priority, the same rcvids), its data copied into the kernel
+ * at submit, so no server ever touches the submitter's memory.  When the
+ * message ends (a reply, MsgError, a failure) and no server copies from it,
+ * msg.c calls qchan_uring_send_done() instead of waking a thread; the reply
+ * bytes, kept in a kernel buffer by the reply, are copied out by task work
+ * in the submitting thread, which then posts the CQE.
+ *
+ * A posted RECEIVE is a struct qchan_receiver on the channel's receiver
+ * list like a blocked thread's, with no thread behind it: a sender (or a
+ * pulse) that picks it binds the message as usual and, instead of a wake-up,
+ * queues task work in the submitting thread, which does the copy there: the
+ * receiver copies, in its own context, as for the blocking receive.  A
+ * receive that finds something queued completes in the submitting call.
+ *
+ * Every command is on its ctx's uring_cmds list until its CQE is posted, so
+ * the end of the context (close, exec, the owner's death) finds and fails
+ * them all; the completion runs in whichever context the ring gives it
+ * (the submitter, or io_uring's fallback work when that thread is gone:
+ * then nothing is copied).  The ring going away: 6.7+ calls ->uring_cmd
+ * with IO_URING_F_CANCEL for the commands marked cancelable (the ring's exit
+ * and the submitter's exit); 6.1 has no such call and its ring exit waits
+ * for every command (and so does exec, for its thread's), so while commands
+ * are pending a delayed work polls the rings' reference counts and the
+ * submitters' exec once a second and cancels the commands of a ring being
+ * torn down or of a thread in exec (compat.h).
+ *
+ * Locking: ctx->uring_lock covers the list and is taken before any
+ * ctx->lock (never inside one): the engine's state (msg->state, the
+ * receiver list, ua->waiting/ready) stays under the channel owner's
+ * ctx->lock.  Completion hooks run under that lock and only queue task
+ * work; the task work takes uring_lock to unlist the command.
+ */
+#include <linux/sched/mm.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+#include <linux/workqueue.h>
+
+#include "prio.h"
+#include "qchan.h"
+
+struct qchan_uasync {
+	struct list_head node;		/* ctx->uring_cmds, under ctx->uring_lock */
+	struct qchan_ctx *ctx;		/* the submitter's; referenced */
+	struct io_uring_cmd *cmd;
+	struct mm_struct *mm;		/* the submitter's: compared, never dereferenced */
+	bool send;
+	bool ring_cancel;		/* under uring_lock: the ring went, cancelled once */
+	/* Under the channel owner's ctx->lock: */
+	bool waiting;			/* RECEIVE: on chan->receivers */
+	bool ready;			/* the completion's task work is queued */
+	bool canceled;			/* RECEIVE: do not wait again */
+	union {
+		struct {		/* SEND */
+			struct qchan_msg_send __user *uarg;
+			struct qchan_msg msg;
+		} s;
+		struct {		/* RECEIVE */
+			struct qchan_msg_receive __user *uarg;
+			struct qchan_msg_receive a;
+			struct qchan_channel *chan;
+			struct qchan_receiver r;
+			struct iovec *iov;
+			size_t len;
+		} r;
+	};
+	/* Not zeroed at allocation: the message's inline buffers come last too. */
+	struct iovec siov_fast[UIO_FASTIOV];
+	struct iovec riov_fast[UIO_FASTIOV];
+};
+
+/*
+ * What is zeroed of a new command: not the vectors' and the message's
+ * buffers (written before they are read), which are most of its size.
+ */
+#define QCHAN_UA_ZERO_SEND	offsetof(struct qchan_uasync, s.msg.stack_sbuf)
+#define QCHAN_UA_ZERO_RECEIVE	(offsetof(struct qchan_uasync, r) + \
+				 sizeof_field(struct qchan_uasync, r))
+
+static struct qchan_uasync **qchan_uring_pdu(struct io_uring_cmd *cmd)
+{
+	BUILD_BUG_ON(sizeof(struct qchan_uasync *) > sizeof(cmd->pdu));
+	return (struct qchan_uasync **)cmd->pdu;
+}
+
+/* The ctx whose lock covers the command in the engine: the channel owner's. */
+static struct qchan_ctx *qchan_uasync_engine(struct qchan_uasync *ua)
+{
+	return ua->send ? ua->s.msg.chan->ctx : ua->r.chan->ctx;
+}
+
+/* May the completion copy to and from the submitter's memory? */
+static bool qchan_uring_in_submitter(const struct qchan_uasync *ua)
+{
+	return !(current->flags & (PF_EXITING | PF_KTHREAD)) && current->mm == ua->mm;
+}
+
+static struct qchan_uasync *qchan_uasync_alloc(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
+					       bool send)
+{
+	struct qchan_uasync *ua = kmalloc(sizeof(*ua), GFP_KERNEL_ACCOUNT);
+
+	if (!ua)
+		return NULL;
+	memset(ua, 0, send ? QCHAN_UA_ZERO_SEND : QCHAN_UA_ZERO_RECEIVE);
+	ua->send = send;
+	INIT_LIST_HEAD(&ua->node);
+	kref_get(&ctx->ref);
+	ua->ctx = ctx;
+	ua->cmd = cmd;
+	ua->mm = current->mm;
+	*qchan_uring_pdu(cmd) = ua;
+	return ua;
+}
+
+static void qchan_uasync_free(struct qchan_uasync *ua)
+{
+	if (ua->send) {
+		struct qchan_msg *msg = &ua->s.msg;
+
+		if (msg->sbuf && msg->sbuf != msg->stack_sbuf)
+			kvfree(msg->sbuf);
+		if (msg->rbuf && msg->rbuf != msg->stack_rbuf)
+			kvfree(msg->rbuf);
+		if (msg->siov && msg->siov != ua->siov_fast)
+			kfree(msg->siov);
+		if (msg->riov && msg->riov != ua->riov_fast)
+			kfree(msg->riov);
+		if (msg->sender) {
+			qchan_prio_msg_done(msg);
+			atomic_dec(&qchan_stats.msgs_in_flight);
+			atomic_dec(&ua->ctx->nr_queued);
+			put_task_struct(msg->sender);
+		}
+		if (msg->conn)
+			qchan_conn_put(msg->conn);
+	} else {
+		if (ua->r.iov && ua->r.iov != ua->siov_fast)
+			kfree(ua->r.iov);
+		if (ua->r.r.task)
+			put_task_struct(ua->r.r.task);
+		if (ua->r.chan)
+			qchan_channel_put(ua->r.chan);
+	}
+	qchan_ctx_put(ua->ctx);
+	kfree(ua);
+}
+
+/* Arms the 6.1 ring watch (see above); called with uring_lock held. */
+static void qchan_uring_reap_arm(struct qchan_ctx *ctx)
+{
+	if (!QCHAN_URING_CANCELABLE && !delayed_work_pending(&ctx->uring_reap))
+		queue_delayed_work(system_wq, &ctx->uring_reap, HZ);
+}
+
+/* Lists @ua on its ctx: -EBADF once the ctx has ended. */
+static int qchan_uring_track(struct qchan_uasync *ua)
+{
+	struct qchan_ctx *ctx = ua->ctx;
+
+	spin_lock(&ctx->uring_lock);
+	if (ctx->uring_closed) {
+		spin_unlock(&ctx->uring_lock);
+		return -EBADF;
+	}
+	list_add_tail(&ua->node, &ctx->uring_cmds);
+	atomic_inc(&qchan_stats.uring_cmds);
+	qchan_uring_reap_arm(ctx);
+	spin_unlock(&ctx->uring_lock);
+	return 0;
+}
+
+/* Posts the CQE of a tracked command and frees it. */
+static void qchan_uring_finish(struct qchan_uasync *ua, int res, unsigned int issue_flags)
+{
+	struct qchan_ctx *ctx = ua->ctx;
+
+	spin_lock(&ctx->uring_lock);
+	list_del_init(&ua->node);
+	spin_unlock(&ctx->uring_lock);
+	atomic_dec(&qchan_stats.uring_cmds);
+	io_uring_cmd_done(ua->cmd, res, 0, issue_flags);
+	qchan_uasync_free(ua);
+}
+
+/*
+ * Called with the engine's ctx->lock held: ends the command @ua.  A send
+ * fails as the death of a blocking sender would fail it, or with @user as a
+ * signal would unblock it; a posted receive leaves its channel.  What is
+ * already ending is left to end.
+ */
+static void qchan_uring_cancel_locked(struct qchan_uasync *ua, int error, bool user)
+{
+	if (ua->send) {
+		struct qchan_msg *msg = &ua->s.msg;
+
+		if (user)
+			qchan_msg_unblock(msg->chan->ctx, msg, error);
+		else
+			qchan_msg_fail(msg->chan->ctx, msg, error);
+		return;
+	}
+	ua->canceled = true;
+	if (ua->waiting) {
+		list_del(&ua->r.r.node);
+		ua->r.r.error = error;
+		qchan_uring_receiver_ready(&ua->r.r);
+	}
+}
+
+static void qchan_uring_cancel(struct qchan_uasync *ua, int error, bool user)
+{
+	struct qchan_ctx *ectx = qchan_uasync_engine(ua);
+
+	ctx_lock(ectx);
+	qchan_uring_cancel_locked(ua, error, user);
+	ctx_unlock(ectx);
+}
+
+/* SEND */
+
+static void qchan_uring_send_tw(struct io_uring_cmd *cmd, unsigned int issue_flags)
+{
+	struct qchan_uasync *ua = *qchan_uring_pdu(cmd);
+	struct qchan_msg *msg = &ua->s.msg;
+	int err = msg->error;
+
+	if (!qchan_uring_in_submitter(ua)) {
+		err = err ?: -ECANCELED;
+	} else if (!err) {
+		if (msg->rbuf_len)
+			err = qchan_scatter_to_user(msg->riov, msg->rparts, msg->rbuf,
+						    msg->rbuf_len);
+		if (!err && put_user(msg->status, &ua->s.uarg->status))
+			err = -EFAULT;
+	}
+	qchan_uring_finish(ua, err, issue_flags);
+}
+
+/* Called with ctx->lock held by msg.c: the async message is over and nobody copies it. */
+void qchan_uring_send_done(struct qchan_msg *msg)
+{
+	struct qchan_uasync *ua = msg->uasync;
+
+	if (ua->ready)
+		return;
+	ua->ready = true;
+	io_uring_cmd_complete_in_task(ua->cmd, qchan_uring_send_tw);
+}
+
+static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
+			    struct qchan_msg_send __user *uarg, unsigned int issue_flags)
+{
+	struct qchan_msg_send a;
+	struct qchan_uasync *ua;
+	struct qchan_channel *chan;
+	struct qchan_conn *conn;
+	struct qchan_prio *boost;
+	struct qchan_msg *msg;
+	struct iovec *iov;
+	bool handed;
+	int err;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	/* No timeouts, no restart cookie: the command's life is the ring's business. */
+	if (a.flags || a.status || a.timeout || a.timeout_clock || a.reserved)
+		return -EINVAL;
+	conn = qchan_conn_get(ctx, a.coid);
+	if (IS_ERR(conn))
+		return PTR_ERR(conn);
+	ua = qchan_uasync_alloc(ctx, cmd, true);
+	if (!ua) {
+		qchan_conn_put(conn);
+		return -ENOMEM;
+	}
+	ua->s.uarg = uarg;
+	msg = &ua->s.msg;
+	msg->conn = conn;
+	msg->chan = conn->chan;
+	msg->uasync = ua;
+	qchan_pulse_init_kernel(&msg->unblock);
+
+	err = qchan_iov_import(u64_to_user_ptr(a.send_iov_ptr), a.send_parts, ua->siov_fast,
+			       &iov, &msg->slen);
+	if (err)
+		goto err_free;
+	msg->siov = iov;
+	msg->sparts = a.send_parts;
+	err = qchan_iov_import(u64_to_user_ptr(a.reply_iov_ptr), a.reply_parts, ua->riov_fast,
+			       &iov, &msg->rlen);
+	if (err)
+		goto err_free;
+	msg->riov = iov;
+	msg->rparts = a.reply_parts;
+	if (msg->slen > QCHAN_URING_MAX_MSG || msg->rlen > QCHAN_URING_MAX_MSG) {
+		err = -EMSGSIZE;
+		goto err_free;
+	}
+	msg->sbuf = msg->slen <= sizeof(msg->stack_sbuf) ? msg->stack_sbuf :
+		    kvmalloc(msg->slen, GFP_KERNEL_ACCOUNT);
+	if (!msg->sbuf) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	err = qchan_gather_from_user(msg->sbuf, msg->siov, msg->sparts, msg->slen);
+	if (err)
+		goto err_free;
+
+	if (atomic_inc_return(&ctx->nr_queued) >
+	    min(READ_ONCE(qchan_max_queued), QCHAN_RCVID_SEQ_MASK - 1)) {
+		atomic_dec(&ctx->nr_queued);
+		err = -EAGAIN;
+		goto err_free;
+	}
+	get_task_struct(current);
+	msg->sender = current;
+	msg->coid = a.coid;
+	msg->priority = qchan_current_priority();
+	/* Nobody to raise a server for, nobody a server could raise: no inheritance. */
+	msg->kprio = QCHAN_KPRIO_NONE;
+	atomic_inc(&qchan_stats.msgs_in_flight);
+	atomic_long_inc(&qchan_stats.msgs_total);
+
+	/* From here on the CQE comes through io_uring_cmd_done() only. */
+	qchan_uring_mark_cancelable(cmd, issue_flags);
+	chan = msg->chan;
+	/* Listed and posted in one go: a cancel never sees a message that is neither. */
+	spin_lock(&ctx->uring_lock);
+	if (ctx->uring_closed) {
+		spin_unlock(&ctx->uring_lock);
+		err = -EBADF;
+		goto err_done;
+	}
+	ctx_lock(chan->ctx);
+	if (chan->dead) {
+		ctx_unlock(chan->ctx);
+		spin_unlock(&ctx->uring_lock);
+		err = -EBADF;	/* as MsgSend: the connection's channel is gone */
+		goto err_done;
+	}
+	list_add_tail(&ua->node, &ctx->uring_cmds);
+	atomic_inc(&qchan_stats.uring_cmds);
+	qchan_uring_reap_arm(ctx);
+	msg->since = jiffies;
+	handed = qchan_msg_post_locked(msg, &boost);
+	ctx_unlock(chan->ctx);
+	spin_unlock(&ctx->uring_lock);
+	/* @ua may be completed and freed from here on. */
+	atomic_long_inc(handed ? &qchan_stats.uring_sends_handed : &qchan_stats.uring_sends_queued);
+	return -EIOCBQUEUED;
+
+err_done:
+	io_uring_cmd_done(cmd, err, 0, issue_flags);
+	qchan_uasync_free(ua);
+	return -EIOCBQUEUED;
+err_free:
+	qchan_uasync_free(ua);
+	return err;
+}
+
+/* RECEIVE */
+
+/* Copies a message (busy held) or a pulse into the receive's buffers: 0 for a message = retry. */
+static int qchan_uring_deliver(struct qchan_uasync *ua, struct qchan_msg *msg,
+			       const struct qchan_pulse_data *pulse)
+{
+	struct iov_iter iter;
+	ssize_t n;
+
+	iov_iter_init(&iter, ITER_DEST, ua->r.iov, ua->r.a.parts, ua->r.len);
+	if (msg)
+		return qchan_receive_copy(ua->ctx, &ua->r.a, msg, &iter, ua->r.uarg);
+	n = qchan_pulse_deliver(pulse, &iter);
+	if (n < 0 || put_user(0, &ua->r.uarg->rcvid) || put_user((u32)n, &ua->r.uarg->bytes))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * Takes what is queued on the channel and delivers it here, or puts the
+ * receive on the channel's receiver list (-EIOCBQUEUED).  Returns the
+ * receive's result otherwise.
+ */
+static int qchan_uring_receive_try(struct qchan_uasync *ua)
+{
+	struct qchan_ctx *ctx = ua->ctx;
+	struct qchan_pulse_item *heap;
+	struct qchan_pulse_data pulse;
+	struct qchan_msg *msg;
+	int res;
+
+	for (;;) {
+		ctx_lock(ctx);
+		msg = qchan_receive_take_locked(ctx, ua->r.chan, ua->r.r.pulse_only, &pulse, &heap);
+		if (msg == ERR_PTR(-EAGAIN)) {
+			if (ua->canceled) {
+				ctx_unlock(ctx);
+				return -ECANCELED;
+			}
+			ua->r.r.msg = NULL;
+			ua->r.r.got_pulse = false;
+			ua->r.r.error = 0;
+			ua->waiting = true;
+			ua->ready = false;
+			ua->r.r.since = jiffies;
+			list_add_tail(&ua->r.r.node, &ua->r.chan->receivers);
+			ctx_unlock(ctx);
+			return -EIOCBQUEUED;
+		}
+		ctx_unlock(ctx);
+		if (heap)
+			qchan_pulse_free(heap);
+		if (IS_ERR(msg))
+			return PTR_ERR(msg);
+		res = qchan_uring_deliver(ua, msg, &pulse);
+		if (res || !msg)
+			return res;
+	}
+}
+
+static void qchan_uring_receive_tw(struct io_uring_cmd *cmd, unsigned int issue_flags)
+{
+	struct qchan_uasync *ua = *qchan_uring_pdu(cmd);
+	struct qchan_receiver *r = &ua->r.r;
+	int res;
+
+	if (r->error) {
+		res = r->error;
+	} else if (!qchan_uring_in_submitter(ua)) {
+		/* The receiving thread is gone: the message is not delivered. */
+		if (r->msg)
+			qchan_msg_drop(ua->ctx, r->msg, -ESRCH);
+		res = -ECANCELED;
+	} else {
+		res = qchan_uring_deliver(ua, r->msg, &r->pulse);
+		if (!res && r->msg) {
+			res = qchan_uring_receive_try(ua);
+			if (res == -EIOCBQUEUED)
+				return;
+		}
+	}
+	qchan_uring_finish(ua, res, issue_flags);
+}
+
+/* Called with ctx->lock held: the posted receive of @r got a message, a pulse or an error. */
+void qchan_uring_receiver_ready(struct qchan_receiver *r)
+{
+	struct qchan_uasync *ua = r->uasync;
+
+	ua->waiting = false;
+	ua->ready = true;
+	atomic_long_inc(&qchan_stats.uring_recv_waited);
+	io_uring_cmd_complete_in_task(ua->cmd, qchan_uring_receive_tw);
+}
+
+static int qchan_uring_receive(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
+			       const struct qchan_msg_receive *a,
+			       struct qchan_msg_receive __user *uarg, unsigned int issue_flags)
+{
+	struct qchan_timeout t;
+	struct qchan_uasync *ua;
+	int err;
+
+	err = qchan_receive_validate(a, &t);
+	if (err)
+		return err;
+	if (a->flags & QCHAN_RECEIVE_TIMEOUT)	/* io_uring has linked timeouts */
+		return -EINVAL;
+	ua = qchan_uasync_alloc(ctx, cmd, false);
+	if (!ua)
+		return -ENOMEM;
+	ua->r.uarg = uarg;
+	ua->r.a = *a;
+	ua->r.chan = qchan_channel_get(ctx, a->chid);
+	if (!ua->r.chan) {
+		err = -ESRCH;
+		goto err_free;
+	}
+	err = qchan_iov_import(u64_to_user_ptr(a->iov_ptr), a->parts, ua->siov_fast,
+			       &ua->r.iov, &ua->r.len);
+	if (err)
+		goto err_free;
+	get_task_struct(current);
+	ua->r.r.task = current;
+	ua->r.r.uasync = ua;
+	ua->r.r.pulse_only = a->flags & QCHAN_RECEIVE_PULSE_ONLY;
+
+	qchan_uring_mark_cancelable(cmd, issue_flags);
+	err = qchan_uring_track(ua);
+	if (err) {
+		io_uring_cmd_done(cmd, err, 0, issue_flags);
+		qchan_uasync_free(ua);
+		return -EIOCBQUEUED;
+	}
+	err = qchan_uring_receive_try(ua);
+	if (err == -EIOCBQUEUED)
+		return err;
+	/* Nothing to wait for: done in the submitting call. */
+	atomic_long_inc(&qchan_stats.uring_recv_inline);
+	qchan_uring_finish(ua, err, issue_flags);
+	return -EIOCBQUEUED;
+
+err_free:
+	qchan_uasync_free(ua);
+	return err;
+}
+
+static int qchan_uring_reply_receive(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
+				     struct qchan_msg_reply_receive __user *uarg,
+				     unsigned int issue_flags)
+{
+	struct qchan_msg_reply_receive a;
+	struct qchan_timeout t;
+	int err;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	if (a.pad || (a.receive.flags & QCHAN_RECEIVE_TIMEOUT))
+		return -EINVAL;
+	err = qchan_receive_validate(&a.receive, &t);
+	if (err)
+		return err;
+	if (a.reply.rcvid) {
+		a.reply_result = qchan_msg_reply_args(ctx, &a.reply);
+		if (a.reply_result == -EINVAL)	/* a malformed reply block fails the call */
+			return -EINVAL;
+		if (put_user(a.reply_result, &uarg->reply_result))
+			return -EFAULT;
+	}
+	return qchan_uring_receive(ctx, cmd, &a.receive, &uarg->receive, issue_flags);
+}
+
+/* CANCEL: the command of this ctx whose user_data is @user_data. */
+static int qchan_uring_cancel_user(struct qchan_ctx *ctx, u64 user_data)
+{
+	struct qchan_uasync *ua;
+	int err = -ENOENT;
+
+	spin_lock(&ctx->uring_lock);
+	list_for_each_entry(ua, &ctx->uring_cmds, node) {
+		if (qchan_uring_user_data(ua->cmd) == user_data) {
+			qchan_uring_cancel(ua, -ECANCELED, true);
+			err = 0;
+			break;
+		}
+	}
+	spin_unlock(&ctx->uring_lock);
+	return err;
+}
+
+int qchan_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
+{
+	struct qchan_ctx *ctx = cmd->file->private_data;
+	struct qchan_uring_cmd uc;
+	struct qchan_msg_receive ra;
+	void __user *arg;
+
+	if (qchan_uring_cancel_call(issue_flags)) {
+		struct qchan_uasync *ua = *qchan_uring_pdu(cmd);
+
+		/*
+		 * Not listed yet: its issue (in io-wq) is still under way; the
+		 * ring calls again until the command is done.
+		 */
+		spin_lock(&ctx->uring_lock);
+		if (!list_empty(&ua->node))
+			qchan_uring_cancel(ua, -ECANCELED, false);
+		spin_unlock(&ctx->uring_lock);
+		return 0;
+	}
+	if (task_tgid(current) != ctx->owner)
+		return -EBADFD;
+	/* The SQE is shared with user space: read it once. */
+	memcpy(&uc, qchan_uring_cmd_bytes(cmd), sizeof(uc));
+	if (uc.flags || uc.reserved)
+		return -EINVAL;
+	arg = u64_to_user_ptr(uc.arg_ptr);
+
+	switch (cmd->cmd_op) {
+	case QCHAN_UCMD_SEND:
+		return qchan_uring_send(ctx, cmd, arg, issue_flags);
+	case QCHAN_UCMD_RECEIVE:
+		if (copy_from_user(&ra, arg, sizeof(ra)))
+			return -EFAULT;
+		return qchan_uring_receive(ctx, cmd, &ra, arg, issue_flags);
+	case QCHAN_UCMD_REPLY_RECEIVE:
+		return qchan_uring_reply_receive(ctx, cmd, arg, issue_flags);
+	case QCHAN_UCMD_SEND_PULSE:
+		return qchan_pulse_send(ctx, arg);
+	case QCHAN_UCMD_CANCEL:
+		return qchan_uring_cancel_user(ctx, uc.arg_ptr);
+	}
+	return -ENOTTY;
+}
+
+/* Kernels without cancelable commands: cancels the commands of rings being torn down. */
+static void qchan_uring_reap(struct work_struct *work)
+{
+	struct qchan_ctx *ctx = container_of(to_delayed_work(work), struct qchan_ctx, uring_reap);
+	struct qchan_uasync *ua;
+
+	spin_lock(&ctx->uring_lock);
+	list_for_each_entry(ua, &ctx->uring_cmds, node) {
+		if (!ua->ring_cancel && qchan_uring_ring_dying(ua->cmd)) {
+			ua->ring_cancel = true;
+			qchan_uring_cancel(ua, -ECANCELED, false);
+		}
+	}
+	if (!list_empty(&ctx->uring_cmds))
+		queue_delayed_work(system_wq, &ctx->uring_reap, HZ);
+	spin_unlock(&ctx->uring_lock);
+}
+
+void qchan_uring_ctx_init(struct qchan_ctx *ctx)
+{
+	spin_lock_init(&ctx->uring_lock);
+	INIT_LIST_HEAD(&ctx->uring_cmds);
+	INIT_DELAYED_WORK(&ctx->uring_reap, qchan_uring_reap);
+}
+
+/* The ctx ends: every command fails, and no new one is accepted. */
+void qchan_uring_shutdown(struct qchan_ctx *ctx)
+{
+	struct qchan_uasync *ua;
+
+	spin_lock(&ctx->uring_lock);
+	ctx->uring_closed = true;
+	list_for_each_entry(ua, &ctx->uring_cmds, node)
+		qchan_uring_cancel(ua, -ECANCELED, false);
+	spin_unlock(&ctx->uring_lock);
+}
+
+/* The file's last reference: no command holds it, so none is left. */
+void qchan_uring_release(struct qchan_ctx *ctx)
+{
+	WARN_ON_ONCE(!list_empty(&ctx->uring_cmds));
+	cancel_delayed_work_sync(&ctx->uring_reap);
+}
