@@ -72,6 +72,7 @@ int qchan_channel_create(struct qchan_ctx *ctx, struct qchan_channel_create __us
 	INIT_LIST_HEAD(&chan->notice_node);
 	INIT_LIST_HEAD(&chan->td_notices);
 	INIT_LIST_HEAD(&chan->td_node);
+	init_waitqueue_head(&chan->poll_wq);
 	chan->flags = a.flags;
 	chan->euid = current_euid();
 	kref_get(&ctx->ref);

@@ -52,6 +52,7 @@ static_assert(sizeof(struct qchan_name_entry) == 272);
 static_assert(sizeof(struct qchan_name_list) == 40);
 static_assert(sizeof(struct qchan_client_info) == 72);
 static_assert(sizeof(struct qchan_server_info) == 40);
+static_assert(sizeof(struct qchan_channel_fd) == 32);
 
 /* Per kernel: the measured copy-tier crossover (compat.h, docs/PERFORMANCE.md). */
 unsigned int qchan_inline_max = QCHAN_INLINE_MAX_DEFAULT;
@@ -384,7 +385,7 @@ static int qchan_get_features(struct qchan_features __user *uarg)
 		     QCHAN_FEAT_KMSG | QCHAN_FEAT_PULSE | QCHAN_FEAT_DISCONNECT |
 		     QCHAN_FEAT_UNBLOCK | QCHAN_FEAT_TIMEOUT | QCHAN_FEAT_EVENT |
 		     QCHAN_FEAT_TIMER | QCHAN_FEAT_PRIO_INHERIT | QCHAN_FEAT_NAME |
-		     QCHAN_FEAT_CLIENT_INFO | QCHAN_FEAT_URING;
+		     QCHAN_FEAT_CLIENT_INFO | QCHAN_FEAT_URING | QCHAN_FEAT_POLL;
 	f.max_iov = UIO_MAXIOV;
 	f.inline_max = READ_ONCE(qchan_inline_max);
 	return copy_to_user(uarg, &f, sizeof(f)) ? -EFAULT : 0;
@@ -460,6 +461,8 @@ static long qchan_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return qchan_name_open(ctx, uarg);
 	case QCHAN_IOC_NAME_LIST:
 		return qchan_name_list(ctx, uarg);
+	case QCHAN_IOC_CHANNEL_FD:
+		return qchan_channel_fd(ctx, uarg);
 	}
 	return -ENOTTY;
 }
@@ -494,6 +497,7 @@ int qchan_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "timers %d\n", atomic_read(&qchan_stats.timers));
 	seq_printf(m, "thread_records %d\n", atomic_read(&qchan_stats.td_records));
 	seq_printf(m, "names %d\n", atomic_read(&qchan_stats.names));
+	seq_printf(m, "channel_fds %d\n", atomic_read(&qchan_stats.channel_fds));
 	seq_printf(m, "pinned_pages %ld\n", atomic_long_read(&qchan_stats.pinned_pages));
 	seq_printf(m, "msgs_total %ld\n", atomic_long_read(&qchan_stats.msgs_total));
 	seq_printf(m, "bytes_inline %ld\n", atomic_long_read(&qchan_stats.bytes_inline));

@@ -202,10 +202,12 @@ void qchan_msg_enqueue(struct qchan_channel *chan, struct qchan_msg *msg)
 	list_for_each_entry_reverse(pos, &chan->send_queue, node) {
 		if (pos->priority >= msg->priority) {
 			list_add(&msg->node, &pos->node);
-			return;
+			goto queued;
 		}
 	}
 	list_add(&msg->node, &chan->send_queue);
+queued:
+	qchan_poll_wake(chan, EPOLLIN | EPOLLRDNORM);
 }
 
 /* Fails every message and receiver of a channel that is going away. */
@@ -219,6 +221,7 @@ void qchan_channel_fail_all(struct qchan_channel *chan)
 
 	ctx_lock(ctx);
 	chan->dead = true;
+	qchan_poll_wake(chan, EPOLLHUP | EPOLLERR);
 	list_for_each_entry_safe(msg, tmp, &chan->send_queue, node)
 		qchan_msg_fail(ctx, msg, -ESRCH);
 	qchan_channel_drop_pulses(chan);

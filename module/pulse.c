@@ -49,10 +49,12 @@ static void qchan_pulse_enqueue(struct qchan_channel *chan, struct qchan_pulse_i
 	list_for_each_entry_reverse(pos, &chan->pulses, node) {
 		if (pos->priority >= pulse->priority) {
 			list_add(&pulse->node, &pos->node);
-			return;
+			goto queued;
 		}
 	}
 	list_add(&pulse->node, &chan->pulses);
+queued:
+	qchan_poll_wake(chan, EPOLLIN | EPOLLRDNORM);
 }
 
 /*

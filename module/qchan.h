@@ -141,6 +141,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/pid.h>
+#include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/sched/prio.h>
 #include <linux/spinlock.h>
@@ -180,6 +181,7 @@ struct qchan_stats {
 	atomic_t timers;		/* pulse timers (timer.c) */
 	atomic_t td_records;		/* THREAD_DEATH per-thread records, spares included */
 	atomic_t names;			/* attached names (name.c) */
+	atomic_t channel_fds;		/* open channel fds (chanfd.c) */
 	atomic_long_t pinned_pages;
 	atomic_long_t msgs_total;
 	atomic_long_t bytes_inline;
@@ -274,7 +276,20 @@ struct qchan_channel {
 	struct list_head td_notices;	/* THREAD_DEATH: tdeath.c's notices, under ctx->lock */
 	struct list_head td_node;	/* THREAD_DEATH: ctx->td_chans */
 	struct qchan_prio *last_rec;	/* the thread that last received here (prio.c), lock */
+	wait_queue_head_t poll_wq;	/* pollers of its channel fds (chanfd.c) */
 };
+
+/*
+ * Called with ctx->lock held, after a message or pulse was queued on @chan
+ * or it died: wakes its pollers.  ->poll reads the queues under the same
+ * lock after queueing itself, so the plain check cannot miss one, and a
+ * channel nobody polls pays only this load (chanfd.c).
+ */
+static inline void qchan_poll_wake(struct qchan_channel *chan, __poll_t events)
+{
+	if (unlikely(waitqueue_active(&chan->poll_wq)))
+		wake_up_interruptible_poll(&chan->poll_wq, events);
+}
 
 /* What a receive delivers of a pulse (QNX's struct _pulse carries these). */
 struct qchan_pulse_data {
@@ -462,6 +477,9 @@ int qchan_channel_destroy_ioctl(struct qchan_ctx *ctx, struct qchan_channel_dest
 struct qchan_channel *qchan_channel_get(struct qchan_ctx *ctx, int chid);
 void qchan_channel_put(struct qchan_channel *chan);
 void qchan_ctx_shutdown_channels(struct qchan_ctx *ctx);
+
+/* chanfd.c */
+int qchan_channel_fd(struct qchan_ctx *ctx, struct qchan_channel_fd __user *uarg);
 
 /* connection.c */
 int qchan_connect_attach(struct qchan_ctx *ctx, struct qchan_connect_attach __user *uarg);

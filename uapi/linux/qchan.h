@@ -70,6 +70,8 @@
 #define QCHAN_FEAT_CLIENT_INFO		(1ULL << 11)
 /* Priority inheritance through messages and pulses, off with QCHAN_CHF_FIXED_PRIORITY */
 #define QCHAN_FEAT_PRIO_INHERIT		(1ULL << 12)
+/* QCHAN_IOC_CHANNEL_FD: a pollable fd standing for a channel */
+#define QCHAN_FEAT_POLL			(1ULL << 13)
 /* IORING_OP_URING_CMD on the context fd: QCHAN_UCMD_* (struct qchan_uring_cmd) */
 #define QCHAN_FEAT_URING		(1ULL << 14)
 
@@ -623,6 +625,31 @@ struct qchan_uring_cmd {
 	__u32 reserved;		/* in: 0 */
 };
 
+/*
+ * CHANNEL_FD: a new file descriptor standing for one of the caller's
+ * channels, for poll/select/epoll next to other fds.  It reports EPOLLIN |
+ * EPOLLRDNORM while a message or pulse is queued on the channel and not yet
+ * received (level-triggered: re-checked at every poll), and EPOLLHUP |
+ * EPOLLERR once the channel is destroyed or its context ends.  A message
+ * that finds a thread RECEIVE-blocked in MSG_RECEIVE goes to it and is
+ * never queued, so such threads take precedence and a poller sees only
+ * what nobody was waiting for.  EPOLLIN is a hint: take the message with a
+ * receive that does not block (QCHAN_RECEIVE_TIMEOUT with deadline 0),
+ * which fails -ETIMEDOUT when another thread was quicker.
+ * The fd only reports readiness: any holder (a forked child, an SCM_RIGHTS
+ * receiver) may poll it, only the channel's owner can receive.  It keeps
+ * the channel's memory (not the channel) alive until it is closed.
+ */
+#define QCHAN_CHFD_CLOEXEC	(1U << 0)  /* the new fd is O_CLOEXEC */
+
+struct qchan_channel_fd {
+	__s32 chid;		/* in: one of the caller's channels */
+	__u32 flags;		/* in: QCHAN_CHFD_* */
+	__s32 fd;		/* out: also the ioctl's result */
+	__u32 pad;		/* in: 0 */
+	__u64 reserved[2];	/* in: 0 */
+};
+
 #define QCHAN_IOC_MAGIC	'Q'
 
 #define QCHAN_IOC_GET_FEATURES		_IOWR(QCHAN_IOC_MAGIC, 0xa0, struct qchan_features)
@@ -646,6 +673,7 @@ struct qchan_uring_cmd {
 /* event.handle names the event; the rest of the block is 0 */
 #define QCHAN_IOC_UNREGISTER_EVENT	_IOWR(QCHAN_IOC_MAGIC, 0xba, struct qchan_register_event)
 #define QCHAN_IOC_MSG_VERIFY_EVENT	_IOWR(QCHAN_IOC_MAGIC, 0xbb, struct qchan_msg_deliver_event)
+#define QCHAN_IOC_CHANNEL_FD		_IOWR(QCHAN_IOC_MAGIC, 0xbc, struct qchan_channel_fd)
 #define QCHAN_IOC_TIMER_CREATE		_IOWR(QCHAN_IOC_MAGIC, 0xc0, struct qchan_timer_create)
 #define QCHAN_IOC_TIMER_DESTROY		_IOWR(QCHAN_IOC_MAGIC, 0xc1, struct qchan_timer_destroy)
 #define QCHAN_IOC_TIMER_SETTIME		_IOWR(QCHAN_IOC_MAGIC, 0xc2, struct qchan_timer_settime)
