@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
+#include <time.h>
 
 #include <linux/qchan.h>
 #include <qchan/libchan.h>
@@ -287,6 +288,46 @@ QCHAN_EXPORT int qchan_msg_receive(int chid, void *msg, size_t bytes, struct qch
 	struct iovec v = IOV1(msg, bytes);
 
 	return msg_receivev(chid, &v, 1, info);
+}
+
+/*
+ * A receive that never blocks: a deadline of 0 has passed, so the kernel
+ * takes what is queued or fails at once, without arming a timer.  -EAGAIN
+ * (an event loop's idiom) rather than the kernel's -ETIMEDOUT, which a
+ * deadline in the past cannot mean otherwise.
+ */
+QCHAN_EXPORT int qchan_msg_try_receivev(int chid, const struct iovec *iov, size_t parts,
+					struct qchan_msg_info *info)
+{
+	struct qchan_msg_receive arg = {
+		.chid = chid,
+		.flags = QCHAN_RECEIVE_TIMEOUT,
+		.parts = (uint32_t)parts,
+		.iov_ptr = PTR_U64(iov),
+		.info_ptr = PTR_U64(info),
+		.timeout_clock = CLOCK_MONOTONIC,
+	};
+	struct qchan_armed t;
+	int fd = qchan_ctx();
+	int ret;
+
+	qchan_timeout_take(&t);		/* a native call clears an armed timeout */
+	if (unlikely(fd < 0))
+		return fd;
+	if (!parts_ok(parts))
+		return -EOVERFLOW;
+	ret = qchan_ioctl(fd, QCHAN_IOC_MSG_RECEIVE, &arg);
+	if (ret == -ETIMEDOUT)
+		return -EAGAIN;
+	return unlikely(ret < 0) ? ret : arg.rcvid;
+}
+
+QCHAN_EXPORT int qchan_msg_try_receive(int chid, void *msg, size_t bytes,
+				       struct qchan_msg_info *info)
+{
+	struct iovec v = IOV1(msg, bytes);
+
+	return qchan_msg_try_receivev(chid, &v, 1, info);
 }
 
 QCHAN_EXPORT int qchan_msg_send_pulse(int coid, int priority, int code, uint64_t value)

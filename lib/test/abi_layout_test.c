@@ -285,6 +285,13 @@ FIELD(struct qchan_server_info, scoid, 16, 4);
 FIELD(struct qchan_server_info, coflags, 20, 4);
 FIELD(struct qchan_server_info, reserved, 24, 16);
 
+SIZE(struct qchan_channel_fd, 32);
+FIELD(struct qchan_channel_fd, chid, 0, 4);
+FIELD(struct qchan_channel_fd, flags, 4, 4);
+FIELD(struct qchan_channel_fd, fd, 8, 4);
+FIELD(struct qchan_channel_fd, pad, 12, 4);
+FIELD(struct qchan_channel_fd, reserved, 16, 16);
+
 /* <sys/neutrino.h>: QNX's layout on this target. */
 #define PTR	sizeof(void *)
 

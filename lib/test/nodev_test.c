@@ -153,6 +153,7 @@ int main(void)
 	CHECK_R(qchan_get_features(&feat), ENOENT);
 	CHECK_R(qchan_channel_create(QCHAN_CHF_PUBLIC), ENOENT);
 	CHECK_R(qchan_channel_destroy(1), ENOENT);
+	CHECK_R(qchan_channel_fd(1, QCHAN_CHFD_CLOEXEC), ENOENT);
 	CHECK_R(qchan_connect_attach(0, 0, 1, 0, QCHAN_COF_SIDE_CHANNEL), ENOENT);
 	CHECK_R(qchan_connect_detach(QCHAN_SIDE_CHANNEL), ENOENT);
 	CHECK_R(qchan_connect_query(3, NULL), ENOENT);
@@ -160,6 +161,7 @@ int main(void)
 	CHECK_R(qchan_msg_sendv(QCHAN_SIDE_CHANNEL, iov, 2, iov, 2, NULL), ENOENT);
 	CHECK_R(qchan_msg_receive(1, buf, 5, &qinfo), ENOENT);
 	CHECK_R(qchan_msg_receivev(1, iov, 2, NULL), ENOENT);
+	CHECK_R(qchan_msg_try_receivev(1, iov, 2, NULL), ENOENT);
 	CHECK_R(qchan_msg_reply(1, 3, buf, 5), ENOENT);
 	CHECK_R(qchan_msg_replyv(1, 3, iov, 2), ENOENT);
 	CHECK_R(qchan_msg_error(1, ENOSYS), ENOENT);

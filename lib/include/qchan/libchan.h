@@ -39,6 +39,14 @@ int qchan_channel_create(unsigned int flags);
 int qchan_channel_destroy(int chid);
 
 /*
+ * A new fd standing for channel @chid, for poll/select/epoll: EPOLLIN while
+ * a message or pulse is queued and not yet received, EPOLLHUP | EPOLLERR
+ * once the channel is gone.  flags: QCHAN_CHFD_CLOEXEC.  Returns the fd.
+ * Take what it reports with qchan_msg_try_receive*() (lib/README.md).
+ */
+int qchan_channel_fd(int chid, unsigned int flags);
+
+/*
  * Connects to channel @chid of process @pid (0: the caller's) on node @nd
  * (0 only).  flags: QCHAN_COF_*.  With QCHAN_COF_SIDE_CHANNEL the coid is a
  * side-channel id >= max(@index, QCHAN_SIDE_CHANNEL + 1); otherwise it is a file
@@ -86,6 +94,10 @@ int qchan_msg_sendv(int coid, const struct iovec *siov, size_t sparts,
 int qchan_msg_receive(int chid, void *msg, size_t bytes, struct qchan_msg_info *info);
 int qchan_msg_receivev(int chid, const struct iovec *iov, size_t parts,
 		       struct qchan_msg_info *info);
+/* As qchan_msg_receive*(), but -EAGAIN at once when nothing is queued. */
+int qchan_msg_try_receive(int chid, void *msg, size_t bytes, struct qchan_msg_info *info);
+int qchan_msg_try_receivev(int chid, const struct iovec *iov, size_t parts,
+			   struct qchan_msg_info *info);
 
 /*
  * Pulses: never block.  @priority -1 is the caller's; @code 0..127; -EAGAIN
