@@ -7,7 +7,8 @@
 #	sh demo.sh [DIR]
 #
 # DIR holds qnx_server and qnx_client (default: this script's directory),
-# and qnx_ticker_server and qnx_ticker_client, run next if they are there.
+# and qnx_ticker_server and qnx_ticker_client, then poll_server, run next if
+# they are there.
 # Starts the server in the background, runs the client against it (the
 # client asks the server to quit at the end), shows both sides' output and
 # exits non-zero unless both succeeded.  From the host:
@@ -101,6 +102,13 @@ if [ -x "$dir/qnx_ticker_server" ] && [ -x "$dir/qnx_ticker_client" ]; then
 	rm -rf "$tmp"
 	echo "demo: ticker client exit status $client_rc, server exit status $server_rc"
 	[ "$client_rc" -eq 0 ] && [ "$server_rc" -eq 0 ] || { echo "demo: FAIL"; exit 1; }
+fi
+
+# One epoll loop: a channel fd, a timerfd and a pipe (poll_server forks its client).
+if [ -x "$dir/poll_server" ]; then
+	echo
+	echo "demo: running poll_server (epoll on a channel fd, a timerfd and a pipe)"
+	"$dir/poll_server" || { echo "demo: poll_server FAIL"; exit 1; }
 fi
 echo "demo: PASS"
 exit 0
