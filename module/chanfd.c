@@ -72,7 +72,8 @@ int qchan_channel_fd(struct qchan_ctx *ctx, struct qchan_channel_fd __user *uarg
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
-	if ((a.flags & ~QCHAN_CHFD_CLOEXEC) || a.pad || memchr_inv(a.reserved, 0, sizeof(a.reserved)))
+	if ((a.flags & ~QCHAN_CHFD_CLOEXEC) || a.pad ||
+	    memchr_inv(a.reserved, 0, sizeof(a.reserved)))
 		return -EINVAL;
 	/* Only the owner's ioctls get here, so only its own channels are found. */
 	chan = qchan_channel_get(ctx, a.chid);

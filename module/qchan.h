@@ -287,6 +287,7 @@ struct qchan_channel {
  */
 static inline void qchan_poll_wake(struct qchan_channel *chan, __poll_t events)
 {
+	/* No barrier: a poller queues itself before it takes ctx->lock to look. */
 	if (unlikely(waitqueue_active(&chan->poll_wq)))
 		wake_up_interruptible_poll(&chan->poll_wq, events);
 }
