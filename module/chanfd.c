@@ -19,7 +19,8 @@
  * never wakes a poller.
  *
  * The channel's death (destroy, or the end of its ctx) sets chan->dead
- * and wakes pollers with EPOLLHUP | EPOLLERR (qchan_channel_fail_all()).
+ * and wakes every poller, exclusive ones too, with EPOLLHUP | EPOLLERR
+ * (qchan_channel_fail_all()).
  * The wait queue lives in the channel, which the file keeps: it cannot go
  * away under a poller, so no POLLFREE is needed.
  */

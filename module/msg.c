@@ -221,7 +221,9 @@ void qchan_channel_fail_all(struct qchan_channel *chan)
 
 	ctx_lock(ctx);
 	chan->dead = true;
-	qchan_poll_wake(chan, EPOLLHUP | EPOLLERR);
+	/* Every poller, EPOLLEXCLUSIVE ones too: each must learn that the channel is gone. */
+	if (waitqueue_active(&chan->poll_wq))
+		__wake_up(&chan->poll_wq, TASK_INTERRUPTIBLE, 0, poll_to_key(EPOLLHUP | EPOLLERR));
 	list_for_each_entry_safe(msg, tmp, &chan->send_queue, node)
 		qchan_msg_fail(ctx, msg, -ESRCH);
 	qchan_channel_drop_pulses(chan);

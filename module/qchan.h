@@ -280,8 +280,8 @@ struct qchan_channel {
 };
 
 /*
- * Called with ctx->lock held, after a message or pulse was queued on @chan
- * or it died: wakes its pollers.  ->poll reads the queues under the same
+ * Called with ctx->lock held, after a message or pulse was queued on @chan:
+ * wakes its pollers (one EPOLLEXCLUSIVE waiter per arrival).  ->poll reads the queues under the same
  * lock after queueing itself, so the plain check cannot miss one, and a
  * channel nobody polls pays only this load (chanfd.c).
  */

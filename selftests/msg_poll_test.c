@@ -422,6 +422,57 @@ TEST_F(chfd, destroy_gives_hup_and_wakes_pollers)
 	close(ep);
 }
 
+struct excl_waiter {
+	pthread_t thread;
+	int ep;
+	_Atomic pid_t tid;
+	int events;
+};
+
+static void *excl_waiter_fn(void *arg)
+{
+	struct excl_waiter *w = arg;
+
+	atomic_store(&w->tid, qt_gettid());
+	w->events = wait1(w->ep, 3 * QT_WAIT_MS);
+	return NULL;
+}
+
+/*
+ * EPOLLEXCLUSIVE: one arrival wakes one of the waiting epoll instances, but
+ * the channel's death wakes them all.
+ */
+TEST_F(chfd, exclusive_waiters_one_per_arrival_all_on_death)
+{
+	enum { N = 3 };
+	struct excl_waiter w[N];
+	int woken = 0;
+
+	for (int i = 0; i < N; i++) {
+		w[i] = (struct excl_waiter){ .ep = epoll_for(self->fd, EPOLLIN | EPOLLEXCLUSIVE) };
+		ASSERT_GE(w[i].ep, 0);
+		ASSERT_EQ(0, pthread_create(&w[i].thread, NULL, excl_waiter_fn, &w[i]));
+	}
+	for (int i = 0; i < N; i++)	/* all asleep in epoll_wait */
+		ASSERT_EQ(0, qt_wait_state(getpid(), qt_wait_tid(&w[i].tid), 'S'));
+	qt_sleep_ms(50);
+	ASSERT_EQ(0, MsgSendPulse(self->coid, -1, 1, 0));
+	qt_sleep_ms(200);
+	for (int i = 0; i < N; i++)
+		woken += w[i].events != 0;
+	EXPECT_EQ(1, woken);
+	EXPECT_EQ(1, take_pulse(self->chid));
+
+	ASSERT_EQ(0, ChannelDestroy(self->chid));
+	self->chid = -1;
+	for (int i = 0; i < N; i++) {
+		ASSERT_EQ(0, pthread_join(w[i].thread, NULL));
+		if (w[i].events != EPOLLIN)
+			EXPECT_EQ(EPOLLHUP | EPOLLERR, w[i].events);
+		close(w[i].ep);
+	}
+}
+
 struct server {
 	pthread_t thread;
 	int chid;
