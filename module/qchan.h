@@ -281,9 +281,9 @@ struct qchan_channel {
 
 /*
  * Called with ctx->lock held, after a message or pulse was queued on @chan:
- * wakes its pollers (one EPOLLEXCLUSIVE waiter per arrival).  ->poll reads the queues under the same
- * lock after queueing itself, so the plain check cannot miss one, and a
- * channel nobody polls pays only this load (chanfd.c).
+ * wakes its pollers (one EPOLLEXCLUSIVE waiter per arrival).  ->poll reads
+ * the queues under the same lock after queueing itself, so the plain check
+ * cannot miss one, and a channel nobody polls pays only this load (chanfd.c).
  */
 static inline void qchan_poll_wake(struct qchan_channel *chan, __poll_t events)
 {
