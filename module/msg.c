@@ -46,6 +46,8 @@ static ssize_t qchan_import_iov(int dir, u64 ptr, u32 parts, struct iovec **iovp
 	if (parts == 1 && !in_compat_syscall()) {
 		struct iovec *iov = *iovp;
 
+		/* As import_iovec(): NULL whatever the outcome, for the caller's kfree(). */
+		*iovp = NULL;
 		if (copy_from_user(iov, u64_to_user_ptr(ptr), sizeof(*iov)))
 			return -EFAULT;
 		if (iov->iov_len > SSIZE_MAX)
@@ -53,7 +55,6 @@ static ssize_t qchan_import_iov(int dir, u64 ptr, u32 parts, struct iovec **iovp
 		n = qchan_import_single(dir, iov, iter);
 		if (n)
 			return n;
-		*iovp = NULL;
 		return iov_iter_count(iter);
 	}
 	n = import_iovec(dir, u64_to_user_ptr(ptr), parts, UIO_FASTIOV, iovp, iter);
