@@ -17,6 +17,8 @@
 #   make man             the man pages into $(BUILD)/man (scripts/mangen)
 #   make deb             Debian packages in $(BUILD)/deb (qchan-dkms, libchan1,
 #                        libchan-dev, qchan-tools), checked with lintian
+#   make check-distro    a Debian 12 guest (its own kernel, systemd, udev) installs
+#                        the packages with apt: dkms, modprobe, boot, pkg-config
 #
 # Outputs go to $(BUILD) (default build/); sub-makes get BUILD and TOP.
 
@@ -116,6 +118,11 @@ deb:
 	$(TOP)/scripts/deps
 	$(TOP)/scripts/deb
 
+# Not part of `make check`: the first run builds the Debian image (cached).
+check-distro:
+	$(TOP)/scripts/deps
+	$(TOP)/scripts/check-distro
+
 # BENCH_ARGS go to bench/run, e.g. BENCH_ARGS=--smoke.
 bench:
 	@if [ -x $(TOP)/bench/run ]; then \
@@ -134,4 +141,4 @@ distclean:
 	rm -rf $(BUILD)
 
 .PHONY: all module modules lib lib32 selftests examples bench-build tools install deps demo man \
-	check lint dkms-check deb bench clean distclean
+	check lint dkms-check deb check-distro bench clean distclean

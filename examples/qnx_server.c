@@ -3,7 +3,7 @@
  * qnx_server: a QNX Neutrino message-passing server, written against the QNX
  * API only (<sys/neutrino.h>), as it would be on QNX.
  *
- *	qnx_server [FILE]
+ *	qnx_server [-p] [FILE]
  *
  * Creates a channel and publishes "pid chid" on stdout and, atomically, in
  * FILE (the client's way to find it without a name service), then serves:
@@ -15,6 +15,10 @@
  *               buffer; replies with the payload's checksum
  *   EX_QUIT     replies EOK and exits
  *   anything else: MsgError ENOSYS
+ *
+ * Only processes of the server's euid (or with CAP_SYS_ADMIN) may connect,
+ * unless -p: the channel is created with QCHAN_CHF_PUBLIC, qchan's one
+ * addition to the QNX API here (QNX itself checks no uid), and any user may.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -23,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/neutrino.h>
+#include <linux/qchan.h>
 
 #include "qnx_example.h"
 
@@ -132,14 +137,14 @@ int main(int argc, char **argv)
 {
 	union ex_recv msg;
 	struct _msg_info info;
-	int chid, rcvid, served = 0;
+	int chid, rcvid, served = 0, public = argc > 1 && !strcmp(argv[1], "-p");
 
-	chid = ChannelCreate(0);
+	chid = ChannelCreate(public ? QCHAN_CHF_PUBLIC : 0);
 	if (chid == -1) {
 		perror("server: ChannelCreate");
 		return 1;
 	}
-	if (publish(argc > 1 ? argv[1] : NULL, chid))
+	if (publish(argc > 1 + public ? argv[1 + public] : NULL, chid))
 		return 1;
 
 	for (;;) {
