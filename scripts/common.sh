@@ -9,6 +9,10 @@ BUILD=${BUILD:-$TOP/build}
 
 # The supported kernel series and the Debian meta packages behind them.
 QCHAN_KERNELS_ALL="6.1 6.12 6.1-rt"
+# Built here rather than packaged by Debian (scripts/debug-kernel): KASAN,
+# lockdep, kmemleak, fault injection.  Not in the default set: a cold build
+# takes over half an hour (`make check-debug`).
+QCHAN_KERNELS_DEBUG="6.1-debug"
 
 # The project's version, one place for dkms.conf, libchan.pc and the Debian
 # packages: the top-level VERSION file.
@@ -35,7 +39,7 @@ kernel_meta_suffix() {
 	6.1) echo "amd64" ;;
 	6.12) echo "6.12-amd64" ;;
 	6.1-rt) echo "rt-amd64" ;;
-	*) die "unknown kernel series '$1' (supported: $QCHAN_KERNELS_ALL)" ;;
+	*) die "unknown kernel series '$1' (supported: $QCHAN_KERNELS_ALL $QCHAN_KERNELS_DEBUG)" ;;
 	esac
 }
 
@@ -45,6 +49,11 @@ kernel_meta_suffix() {
 # headers are installed.  Never hard-coded, never uname -r.
 kernel_release() {
 	local meta dep
+	if [ "$1" = 6.1-debug ]; then
+		dep=$("$TOP/scripts/debug-kernel") || exit 1
+		cat "$dep/release"
+		return
+	fi
 	meta=linux-headers-$(kernel_meta_suffix "$1") || exit 1
 	dep=$(dpkg-query -W -f='${Depends}' "$meta" 2>/dev/null | grep -o 'linux-headers-[^ ,]*' | head -n1)
 	if [ -z "$dep" ]; then
@@ -57,6 +66,11 @@ kernel_release() {
 # The headers (KDIR) of a series.
 kernel_headers() {
 	local kver
+	if [ "$1" = 6.1-debug ]; then
+		kver=$("$TOP/scripts/debug-kernel") || exit 1
+		echo "$kver/build"
+		return
+	fi
 	kver=$(kernel_release "$1") || exit 1
 	echo "/usr/src/linux-headers-$kver"
 }
