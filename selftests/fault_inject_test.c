@@ -153,7 +153,7 @@ FIXTURE_TEARDOWN(fi)
 	if (self->nth < 0)
 		return;
 	if (self->server_up) {
-		MsgSendPulse(self->coid, -1, FI_QUIT_CODE, 0);
+		MsgSendPulse(self->coid, 10, FI_QUIT_CODE, 0);
 		pthread_join(self->server, NULL);
 	}
 	if (self->coid >= 0)
