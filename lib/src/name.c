@@ -174,6 +174,9 @@ QCHAN_EXPORT int name_detach(name_attach_t *attach, unsigned flags)
 	/* The name goes with its channel anyway (also after leaving the namespace). */
 	qchan_name_detach(priv->name);
 	ret = qchan_channel_destroy(attach->chid);
+	/* A transient failure keeps @attach, so that the caller can try again. */
+	if (ret == -ENOMEM || ret == -EFAULT || ret == -EAGAIN)
+		return (int)qchan_set_errno(ret);
 	free(priv);
 	return (int)qchan_set_errno(ret);
 }
