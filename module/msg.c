@@ -403,8 +403,8 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 	msg.coid = a.coid;
 	msg.priority = qchan_current_priority();
 	msg.kprio = qchan_prio_current();
-	atomic_inc(&qchan_stats.msgs_in_flight);
-	atomic_long_inc(&qchan_stats.msgs_total);
+	qchan_stat_inc(msgs_in_flight);
+	qchan_stat_inc(msgs_total);
 
 	trace_qchan_send(&msg);
 	self = qchan_prio_send_begin(ctx);
@@ -439,7 +439,7 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 	if (err && a.status && put_user(0, &uarg->status))
 		err = -EFAULT;
 
-	atomic_dec(&qchan_stats.msgs_in_flight);
+	qchan_stat_dec(msgs_in_flight);
 	if (msg.rbuf && msg.rbuf != msg.stack_rbuf)
 		kvfree(msg.rbuf);
 out_dec_queued:

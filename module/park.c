@@ -51,7 +51,7 @@ static void qchan_parked_free(struct qchan_ctx *sctx, struct qchan_parked *pm)
 	if (msg->rbuf && msg->rbuf != msg->stack_rbuf)
 		kvfree(msg->rbuf);
 	qchan_prio_msg_done(msg);
-	atomic_dec(&qchan_stats.msgs_in_flight);
+	qchan_stat_dec(msgs_in_flight);
 	atomic_dec(&sctx->nr_queued);
 	qchan_conn_put(msg->conn);
 	mmput(msg->mm);

@@ -140,6 +140,7 @@
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/pid.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
@@ -174,18 +175,12 @@ struct qchan_stats {
 	atomic_t ctx_objects;		/* allocated: until the last reference goes */
 	atomic_t channels;
 	atomic_t connections;
-	atomic_t msgs_in_flight;
-	atomic_t pulses;		/* queued or being delivered */
 	atomic_t scons;			/* server connections (scoids), until the server lets go */
 	atomic_t events;		/* registered (secure) events */
 	atomic_t timers;		/* pulse timers (timer.c) */
 	atomic_t td_records;		/* THREAD_DEATH per-thread records, spares included */
 	atomic_t names;			/* attached names (name.c) */
 	atomic_t channel_fds;		/* open channel fds (chanfd.c) */
-	atomic_long_t pinned_pages;
-	atomic_long_t msgs_total;
-	atomic_long_t bytes_inline;
-	atomic_long_t bytes_direct;
 	/* io_uring (uring.c) */
 	atomic_t uring_cmds;		/* SEND/RECEIVE commands not yet completed */
 	atomic_long_t uring_sends_handed; /* SENDs given straight to a waiting receiver */
@@ -195,6 +190,25 @@ struct qchan_stats {
 };
 
 extern struct qchan_stats qchan_stats;
+
+/*
+ * The counters every message or pulse moves: per CPU, so that senders on
+ * different CPUs never share a cache line for them; a read sums every
+ * possible CPU (a gauge may be negative on one CPU and positive on another).
+ */
+struct qchan_pcpu_stats {
+	long msgs_in_flight;
+	long pulses;			/* queued or being delivered */
+	long pinned_pages;
+	long msgs_total;
+	long bytes_inline;
+	long bytes_direct;
+};
+
+DECLARE_PER_CPU(struct qchan_pcpu_stats, qchan_pcpu_stats);
+#define qchan_stat_add(field, n)	this_cpu_add(qchan_pcpu_stats.field, (long)(n))
+#define qchan_stat_inc(field)		this_cpu_inc(qchan_pcpu_stats.field)
+#define qchan_stat_dec(field)		this_cpu_dec(qchan_pcpu_stats.field)
 
 #define QCHAN_RCVID_HASH_BITS	6
 /* rcvid = scoid index << QCHAN_RCVID_SEQ_BITS | sequence; see above. */
