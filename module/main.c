@@ -114,6 +114,8 @@ static void qchan_ctx_free(struct kref *ref)
 	xa_destroy(&ctx->scons);
 	xa_destroy(&ctx->timers);
 	qchan_prio_free_all(ctx);
+	if (ctx->rcvids != ctx->rcvids_small)
+		kfree(ctx->rcvids);
 	put_pid(ctx->owner);
 	atomic_dec(&qchan_stats.ctx_objects);
 	kfree_rcu(ctx, rcu);
@@ -290,7 +292,9 @@ static int qchan_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	kref_init(&ctx->ref);
 	spin_lock_init(&ctx->lock);
-	hash_init(ctx->rcvids);
+	ctx->rcvids = ctx->rcvids_small;
+	ctx->rcvid_bits = QCHAN_RCVID_HASH_BITS;
+	hash_init(ctx->rcvids_small);
 	hash_init(ctx->prios);
 	xa_init_flags(&ctx->channels, XA_FLAGS_ALLOC1);
 	xa_init_flags(&ctx->side_conns, XA_FLAGS_ALLOC);
