@@ -77,7 +77,7 @@ static struct qchan_msg *qchan_rcvid_lookup(struct qchan_ctx *ctx, int rcvid)
 static void qchan_rcvid_unhash(struct qchan_ctx *ctx, struct qchan_msg *msg)
 {
 	hlist_del(&msg->rcvid_node);
-	ctx->nr_rcvids--;
+	WRITE_ONCE(ctx->nr_rcvids, ctx->nr_rcvids - 1);
 	qchan_prio_unhold(msg);
 }
 
@@ -186,7 +186,7 @@ static void qchan_msg_bind(struct qchan_ctx *ctx, struct qchan_msg *msg)
 	msg->rcvid = rcvid;
 	msg->since = jiffies;
 	hlist_add_head(&msg->rcvid_node, qchan_rcvid_bucket(ctx, rcvid));
-	ctx->nr_rcvids++;
+	WRITE_ONCE(ctx->nr_rcvids, ctx->nr_rcvids + 1);
 	msg->state = QCHAN_MSG_RECEIVED;
 	msg->busy = 1;
 	/* A sender waiting without a deadline while queued has one from now on. */
@@ -288,7 +288,7 @@ static int qchan_msg_post_wait(struct qchan_msg *msg)
 	struct qchan_prio *boost;
 
 	msg->since = jiffies;
-	qchan_rcvids_grow(ctx);
+	qchan_rcvids_maybe_grow(ctx);
 	ctx_lock(ctx);
 	if (chan->dead) {
 		/* QNX: the connection is no longer connected to a channel. */
@@ -484,7 +484,7 @@ static struct qchan_msg *qchan_msg_wait(struct qchan_ctx *ctx, struct qchan_chan
 	bool apply;
 	int err;
 
-	qchan_rcvids_grow(ctx);
+	qchan_rcvids_maybe_grow(ctx);
 	ctx_lock(ctx);
 	if (!(chan->flags & QCHAN_CHF_FIXED_PRIORITY)) {
 		r.prio = qchan_prio_receiving(chan);

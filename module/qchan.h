@@ -547,9 +547,18 @@ int qchan_receive_copy(struct qchan_ctx *ctx, const struct qchan_msg_receive *a,
 		       struct qchan_msg_receive __user *uarg);
 int qchan_receive_validate(const struct qchan_msg_receive *a, struct qchan_timeout *t);
 int qchan_msg_reply_args(struct qchan_ctx *ctx, const struct qchan_msg_reply *a);
+struct qchan_receiver *qchan_pick_receiver(struct qchan_channel *chan, bool for_msg);
+
+/* queue.c: the send queue's priority bands, the rcvid hash's growth */
 void qchan_msg_dequeue(struct qchan_channel *chan, struct qchan_msg *msg);
 void qchan_rcvids_grow(struct qchan_ctx *ctx);
-struct qchan_receiver *qchan_pick_receiver(struct qchan_channel *chan, bool for_msg);
+
+/* Before a message may be bound to an rcvid of @ctx: without locks. */
+static inline void qchan_rcvids_maybe_grow(struct qchan_ctx *ctx)
+{
+	if (unlikely(READ_ONCE(ctx->nr_rcvids) > 2U << READ_ONCE(ctx->rcvid_bits)))
+		qchan_rcvids_grow(ctx);
+}
 
 /* wait.c: how blocked threads wait (signals, stops, timeouts, the unblock protocol) */
 #define QCHAN_WAIT_PARK	1	/* qchan_msg_wait_done(): park the message now */

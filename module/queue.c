@@ -73,10 +73,11 @@ void qchan_msg_dequeue(struct qchan_channel *chan, struct qchan_msg *msg)
 /*
  * Grows ctx->rcvids when its REPLY-blocked messages outnumber its buckets
  * twice, so that a reply by rcvid stays a short walk with thousands of
- * clients waiting.  Called without locks, before a message may be bound to an
- * rcvid; the allocation happens outside ctx->lock, only the rehash (amortised
- * O(1) per message: the table quadruples) runs under it.  It never shrinks
- * while the ctx lives; a failed allocation only leaves the chains longer.
+ * clients waiting.  Called without locks (qchan_rcvids_maybe_grow()) before
+ * a message may be bound to an rcvid: the allocation happens outside
+ * ctx->lock, only the rehash (amortised O(1) per message: the table
+ * quadruples) runs under it.  It never shrinks while the ctx lives; a failed
+ * allocation only leaves the chains longer.
  */
 void qchan_rcvids_grow(struct qchan_ctx *ctx)
 {
@@ -85,7 +86,7 @@ void qchan_rcvids_grow(struct qchan_ctx *ctx)
 	struct hlist_node *next;
 	struct qchan_msg *msg;
 
-	if (likely(READ_ONCE(ctx->nr_rcvids) <= 2U << bits) || bits >= QCHAN_RCVID_HASH_MAX_BITS)
+	if (READ_ONCE(ctx->nr_rcvids) <= 2U << bits || bits >= QCHAN_RCVID_HASH_MAX_BITS)
 		return;
 	new_bits = min(bits + 2, QCHAN_RCVID_HASH_MAX_BITS);
 	new = kmalloc_array(1U << new_bits, sizeof(*new), GFP_KERNEL | __GFP_NOWARN);
@@ -106,7 +107,7 @@ void qchan_rcvids_grow(struct qchan_ctx *ctx)
 			hlist_add_head(&msg->rcvid_node, &new[hash_32(msg->rcvid, new_bits)]);
 		}
 	ctx->rcvids = new;
-	ctx->rcvid_bits = new_bits;
+	WRITE_ONCE(ctx->rcvid_bits, new_bits);
 	ctx_unlock(ctx);
 	if (old != ctx->rcvids_small)
 		kfree(old);
