@@ -18,7 +18,8 @@ static void qchan_channel_free(struct kref *ref)
 {
 	struct qchan_channel *chan = container_of(ref, struct qchan_channel, ref);
 
-	WARN_ON(!list_empty(&chan->send_queue) || !list_empty(&chan->receivers) ||
+	WARN_ON(!list_empty(&chan->send_queue) || !RB_EMPTY_ROOT(&chan->bands) ||
+		!list_empty(&chan->receivers) ||
 		!list_empty(&chan->pulses) || !list_empty(&chan->scons) ||
 		!list_empty(&chan->notices) || !list_empty(&chan->td_notices));
 	qchan_ctx_put(chan->ctx);
@@ -65,6 +66,7 @@ int qchan_channel_create(struct qchan_ctx *ctx, struct qchan_channel_create __us
 		return -ENOMEM;
 	kref_init(&chan->ref);
 	INIT_LIST_HEAD(&chan->send_queue);
+	chan->bands = RB_ROOT;
 	INIT_LIST_HEAD(&chan->pulses);
 	INIT_LIST_HEAD(&chan->receivers);
 	INIT_LIST_HEAD(&chan->scons);

@@ -260,7 +260,7 @@ static ssize_t qchan_copy_remote(struct qchan_msg *msg, const struct iovec *iov,
 			return -ENOMEM;
 		if (pinned <= 0)
 			return -EREMOTEIO;
-		atomic_long_add(pinned, &qchan_stats.pinned_pages);
+		qchan_stat_add(pinned_pages, pinned);
 		if (pinned < npages)	/* copy what was pinned; the next round reports the fault */
 			chunk = pinned * PAGE_SIZE - pgoff;
 
@@ -284,7 +284,7 @@ static ssize_t qchan_copy_remote(struct qchan_msg *msg, const struct iovec *iov,
 			unpin_user_pages_dirty_lock(pages, pinned, true);
 		else
 			unpin_user_pages(pages, pinned);
-		atomic_long_sub(pinned, &qchan_stats.pinned_pages);
+		qchan_stat_add(pinned_pages, -pinned);
 		if (left) {
 			done += chunk - left;
 			break;
@@ -293,7 +293,7 @@ static ssize_t qchan_copy_remote(struct qchan_msg *msg, const struct iovec *iov,
 		done += chunk;
 		offset += chunk;
 	}
-	atomic_long_add(done, &qchan_stats.bytes_direct);
+	qchan_stat_add(bytes_direct, done);
 	return done;
 }
 
@@ -316,7 +316,7 @@ ssize_t qchan_copy_from_sender(struct qchan_msg *msg, size_t offset, struct iov_
 	pagefault_disable();
 	copied = _copy_to_iter(msg->sbuf + offset, n, to);
 	pagefault_enable();
-	atomic_long_add(copied, &qchan_stats.bytes_inline);
+	qchan_stat_add(bytes_inline, copied);
 	return copied;
 }
 
@@ -328,7 +328,7 @@ int qchan_copy_reply_inline(void *buf, size_t len, struct iov_iter *from)
 {
 	if (_copy_from_iter(buf, len, from) != len)
 		return -EFAULT;
-	atomic_long_add(len, &qchan_stats.bytes_inline);
+	qchan_stat_add(bytes_inline, len);
 	return 0;
 }
 

@@ -86,6 +86,7 @@ module_param_named(max_names, qchan_max_names, uint, 0644);
 MODULE_PARM_DESC(max_names, "Names one process may have attached at once (more: EAGAIN)");
 
 struct qchan_stats qchan_stats;
+DEFINE_PER_CPU(struct qchan_pcpu_stats, qchan_pcpu_stats);
 struct dentry *qchan_debugfs_dir;
 
 /*
@@ -113,6 +114,8 @@ static void qchan_ctx_free(struct kref *ref)
 	xa_destroy(&ctx->scons);
 	xa_destroy(&ctx->timers);
 	qchan_prio_free_all(ctx);
+	if (ctx->rcvids != ctx->rcvids_small)
+		kfree(ctx->rcvids);
 	put_pid(ctx->owner);
 	atomic_dec(&qchan_stats.ctx_objects);
 	kfree_rcu(ctx, rcu);
@@ -289,7 +292,9 @@ static int qchan_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	kref_init(&ctx->ref);
 	spin_lock_init(&ctx->lock);
-	hash_init(ctx->rcvids);
+	ctx->rcvids = ctx->rcvids_small;
+	ctx->rcvid_bits = QCHAN_RCVID_HASH_BITS;
+	hash_init(ctx->rcvids_small);
 	hash_init(ctx->prios);
 	xa_init_flags(&ctx->channels, XA_FLAGS_ALLOC1);
 	xa_init_flags(&ctx->side_conns, XA_FLAGS_ALLOC);
@@ -486,22 +491,35 @@ static struct miscdevice qchan_misc = {
 
 int qchan_stats_show(struct seq_file *m, void *unused)
 {
+	struct qchan_pcpu_stats sum = {};
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct qchan_pcpu_stats *st = per_cpu_ptr(&qchan_pcpu_stats, cpu);
+
+		sum.msgs_in_flight += READ_ONCE(st->msgs_in_flight);
+		sum.pulses += READ_ONCE(st->pulses);
+		sum.pinned_pages += READ_ONCE(st->pinned_pages);
+		sum.msgs_total += READ_ONCE(st->msgs_total);
+		sum.bytes_inline += READ_ONCE(st->bytes_inline);
+		sum.bytes_direct += READ_ONCE(st->bytes_direct);
+	}
 	seq_printf(m, "contexts %d\n", atomic_read(&qchan_stats.ctxs));
 	seq_printf(m, "contexts_allocated %d\n", atomic_read(&qchan_stats.ctx_objects));
 	seq_printf(m, "channels %d\n", atomic_read(&qchan_stats.channels));
 	seq_printf(m, "connections %d\n", atomic_read(&qchan_stats.connections));
-	seq_printf(m, "msgs_in_flight %d\n", atomic_read(&qchan_stats.msgs_in_flight));
-	seq_printf(m, "pulses %d\n", atomic_read(&qchan_stats.pulses));
+	seq_printf(m, "msgs_in_flight %ld\n", sum.msgs_in_flight);
+	seq_printf(m, "pulses %ld\n", sum.pulses);
 	seq_printf(m, "server_connections %d\n", atomic_read(&qchan_stats.scons));
 	seq_printf(m, "events %d\n", atomic_read(&qchan_stats.events));
 	seq_printf(m, "timers %d\n", atomic_read(&qchan_stats.timers));
 	seq_printf(m, "thread_records %d\n", atomic_read(&qchan_stats.td_records));
 	seq_printf(m, "names %d\n", atomic_read(&qchan_stats.names));
 	seq_printf(m, "channel_fds %d\n", atomic_read(&qchan_stats.channel_fds));
-	seq_printf(m, "pinned_pages %ld\n", atomic_long_read(&qchan_stats.pinned_pages));
-	seq_printf(m, "msgs_total %ld\n", atomic_long_read(&qchan_stats.msgs_total));
-	seq_printf(m, "bytes_inline %ld\n", atomic_long_read(&qchan_stats.bytes_inline));
-	seq_printf(m, "bytes_direct %ld\n", atomic_long_read(&qchan_stats.bytes_direct));
+	seq_printf(m, "pinned_pages %ld\n", sum.pinned_pages);
+	seq_printf(m, "msgs_total %ld\n", sum.msgs_total);
+	seq_printf(m, "bytes_inline %ld\n", sum.bytes_inline);
+	seq_printf(m, "bytes_direct %ld\n", sum.bytes_direct);
 	seq_printf(m, "uring_cmds %d\n", atomic_read(&qchan_stats.uring_cmds));
 	seq_printf(m, "uring_sends_handed %ld\n",
 		   atomic_long_read(&qchan_stats.uring_sends_handed));

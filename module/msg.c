@@ -67,7 +67,7 @@ static struct qchan_msg *qchan_rcvid_lookup(struct qchan_ctx *ctx, int rcvid)
 {
 	struct qchan_msg *msg;
 
-	hash_for_each_possible(ctx->rcvids, msg, rcvid_node, rcvid)
+	hlist_for_each_entry(msg, qchan_rcvid_bucket(ctx, rcvid), rcvid_node)
 		if (msg->rcvid == rcvid)
 			return msg;
 	return NULL;
@@ -76,8 +76,8 @@ static struct qchan_msg *qchan_rcvid_lookup(struct qchan_ctx *ctx, int rcvid)
 /* Called with ctx->lock held. */
 static void qchan_rcvid_unhash(struct qchan_ctx *ctx, struct qchan_msg *msg)
 {
-	hash_del(&msg->rcvid_node);
-	ctx->nr_rcvids--;
+	hlist_del(&msg->rcvid_node);
+	WRITE_ONCE(ctx->nr_rcvids, ctx->nr_rcvids - 1);
 	qchan_prio_unhold(msg);
 }
 
@@ -104,7 +104,7 @@ void qchan_msg_finish(struct qchan_ctx *ctx, struct qchan_msg *msg, int error)
 	ctx_lockdep_assert(ctx);
 	switch (msg->state) {
 	case QCHAN_MSG_QUEUED:
-		list_del(&msg->node);
+		qchan_msg_dequeue(msg->chan, msg);
 		break;
 	case QCHAN_MSG_RECEIVED:
 	case QCHAN_MSG_REPLYING:
@@ -185,30 +185,13 @@ static void qchan_msg_bind(struct qchan_ctx *ctx, struct qchan_msg *msg)
 	scon->last_tid = task_pid_nr(msg->sender);
 	msg->rcvid = rcvid;
 	msg->since = jiffies;
-	hash_add(ctx->rcvids, &msg->rcvid_node, rcvid);
-	ctx->nr_rcvids++;
+	hlist_add_head(&msg->rcvid_node, qchan_rcvid_bucket(ctx, rcvid));
+	WRITE_ONCE(ctx->nr_rcvids, ctx->nr_rcvids + 1);
 	msg->state = QCHAN_MSG_RECEIVED;
 	msg->busy = 1;
 	/* A sender waiting without a deadline while queued has one from now on. */
 	if (unlikely(msg->timeout_states & QCHAN_SEND_TIMEOUT_REPLY) && msg->waiter)
 		wake_up_process(msg->waiter);
-}
-
-/* Called with ctx->lock held: FIFO within a priority, higher priorities first. */
-void qchan_msg_enqueue(struct qchan_channel *chan, struct qchan_msg *msg)
-{
-	struct qchan_msg *pos;
-
-	msg->seq = chan->seq++;
-	list_for_each_entry_reverse(pos, &chan->send_queue, node) {
-		if (pos->priority >= msg->priority) {
-			list_add(&msg->node, &pos->node);
-			goto queued;
-		}
-	}
-	list_add(&msg->node, &chan->send_queue);
-queued:
-	qchan_poll_wake(chan, EPOLLIN | EPOLLRDNORM);
 }
 
 /* Fails every message and receiver of a channel that is going away. */
@@ -218,7 +201,7 @@ void qchan_channel_fail_all(struct qchan_channel *chan)
 	struct qchan_receiver *r, *rtmp;
 	struct qchan_msg *msg, *tmp;
 	struct hlist_node *next;
-	int bkt;
+	unsigned int bkt;
 
 	ctx_lock(ctx);
 	chan->dead = true;
@@ -236,9 +219,10 @@ void qchan_channel_fail_all(struct qchan_channel *chan)
 		else
 			wake_up_process(r->task);
 	}
-	hash_for_each_safe(ctx->rcvids, bkt, next, msg, rcvid_node)
-		if (msg->chan == chan)
-			qchan_msg_fail(ctx, msg, -ESRCH);
+	for (bkt = 0; bkt < 1U << ctx->rcvid_bits; bkt++)
+		hlist_for_each_entry_safe(msg, next, &ctx->rcvids[bkt], rcvid_node)
+			if (msg->chan == chan)
+				qchan_msg_fail(ctx, msg, -ESRCH);
 	ctx_unlock(ctx);
 }
 
@@ -304,6 +288,7 @@ static int qchan_msg_post_wait(struct qchan_msg *msg)
 	struct qchan_prio *boost;
 
 	msg->since = jiffies;
+	qchan_rcvids_maybe_grow(ctx);
 	ctx_lock(ctx);
 	if (chan->dead) {
 		/* QNX: the connection is no longer connected to a channel. */
@@ -403,8 +388,8 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 	msg.coid = a.coid;
 	msg.priority = qchan_current_priority();
 	msg.kprio = qchan_prio_current();
-	atomic_inc(&qchan_stats.msgs_in_flight);
-	atomic_long_inc(&qchan_stats.msgs_total);
+	qchan_stat_inc(msgs_in_flight);
+	qchan_stat_inc(msgs_total);
 
 	trace_qchan_send(&msg);
 	self = qchan_prio_send_begin(ctx);
@@ -439,7 +424,7 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 	if (err && a.status && put_user(0, &uarg->status))
 		err = -EFAULT;
 
-	atomic_dec(&qchan_stats.msgs_in_flight);
+	qchan_stat_dec(msgs_in_flight);
 	if (msg.rbuf && msg.rbuf != msg.stack_rbuf)
 		kvfree(msg.rbuf);
 out_dec_queued:
@@ -499,6 +484,7 @@ static struct qchan_msg *qchan_msg_wait(struct qchan_ctx *ctx, struct qchan_chan
 	bool apply;
 	int err;
 
+	qchan_rcvids_maybe_grow(ctx);
 	ctx_lock(ctx);
 	if (!(chan->flags & QCHAN_CHF_FIXED_PRIORITY)) {
 		r.prio = qchan_prio_receiving(chan);
@@ -529,7 +515,7 @@ retry:
 		return NULL;
 	}
 	if (msg) {
-		list_del(&msg->node);
+		qchan_msg_dequeue(chan, msg);
 		qchan_msg_bind(ctx, msg);
 		apply = qchan_prio_bind(chan, msg, r.prio, current) ||
 			qchan_prio_stale(ctx, r.prio);
@@ -616,7 +602,7 @@ struct qchan_msg *qchan_receive_take_locked(struct qchan_ctx *ctx, struct qchan_
 	}
 	if (!msg)
 		return ERR_PTR(-EAGAIN);
-	list_del(&msg->node);
+	qchan_msg_dequeue(chan, msg);
 	qchan_msg_bind(ctx, msg);
 	qchan_prio_bind(chan, msg, NULL, current);
 	return msg;

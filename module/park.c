@@ -51,7 +51,7 @@ static void qchan_parked_free(struct qchan_ctx *sctx, struct qchan_parked *pm)
 	if (msg->rbuf && msg->rbuf != msg->stack_rbuf)
 		kvfree(msg->rbuf);
 	qchan_prio_msg_done(msg);
-	atomic_dec(&qchan_stats.msgs_in_flight);
+	qchan_stat_dec(msgs_in_flight);
 	atomic_dec(&sctx->nr_queued);
 	qchan_conn_put(msg->conn);
 	mmput(msg->mm);
@@ -98,9 +98,14 @@ int qchan_msg_park(struct qchan_ctx *sctx, struct qchan_msg *msg,
 	pm->msg.waiter = NULL;
 	if (msg->state == QCHAN_MSG_QUEUED) {
 		list_replace(&msg->node, &pm->msg.node);
+		/* An empty node points at itself: the copy's must point at the copy. */
+		if (!RB_EMPTY_NODE(&msg->band))
+			rb_replace_node(&msg->band, &pm->msg.band, &msg->chan->bands);
+		else
+			RB_CLEAR_NODE(&pm->msg.band);
 	} else {
-		hash_del(&msg->rcvid_node);
-		hash_add(ctx->rcvids, &pm->msg.rcvid_node, pm->msg.rcvid);
+		hlist_del(&msg->rcvid_node);
+		hlist_add_head(&pm->msg.rcvid_node, qchan_rcvid_bucket(ctx, pm->msg.rcvid));
 	}
 	/* Its unblock pulse, if queued, moves with it. */
 	if (list_empty(&msg->unblock.node))

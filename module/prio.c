@@ -337,10 +337,13 @@ struct qchan_prio *qchan_prio_resend(struct qchan_msg *msg)
 	msg->kprio = kprio;
 	if (held)
 		qchan_prio_hold(msg->prio_rec, msg);
-	msg->priority = qchan_current_priority();
-	if (msg->state != QCHAN_MSG_QUEUED)
+	if (msg->state != QCHAN_MSG_QUEUED) {
+		msg->priority = qchan_current_priority();
 		return msg->prio_rec;
-	list_del(&msg->node);
+	}
+	/* Out of its band under the priority it was queued with. */
+	qchan_msg_dequeue(chan, msg);
+	msg->priority = qchan_current_priority();
 	qchan_msg_enqueue(chan, msg);
 	if (chan->flags & QCHAN_CHF_FIXED_PRIORITY)
 		return NULL;

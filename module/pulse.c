@@ -33,7 +33,7 @@ static struct kmem_cache *qchan_pulse_cache;
 void qchan_pulse_free(struct qchan_pulse_item *pulse)
 {
 	kmem_cache_free(qchan_pulse_cache, pulse);
-	atomic_dec(&qchan_stats.pulses);
+	qchan_stat_dec(pulses);
 }
 
 /* Called with ctx->lock held: higher priorities first, FIFO within a priority. */
@@ -43,7 +43,7 @@ static void qchan_pulse_enqueue(struct qchan_channel *chan, struct qchan_pulse_i
 
 	pulse->seq = chan->seq++;
 	if (pulse->kernel)
-		atomic_inc(&qchan_stats.pulses);
+		qchan_stat_inc(pulses);
 	else
 		chan->nr_pulses++;
 	list_for_each_entry_reverse(pos, &chan->pulses, node) {
@@ -70,7 +70,7 @@ struct qchan_pulse_item *qchan_pulse_take(struct qchan_channel *chan,
 	list_del_init(&pulse->node);
 	*data = pulse->d;
 	if (pulse->kernel) {
-		atomic_dec(&qchan_stats.pulses);
+		qchan_stat_dec(pulses);
 		return NULL;
 	}
 	chan->nr_pulses--;
@@ -156,7 +156,7 @@ void qchan_pulse_withdraw(struct qchan_pulse_item *pulse)
 {
 	if (!list_empty(&pulse->node)) {
 		list_del_init(&pulse->node);
-		atomic_dec(&qchan_stats.pulses);
+		qchan_stat_dec(pulses);
 	}
 }
 
@@ -191,7 +191,7 @@ int qchan_pulse_send_conn(struct qchan_conn *conn, int priority, int code, u64 v
 	pulse = kmem_cache_alloc(qchan_pulse_cache, GFP_KERNEL_ACCOUNT);
 	if (!pulse)
 		return -ENOMEM;
-	atomic_inc(&qchan_stats.pulses);
+	qchan_stat_inc(pulses);
 	pulse->kernel = false;
 	pulse->priority = priority;
 	pulse->kprio = qchan_prio_pulse(priority);

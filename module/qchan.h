@@ -60,6 +60,8 @@
  * sequence number: (scoid index << 16) | (per-ctx sequence & 0xffff),
  * skipping 0 and ids still in use, hashed into ctx->rcvids through a node
  * embedded in the message: binding a message to an rcvid allocates nothing.
+ * The hash grows (never under ctx->lock's allocation) when the REPLY-blocked
+ * messages outnumber its buckets twice: see qchan_rcvids_grow().
  * The scoid index (scoid - QCHAN_SIDE_CHANNEL, below 2^15 so rcvids stay
  * positive) lets MsgDeliverEvent find the client after the reply (event.c).
  * A stale rcvid can only name a new message of the same client process and
@@ -140,8 +142,10 @@
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/pid.h>
 #include <linux/poll.h>
+#include <linux/rbtree.h>
 #include <linux/sched.h>
 #include <linux/sched/prio.h>
 #include <linux/spinlock.h>
@@ -174,18 +178,12 @@ struct qchan_stats {
 	atomic_t ctx_objects;		/* allocated: until the last reference goes */
 	atomic_t channels;
 	atomic_t connections;
-	atomic_t msgs_in_flight;
-	atomic_t pulses;		/* queued or being delivered */
 	atomic_t scons;			/* server connections (scoids), until the server lets go */
 	atomic_t events;		/* registered (secure) events */
 	atomic_t timers;		/* pulse timers (timer.c) */
 	atomic_t td_records;		/* THREAD_DEATH per-thread records, spares included */
 	atomic_t names;			/* attached names (name.c) */
 	atomic_t channel_fds;		/* open channel fds (chanfd.c) */
-	atomic_long_t pinned_pages;
-	atomic_long_t msgs_total;
-	atomic_long_t bytes_inline;
-	atomic_long_t bytes_direct;
 	/* io_uring (uring.c) */
 	atomic_t uring_cmds;		/* SEND/RECEIVE commands not yet completed */
 	atomic_long_t uring_sends_handed; /* SENDs given straight to a waiting receiver */
@@ -196,7 +194,27 @@ struct qchan_stats {
 
 extern struct qchan_stats qchan_stats;
 
-#define QCHAN_RCVID_HASH_BITS	6
+/*
+ * The counters every message or pulse moves: per CPU, so that senders on
+ * different CPUs never share a cache line for them; a read sums every
+ * possible CPU (a gauge may be negative on one CPU and positive on another).
+ */
+struct qchan_pcpu_stats {
+	long msgs_in_flight;
+	long pulses;			/* queued or being delivered */
+	long pinned_pages;
+	long msgs_total;
+	long bytes_inline;
+	long bytes_direct;
+};
+
+DECLARE_PER_CPU(struct qchan_pcpu_stats, qchan_pcpu_stats);
+#define qchan_stat_add(field, n)	this_cpu_add(qchan_pcpu_stats.field, (long)(n))
+#define qchan_stat_inc(field)		this_cpu_inc(qchan_pcpu_stats.field)
+#define qchan_stat_dec(field)		this_cpu_dec(qchan_pcpu_stats.field)
+
+#define QCHAN_RCVID_HASH_BITS	6	/* the hash a ctx starts with, in the ctx */
+#define QCHAN_RCVID_HASH_MAX_BITS 13	/* 64 KiB of buckets: a kmalloc, never a vmalloc */
 /* rcvid = scoid index << QCHAN_RCVID_SEQ_BITS | sequence; see above. */
 #define QCHAN_RCVID_SEQ_BITS	16
 #define QCHAN_RCVID_SEQ_MASK	((1U << QCHAN_RCVID_SEQ_BITS) - 1)
@@ -206,9 +224,11 @@ struct qchan_ctx {
 	struct kref ref;
 	struct rcu_head rcu;		/* qchan_ctx_table lookups are RCU */
 	spinlock_t lock;		/* the message state machine: see above */
-	DECLARE_HASHTABLE(rcvids, QCHAN_RCVID_HASH_BITS); /* RECEIVED messages by rcvid */
-	unsigned int nr_rcvids;
+	struct hlist_head *rcvids;	/* RECEIVED messages by rcvid: 1 << rcvid_bits buckets */
+	unsigned int rcvid_bits;	/* grows with nr_rcvids (msg.c), under lock */
+	unsigned int nr_rcvids;		/* written under lock, read without */
 	u32 next_rcvid;
+	struct hlist_head rcvids_small[1 << QCHAN_RCVID_HASH_BITS]; /* the first @rcvids */
 	struct mutex conn_lock;		/* channel and side-connection tables */
 	struct xarray channels;		/* chid -> struct qchan_channel */
 	struct xarray side_conns;	/* coid - QCHAN_SIDE_CHANNEL -> struct qchan_conn */
@@ -252,6 +272,12 @@ struct qchan_ctx {
 	struct delayed_work uring_reap;	/* kernels without cancelable uring_cmds */
 };
 
+/* Called with ctx->lock held: the ctx->rcvids bucket of @rcvid. */
+static inline struct hlist_head *qchan_rcvid_bucket(struct qchan_ctx *ctx, int rcvid)
+{
+	return &ctx->rcvids[hash_32(rcvid, ctx->rcvid_bits)];
+}
+
 /* compat.h: sparse sees the lock taken on PREEMPT_RT too */
 #define ctx_lock(ctx)		qchan_spin_lock(&(ctx)->lock)
 #define ctx_unlock(ctx)		qchan_spin_unlock(&(ctx)->lock)
@@ -266,6 +292,7 @@ struct qchan_channel {
 	u32 flags;			/* QCHAN_CHF_* */
 	bool dead;			/* under ctx->lock */
 	struct list_head send_queue;	/* struct qchan_msg, by priority then FIFO */
+	struct rb_root bands;		/* the last queued message of each priority (msg.c) */
 	struct list_head pulses;	/* struct qchan_pulse_item, by priority then FIFO */
 	unsigned int nr_pulses;		/* on chan->pulses; under ctx->lock */
 	u64 seq;			/* arrival order of messages and pulses; ctx->lock */
@@ -392,6 +419,7 @@ struct qchan_uasync;
 struct qchan_msg {
 	struct list_head node;		/* chan->send_queue while QUEUED */
 	struct qchan_uasync *uasync;	/* an io_uring SEND: no sender thread waits (uring.c) */
+	struct rb_node band;		/* chan->bands while QUEUED and last of its priority */
 	struct hlist_node rcvid_node;	/* ctx->rcvids while RECEIVED */
 	struct task_struct *sender;
 	struct task_struct *waiter;	/* woken when the message finishes; NULL if parked */
@@ -520,6 +548,17 @@ int qchan_receive_copy(struct qchan_ctx *ctx, const struct qchan_msg_receive *a,
 int qchan_receive_validate(const struct qchan_msg_receive *a, struct qchan_timeout *t);
 int qchan_msg_reply_args(struct qchan_ctx *ctx, const struct qchan_msg_reply *a);
 struct qchan_receiver *qchan_pick_receiver(struct qchan_channel *chan, bool for_msg);
+
+/* queue.c: the send queue's priority bands, the rcvid hash's growth */
+void qchan_msg_dequeue(struct qchan_channel *chan, struct qchan_msg *msg);
+void qchan_rcvids_grow(struct qchan_ctx *ctx);
+
+/* Before a message may be bound to an rcvid of @ctx: without locks. */
+static inline void qchan_rcvids_maybe_grow(struct qchan_ctx *ctx)
+{
+	if (unlikely(READ_ONCE(ctx->nr_rcvids) > 2U << READ_ONCE(ctx->rcvid_bits)))
+		qchan_rcvids_grow(ctx);
+}
 
 /* wait.c: how blocked threads wait (signals, stops, timeouts, the unblock protocol) */
 #define QCHAN_WAIT_PARK	1	/* qchan_msg_wait_done(): park the message now */

@@ -136,7 +136,7 @@ static void qchan_uasync_free(struct qchan_uasync *ua)
 			kfree(msg->riov);
 		if (msg->sender) {
 			qchan_prio_msg_done(msg);
-			atomic_dec(&qchan_stats.msgs_in_flight);
+			qchan_stat_dec(msgs_in_flight);
 			atomic_dec(&ua->ctx->nr_queued);
 			put_task_struct(msg->sender);
 		}
@@ -327,12 +327,14 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 	msg->priority = qchan_current_priority();
 	/* Nobody to raise a server for, nobody a server could raise: no inheritance. */
 	msg->kprio = QCHAN_KPRIO_NONE;
-	atomic_inc(&qchan_stats.msgs_in_flight);
-	atomic_long_inc(&qchan_stats.msgs_total);
+	qchan_stat_inc(msgs_in_flight);
+	qchan_stat_inc(msgs_total);
 
 	/* From here on the CQE comes through io_uring_cmd_done() only. */
 	qchan_uring_mark_cancelable(cmd, issue_flags);
 	chan = msg->chan;
+	/* The post may bind an rcvid of the server's ctx: grow its hash before any lock. */
+	qchan_rcvids_maybe_grow(chan->ctx);
 	/* Listed and posted in one go: a cancel never sees a message that is neither. */
 	spin_lock(&ctx->uring_lock);
 	if (ctx->uring_closed) {
@@ -399,6 +401,7 @@ static int qchan_uring_receive_try(struct qchan_uasync *ua)
 	int res;
 
 	for (;;) {
+		qchan_rcvids_maybe_grow(ctx);
 		ctx_lock(ctx);
 		msg = qchan_receive_take_locked(ctx, ua->r.chan, ua->r.r.pulse_only, &pulse, &heap);
 		if (msg == ERR_PTR(-EAGAIN)) {

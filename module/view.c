@@ -226,8 +226,10 @@ static void qchan_view_ctx(const struct qchan_view *v, struct qchan_ctx *ctx)
 			qchan_view_channel(v, pid, chan);
 		qchan_view_chan_threads(v, chan);
 	}
-	hash_for_each(ctx->rcvids, bkt, msg, rcvid_node)
-		qchan_view_thread(v, msg->sender, "REPLY", msg->chan, msg, NULL, msg->since);
+	for (bkt = 0; bkt < 1U << ctx->rcvid_bits; bkt++)
+		hlist_for_each_entry(msg, &ctx->rcvids[bkt], rcvid_node)
+			qchan_view_thread(v, msg->sender, "REPLY", msg->chan, msg, NULL,
+					  msg->since);
 	if (level == QCHAN_VIEW_ALL) {
 		list_for_each_entry(conn, &ctx->conns, acct_node)
 			seq_printf(m, "conn pid=%d coid=%d scoid=%d server=%d chid=%d flags=%#x\n",

@@ -89,6 +89,104 @@ TEST(priority_order)
 	EXPECT_EQ(0, ChannelDestroy(chid));
 }
 
+static void leaver_handler(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * The queue's order survives senders leaving it from anywhere (a priority's
+ * first, last and only sender, interrupted by a handled signal) and senders
+ * arriving after them, into priorities still queued, emptied or new: the
+ * server still receives highest priority first, FIFO within a priority.
+ */
+TEST(priority_order_with_leavers)
+{
+	/* { prio, leaves }: prio 0 is SCHED_OTHER; the second half arrives after the leavers left. */
+	static const struct {
+		int prio;
+		bool leaves;
+	} senders[] = {
+		{ 20, true }, { 20, false }, { 20, false }, { 20, true },	/* a band's first and last */
+		{ 10, false }, { 30, true },					/* a band's only one */
+		{ 0, false }, { 10, true }, { 5, false }, { 10, false },
+		{ 30, false }, { 20, false }, { 0, false }, { 40, false },	/* arrive after */
+		{ 10, false }, { 5, false }, { 99, false }, { 1, false },
+	};
+	enum { N = ARRAY_SIZE(senders), FIRST = 10 };
+	struct sigaction sa = { .sa_handler = leaver_handler };
+	struct sigaction old;
+	struct qt_client c[N];
+	int idx[N], order[N], chid, coid, i, j, n, rcvid;
+
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, &old));	/* no SA_RESTART: EINTR */
+	chid = ChannelCreate(_NTO_CHF_FIXED_PRIORITY);
+	ASSERT_GT(chid, 0);
+	coid = ConnectAttach(0, 0, chid, _NTO_SIDE_CHANNEL, 0);
+	ASSERT_GE(coid, 0);
+
+	for (i = 0; i < N; i++) {
+		pid_t tid;
+
+		if (i == FIRST) {
+			/* The leavers go now, from the middle and both ends of their bands. */
+			for (j = 0; j < FIRST; j++) {
+				if (!senders[j].leaves)
+					continue;
+				ASSERT_EQ(0, pthread_kill(c[j].thread, SIGUSR1));
+				ASSERT_EQ(0, qt_client_join(&c[j]));
+				EXPECT_EQ(-1, c[j].ret);
+				EXPECT_EQ(EINTR, c[j].err);
+			}
+		}
+		idx[i] = i;
+		memset(&c[i], 0, sizeof(c[i]));
+		c[i].kind = QT_SEND;
+		c[i].coid = coid;
+		c[i].sbuf = &idx[i];
+		c[i].slen = sizeof(idx[i]);
+		c[i].policy = senders[i].prio ? SCHED_FIFO : SCHED_OTHER;
+		c[i].prio = senders[i].prio;
+		ASSERT_EQ(0, qt_client_start(&c[i]));
+		tid = qt_wait_tid(&c[i].tid);
+		ASSERT_NE(0, tid) TH_LOG("sender %d: setting priority failed: %s", i,
+					 strerror(c[i].setup_err));
+		ASSERT_EQ(0, qt_wait_blocked(getpid(), tid));
+	}
+
+	/* The expected order: the stayers, stably sorted by priority, highest first. */
+	for (i = 0, n = 0; i < N; i++)
+		if (!senders[i].leaves)
+			order[n++] = i;
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && senders[order[j]].prio > senders[order[j - 1]].prio; j--) {
+			int t = order[j];
+
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+
+	for (i = 0; i < n; i++) {
+		int got = -1;
+
+		rcvid = MsgReceive(chid, &got, sizeof(got), NULL);
+		ASSERT_GT(rcvid, 0);
+		EXPECT_EQ(order[i], got) TH_LOG("position %d: got sender %d (prio %d), want %d (prio %d)",
+						i, got, got >= 0 && got < N ? senders[got].prio : -1,
+						order[i], senders[order[i]].prio);
+		ASSERT_EQ(0, MsgReply(rcvid, got, NULL, 0));
+	}
+	for (i = 0; i < N; i++) {
+		if (senders[i].leaves)
+			continue;
+		ASSERT_EQ(0, qt_client_join(&c[i]));
+		EXPECT_EQ(i, c[i].ret);
+	}
+	EXPECT_EQ(0, ConnectDetach(coid));
+	EXPECT_EQ(0, ChannelDestroy(chid));
+	sigaction(SIGUSR1, &old, NULL);
+}
+
 /* Several threads RECEIVE-blocked on one channel: each of N sends wakes a different one. */
 struct holder {
 	pthread_t thread;

@@ -691,6 +691,124 @@ TEST_F(prio, chain_late_boost)
 	ChannelDestroy(chid2);
 }
 
+/* Polls the view until @chid's channel line shows the queue depths @qprio; 0 if it does. */
+static int wait_qprio(int chid, const char *qprio)
+{
+	long long end = qt_now_ms() + QT_WAIT_MS;
+	char head[64], want[64], *line = NULL;
+	size_t cap = 0;
+	bool found;
+
+	snprintf(head, sizeof(head), "channel pid=%d chid=%d ", getpid(), chid);
+	snprintf(want, sizeof(want), " qprio=%s\n", qprio);
+	for (;;) {
+		FILE *f = fopen("/proc/qchan/state", "re");
+
+		found = false;
+		while (f && getline(&line, &cap, f) > 0)
+			if (!strncmp(line, head, strlen(head)) && strstr(line, want))
+				found = true;
+		if (f)
+			fclose(f);
+		if (found || qt_now_ms() > end)
+			break;
+		qt_sleep_ms(1);
+	}
+	free(line);
+	return found ? 0 : -ETIMEDOUT;
+}
+
+/*
+ * A sender whose priority changes while it is queued moves to its new
+ * priority's place in the queue, and back to the end of its old one:
+ * server 10, raised to 20 by its client, queues on a second channel behind
+ * 30 and in front of another 20 (then 15, 15); a client process at 50
+ * raises it to the front; its kill -9 puts it behind that other 20.
+ * Without inheritance it stays at 10, last.
+ */
+TEST_F(prio, queued_sender_moves)
+{
+	enum { NB = 4 };
+	static const int bprio[NB] = { 30, 15, 15, 20 };	/* the last sends after the server */
+	pid_t t1, child, btid[NB], want[NB + 1];
+	struct client a, b[NB];
+	struct _msg_info info;
+	struct seen rep = {};
+	int chid2, coid2, i, msg, rcvid;
+	struct server s1;
+
+	/* Fixed: the test's thread receives there without being raised itself. */
+	chid2 = ChannelCreate(_NTO_CHF_FIXED_PRIORITY);
+	ASSERT_LE(0, chid2);
+	coid2 = ConnectAttach(0, 0, chid2, _NTO_SIDE_CHANNEL, 0);
+	ASSERT_LE(0, coid2);
+	server_init(&s1, self->chid, 10, 2);
+	s1.fwd_coid = coid2;
+	t1 = server_start(&s1);
+	ASSERT_LT(0, t1);
+
+	for (i = 0; i < NB - 1; i++) {
+		ASSERT_EQ(0, client_start(&b[i], coid2, bprio[i], 0, -1));
+		btid[i] = qt_wait_tid(&b[i].tid);
+		ASSERT_NE(0, btid[i]);
+		ASSERT_EQ(0, qt_wait_blocked(getpid(), btid[i]));
+	}
+	ASSERT_EQ(0, client_start(&a, self->coid, 20, 0, -1));
+	ASSERT_EQ(0, server_wait_serving(&s1, 1));
+	ASSERT_EQ(0, wait_qprio(chid2, INHERIT ? "30:1,20:1,15:2" : "30:1,15:2,10:1"));
+	ASSERT_EQ(0, client_start(&b[NB - 1], coid2, bprio[NB - 1], 0, -1));
+	btid[NB - 1] = qt_wait_tid(&b[NB - 1].tid);
+	ASSERT_NE(0, btid[NB - 1]);
+	ASSERT_EQ(0, qt_wait_blocked(getpid(), btid[NB - 1]));
+	ASSERT_EQ(0, wait_qprio(chid2, INHERIT ? "30:1,20:2,15:2" : "30:1,20:1,15:2,10:1"));
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		int coid = ConnectAttach(0, getppid(), self->chid, _NTO_SIDE_CHANNEL, 0);
+
+		msg = 0;
+		if (coid < 0 || set_self(50, 0))
+			_exit(1);
+		MsgSend(coid, &msg, sizeof(msg), NULL, 0);
+		_exit(2);
+	}
+	ASSERT_EQ(0, qt_wait_blocked(child, child));
+	EXPECT_EQ(0, wait_qprio(chid2, INHERIT ? "50:1,30:1,20:1,15:2" : "30:1,20:1,15:2,10:1"));
+	kill(child, SIGKILL);
+	EXPECT_EQ(1000 + SIGKILL, qt_child_result(child));
+	EXPECT_EQ(0, wait_prio(t1, INHERIT ? 20 : 10));
+	EXPECT_EQ(0, wait_qprio(chid2, INHERIT ? "30:1,20:2,15:2" : "30:1,20:1,15:2,10:1"));
+
+	/* Highest first, FIFO within a priority: the server's 20 now behind the other 20. */
+	want[0] = btid[0];
+	want[1] = btid[3];
+	if (INHERIT) {
+		want[2] = t1;
+		want[3] = btid[1];
+		want[4] = btid[2];
+	} else {
+		want[2] = btid[1];
+		want[3] = btid[2];
+		want[4] = t1;
+	}
+	for (i = 0; i < NB + 1; i++) {
+		rcvid = MsgReceive(chid2, &msg, sizeof(msg), &info);
+		ASSERT_LT(0, rcvid);
+		EXPECT_EQ(want[i], info.tid) TH_LOG("position %d", i);
+		ASSERT_EQ(0, MsgReply(rcvid, 0, &rep, sizeof(rep)));
+	}
+	for (i = 0; i < NB; i++) {
+		ASSERT_EQ(0, client_join(&b[i]));
+		EXPECT_EQ(0, b[i].ret);
+	}
+	ASSERT_EQ(0, client_join(&a));
+	EXPECT_EQ(0, a.ret);
+	EXPECT_EQ(0, server_finish(&s1, t1, self->coid, 10));
+	ConnectDetach(coid2);
+	ChannelDestroy(chid2);
+}
+
 /*
  * kill -9 of a REPLY-blocked client process mid-boost: the server comes
  * back down at once, though it never replies.
