@@ -33,6 +33,8 @@ static const struct {
 	{ QCHAN_FEAT_NAME, "NAME", "the name service (name_attach, name_open)" },
 	{ QCHAN_FEAT_CLIENT_INFO, "CLIENT_INFO", "ConnectClientInfo, ConnectServerInfo" },
 	{ QCHAN_FEAT_PRIO_INHERIT, "PRIO_INHERIT", "priority inheritance through messages and pulses" },
+	{ QCHAN_FEAT_POLL, "POLL", "channel fds for poll/epoll (qchan_channel_fd)" },
+	{ QCHAN_FEAT_URING, "URING", "io_uring commands: async send, receive, reply-receive, pulse" },
 };
 
 int main(int argc, char **argv)
