@@ -33,25 +33,9 @@
 /* Generous: the guest is emulated and shared. */
 #define WAIT_MS		5000
 
-/* The module's count of open channel fds (not in struct qt_stats). */
-static long channel_fds(void)
-{
-	char name[64];
-	long value, found = -1;
-	FILE *f = fopen(QT_STATS_PATH, "re");
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", name, &value) == 2)
-		if (!strcmp(name, "channel_fds"))
-			found = value;
-	fclose(f);
-	return found;
-}
-
 static int wait_channel_fds(long want)
 {
-	for (long long end = qt_now_ms() + QT_WAIT_MS; channel_fds() != want;) {
+	for (long long end = qt_now_ms() + QT_WAIT_MS; qt_stat_read("channel_fds") != want;) {
 		if (qt_now_ms() > end)
 			return -ETIMEDOUT;
 		qt_sleep_ms(2);
@@ -120,7 +104,7 @@ FIXTURE(chfd) {
 FIXTURE_SETUP(chfd)
 {
 	ASSERT_EQ(0, qt_stats_read(&self->before));
-	self->fds_before = channel_fds();
+	self->fds_before = qt_stat_read("channel_fds");
 	ASSERT_GE(self->fds_before, 0);
 	self->chid = ChannelCreate(0);
 	ASSERT_GT(self->chid, 0);
@@ -160,7 +144,7 @@ TEST_F(chfd, feature_flags_and_arguments)
 	fd = qchan_channel_fd(self->chid, 0);
 	ASSERT_GE(fd, 0);
 	EXPECT_EQ(0, fcntl(fd, F_GETFD) & FD_CLOEXEC);
-	EXPECT_EQ(self->fds_before + 2, channel_fds());
+	EXPECT_EQ(self->fds_before + 2, qt_stat_read("channel_fds"));
 	close(fd);
 	EXPECT_EQ(0, wait_channel_fds(self->fds_before + 1));
 
@@ -613,7 +597,7 @@ static int recv_fd(int sock)
 TEST(fd_passed_by_scm_rights_outlives_its_server)
 {
 	struct qt_stats before, now;
-	long fds_before = channel_fds();
+	long fds_before = qt_stat_read("channel_fds");
 	int sv[2], fd, ep, chid;
 	pid_t pid;
 
@@ -657,7 +641,7 @@ TEST(fd_passed_by_scm_rights_outlives_its_server)
 		qt_sleep_ms(2);
 	}
 	EXPECT_EQ(before.channels + 1, now.channels);
-	EXPECT_EQ(fds_before + 1, channel_fds());
+	EXPECT_EQ(fds_before + 1, qt_stat_read("channel_fds"));
 	close(ep);
 	close(fd);
 	EXPECT_EQ(0, qt_stats_wait_settled(&before, &now));
@@ -710,7 +694,7 @@ TEST_F(chfd, forked_child_polls_the_parents_channel)
 TEST(kill9_in_epoll_wait_leaves_nothing)
 {
 	struct qt_stats before, now;
-	long fds_before = channel_fds();
+	long fds_before = qt_stat_read("channel_fds");
 	int pipefd[2], chid, coid;
 	struct qt_client c;
 	pid_t pid;
@@ -742,7 +726,7 @@ TEST(kill9_in_epoll_wait_leaves_nothing)
 		ASSERT_EQ(0, MsgSendPulse(coid, -1, i, 0));
 	ASSERT_EQ(0, qt_client_send(&c, coid, "hi", 2, NULL, 0));
 	ASSERT_EQ(0, qt_wait_in_flight(before.msgs_in_flight + 1));
-	ASSERT_EQ(fds_before + 2, channel_fds());
+	ASSERT_EQ(fds_before + 2, qt_stat_read("channel_fds"));
 	ASSERT_EQ(0, kill(pid, SIGKILL));
 	ASSERT_EQ(pid, waitpid(pid, NULL, 0));
 	ASSERT_EQ(0, qt_client_join(&c));

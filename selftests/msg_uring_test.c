@@ -21,28 +21,12 @@
 
 #include "kselftest_harness.h"
 
-/* Reads one counter of the stats file; -1 if it is missing. */
-static long qu_stat(const char *want)
-{
-	char name[64];
-	long value, found = -1;
-	FILE *f = fopen(QT_STATS_PATH, "re");
-
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %ld", name, &value) == 2)
-		if (!strcmp(name, want))
-			found = value;
-	fclose(f);
-	return found;
-}
-
 /* Waits until the uring_cmds counter is @want; 0 or -ETIMEDOUT. */
 static int qu_wait_cmds(long want)
 {
 	long long end = qt_now_ms() + QT_WAIT_MS;
 
-	while (qu_stat("uring_cmds") != want) {
+	while (qt_stat_read("uring_cmds") != want) {
 		if (qt_now_ms() > end)
 			return -ETIMEDOUT;
 		qt_sleep_ms(5);
@@ -260,7 +244,7 @@ TEST_F(uring, async_to_async)
 	enum { N = 32 };
 	static struct qu_send s[N];
 	static struct qu_recv r[N];
-	long inline_before = qu_stat("uring_recv_inline");
+	long inline_before = qt_stat_read("uring_recv_inline");
 	int i, n, res, seen_send = 0, rcvids[N], nr = 0;
 	uint64_t ud;
 
@@ -278,7 +262,7 @@ TEST_F(uring, async_to_async)
 	}
 	ASSERT_EQ(N, io_uring_submit(&self->ring));
 	/* Every message was queued: every receive completed in its submitting call. */
-	EXPECT_EQ(inline_before + N, qu_stat("uring_recv_inline"));
+	EXPECT_EQ(inline_before + N, qt_stat_read("uring_recv_inline"));
 	for (n = 0; n < N; n++) {
 		ASSERT_EQ(0, qu_next(&self->ring, &ud, &res));
 		ASSERT_GE(ud, 200);
@@ -563,7 +547,7 @@ TEST_F(uring, ring_close)
 	enum { N = 16 };
 	static struct qu_send s[N];
 	static struct qu_recv r[N];
-	long cmds_before = qu_stat("uring_cmds");
+	long cmds_before = qt_stat_read("uring_cmds");
 	int chid2, coid2, i;
 
 	chid2 = ChannelCreate(0);
@@ -577,7 +561,7 @@ TEST_F(uring, ring_close)
 		ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_RECEIVE, &r[i].a, 100 + i));
 	}
 	ASSERT_EQ(2 * N, io_uring_submit(&self->ring));
-	EXPECT_EQ(cmds_before + 2 * N, qu_stat("uring_cmds"));
+	EXPECT_EQ(cmds_before + 2 * N, qt_stat_read("uring_cmds"));
 	io_uring_queue_exit(&self->ring);
 	EXPECT_EQ(0, qu_wait_cmds(cmds_before));
 	/* The channels work on; a fresh ring for the teardown. */
@@ -655,7 +639,7 @@ TEST(kill9_outstanding)
 	close(pfd[1]);
 	ASSERT_EQ(0, qt_read_int(pfd[0], &v));
 	ASSERT_EQ(0, qt_wait_in_flight(before.msgs_in_flight + 2 * N));
-	EXPECT_GE(qu_stat("uring_cmds"), 3 * N);
+	EXPECT_GE(qt_stat_read("uring_cmds"), 3 * N);
 	/* Take one of the child's messages: the kill finds it received. */
 	rcvid = MsgReceive(chid, buf, sizeof(buf), NULL);
 	EXPECT_GT(rcvid, 0);

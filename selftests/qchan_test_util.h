@@ -86,6 +86,22 @@ struct qt_stats {
 	long timers;
 };
 
+/* Reads one counter of the stats file by name (those outside struct qt_stats); -1 if missing. */
+static inline long qt_stat_read(const char *want)
+{
+	char name[64];
+	long value, found = -1;
+	FILE *f = fopen(QT_STATS_PATH, "re");
+
+	if (!f)
+		return -1;
+	while (fscanf(f, "%63s %ld", name, &value) == 2)
+		if (!strcmp(name, want))
+			found = value;
+	fclose(f);
+	return found;
+}
+
 /* Reads /sys/kernel/debug/qchan/stats; 0, or -errno (-EPROTO: a counter is missing). */
 static inline int qt_stats_read(struct qt_stats *s)
 {
