@@ -139,6 +139,7 @@ void qchan_msg_drop(struct qchan_ctx *ctx, struct qchan_msg *msg, int error)
 	ctx_lock(ctx);
 	msg->busy--;
 	qchan_msg_fail(ctx, msg, error);
+	/* A REPLYING message is left to its replier by the fail: release it if we held it last. */
 	qchan_msg_maybe_release(msg);
 	ctx_unlock(ctx);
 }
