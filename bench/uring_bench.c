@@ -12,7 +12,16 @@
  *                        clients keeping DEPTH async sends outstanding each
  *                        (32 in all) served by a blocking server and by an
  *                        async server (posted receives, reply-receive SQEs,
- *                        one submit for all the CQEs it found)
+ *                        one submit for all the CQEs it found).  An async
+ *                        client submits and waits in one io_uring_enter, for
+ *                        one completion ("waitall": for all it has in flight)
+ *
+ * "rr" runs use a blocking server that replies and receives in one
+ * MsgReplyReceive() call (the best blocking server).  An optional fourth
+ * argument runs only the run of that name (without "lat "/"tput ").  With
+ * URING_BENCH_TRACE set to a tracefs tracing_on file, each run (not the
+ * warm-up) is traced from its first thread's start to its last's end
+ * (bench/uring-breakdown).
  *
  * Prints "name ns_per_msg msgs_per_s" lines.
  */
@@ -22,6 +31,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +39,7 @@
 #include <unistd.h>
 #include <liburing.h>
 #include <sys/neutrino.h>
+#include <qchan/libchan.h>
 #include <qchan/uring.h>
 
 #define MSG	16
@@ -39,9 +50,12 @@
 static int chid, coid;
 static long total;
 static int cdepth = DEPTH;	/* async sends each client keeps outstanding */
+static long cwait = 1;		/* completions an async client waits for (at most all) */
 static int sslots = SLOTS;	/* receives the async server keeps posted */
 /* Ring setup flags (argv[3]): 0, or e.g. COOP_TASKRUN|SINGLE_ISSUER|DEFER_TASKRUN = 0x3100. */
 static unsigned int ring_flags;
+static const char *only;	/* argv[4]: run only the run of this name */
+static FILE *trace_on;		/* $URING_BENCH_TRACE */
 
 static void die(const char *what, int err)
 {
@@ -83,6 +97,25 @@ static void *server_blocking(void *arg)
 		if (rcvid <= 0 || MsgReply(rcvid, 0, buf, sizeof(buf)))
 			die("server", errno);
 	}
+	return NULL;
+}
+
+/* The same, replying and receiving in one call. */
+static void *server_blocking_rr(void *arg)
+{
+	char buf[MSG];
+	long n = (long)arg;
+	iov_t iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	int rcvid = 0;
+
+	rt_self(10);
+	for (long i = 0; i < n; i++) {
+		rcvid = MsgReplyReceive(rcvid, 0, &iov, 1, chid, &iov, 1, NULL);
+		if (rcvid <= 0)
+			die("server", errno);
+	}
+	if (MsgReply(rcvid, 0, buf, sizeof(buf)))
+		die("server", errno);
 	return NULL;
 }
 
@@ -180,13 +213,14 @@ static void *client_async(void *arg)
 		qchan_prep_send(sqe, &c[i].s, coid, c[i].sbuf, MSG, c[i].rbuf, MSG);
 		sqe->user_data = i;
 	}
-	io_uring_submit(&ring);
 	while (done < n) {
 		struct io_uring_cqe *cqe;
 		unsigned int head, seen = 0;
+		long want = sent - done < cwait ? sent - done : cwait;
 
-		err = io_uring_wait_cqe(&ring, &cqe);
-		if (err)
+		/* One system call: the new sends, and the wait for completions. */
+		err = io_uring_submit_and_wait(&ring, want);
+		if (err < 0)
 			die("client wait", -err);
 		io_uring_for_each_cqe(&ring, head, cqe) {
 			int i = cqe->user_data;
@@ -204,7 +238,6 @@ static void *client_async(void *arg)
 			}
 		}
 		io_uring_cq_advance(&ring, seen);
-		io_uring_submit(&ring);
 	}
 	io_uring_queue_exit(&ring);
 	return NULL;
@@ -216,7 +249,15 @@ static void run(const char *name, void *(*server)(void *), void *(*client)(void 
 {
 	pthread_t st, ct[CLIENTS];
 	long long t0, t1;
+	bool traced = trace_on && strcmp(name, "warmup");
 
+	if (only && strcmp(strchr(name, ' ') ? strchr(name, ' ') + 1 : name, only) &&
+	    strcmp(name, "warmup"))
+		return;
+	if (traced) {
+		fputs("1", trace_on);
+		fflush(trace_on);
+	}
 	t0 = now_ns();
 	pthread_create(&st, NULL, server, (void *)n);
 	for (int i = 0; i < nclients; i++)
@@ -225,6 +266,10 @@ static void run(const char *name, void *(*server)(void *), void *(*client)(void 
 		pthread_join(ct[i], NULL);
 	pthread_join(st, NULL);
 	t1 = now_ns();
+	if (traced) {
+		fputs("0", trace_on);
+		fflush(trace_on);
+	}
 	printf("%-28s %10.0f ns/msg %12.0f msgs/s\n", name, (double)(t1 - t0) / n,
 	       n * 1e9 / (double)(t1 - t0));
 	fflush(stdout);
@@ -232,13 +277,20 @@ static void run(const char *name, void *(*server)(void *), void *(*client)(void 
 
 int main(int argc, char **argv)
 {
-	if (argc != 3 && argc != 4) {
-		fprintf(stderr, "usage: %s lat|tput N [RING_FLAGS]\n", argv[0]);
+	if (argc < 3 || argc > 5) {
+		fprintf(stderr, "usage: %s lat|tput N [RING_FLAGS [ONLY]]\n", argv[0]);
 		return 2;
 	}
 	total = atol(argv[2]);
-	if (argc == 4)
+	if (argc >= 4)
 		ring_flags = strtoul(argv[3], NULL, 0);
+	if (argc == 5)
+		only = argv[4];
+	if (getenv("URING_BENCH_TRACE")) {
+		trace_on = fopen(getenv("URING_BENCH_TRACE"), "w");
+		if (!trace_on)
+			die(getenv("URING_BENCH_TRACE"), errno);
+	}
 	chid = ChannelCreate(_NTO_CHF_FIXED_PRIORITY);
 	coid = ConnectAttach(0, 0, chid, _NTO_SIDE_CHANNEL, 0);
 	if (chid <= 0 || coid < 0)
@@ -248,16 +300,24 @@ int main(int argc, char **argv)
 		/* warm-up */
 		run("warmup", server_blocking, client_blocking, 1, total / 10 + 1);
 		run("lat blocking/blocking", server_blocking, client_blocking, 1, total);
+		run("lat blocking/blocking-rr", server_blocking_rr, client_blocking, 1, total);
 		cdepth = 1;
 		sslots = 1;
 		run("lat async-client/blocking", server_blocking, client_async, 1, total);
+		run("lat async-client/blocking-rr", server_blocking_rr, client_async, 1, total);
 		run("lat blocking/async-server", server_async, client_blocking, 1, total);
 		run("lat async/async", server_async, client_async, 1, total);
 	} else {
 		total -= total % CLIENTS;
 		run("warmup", server_blocking, client_blocking, CLIENTS, total / 10 + CLIENTS);
 		run("tput blocking/blocking", server_blocking, client_blocking, CLIENTS, total);
+		run("tput blocking/blocking-rr", server_blocking_rr, client_blocking, CLIENTS, total);
 		run("tput async32/blocking", server_blocking, client_async, CLIENTS, total);
+		run("tput async32/blocking-rr", server_blocking_rr, client_async, CLIENTS, total);
+		cwait = DEPTH;
+		run("tput async32-waitall/blocking-rr", server_blocking_rr, client_async, CLIENTS,
+		    total);
+		cwait = 1;
 		run("tput async32/async-server", server_async, client_async, CLIENTS, total);
 	}
 	return 0;
