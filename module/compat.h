@@ -139,6 +139,17 @@ static inline bool qchan_uring_ring_dying(struct io_uring_cmd *cmd)
 {
 	return false;	/* the ring cancels the command itself */
 }
+
+/*
+ * Task work that always posts a CQE: on a DEFER_TASKRUN ring the waiter is
+ * woken only once as many completions are pending as it waits for, not for
+ * each one.  6.1 has no lazy wake (its local work wakes on each addition).
+ */
+static inline void qchan_uring_complete_lazy(struct io_uring_cmd *cmd,
+					     void (*tw)(struct io_uring_cmd *, unsigned int))
+{
+	io_uring_cmd_do_in_task_lazy(cmd, tw);
+}
 #else
 #include <linux/io_uring.h>
 #include <linux/io_uring_types.h>
@@ -170,6 +181,12 @@ static inline bool qchan_uring_ring_dying(struct io_uring_cmd *cmd)
 
 	/* A racy read: a bit field; the next round sees what this one missed. */
 	return percpu_ref_is_dying(&cmd_to_io_kiocb(cmd)->ctx->refs) || submitter->in_execve;
+}
+
+static inline void qchan_uring_complete_lazy(struct io_uring_cmd *cmd,
+					     void (*tw)(struct io_uring_cmd *, unsigned int))
+{
+	io_uring_cmd_complete_in_task(cmd, tw);
 }
 #endif
 

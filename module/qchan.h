@@ -269,6 +269,8 @@ struct qchan_ctx {
 	spinlock_t uring_lock;		/* taken before any ctx->lock, never inside one */
 	struct list_head uring_cmds;
 	bool uring_closed;		/* under uring_lock: shutdown cancelled them all */
+	struct list_head uring_free;	/* under uring_lock: freed commands kept for reuse */
+	unsigned int uring_nfree;
 	struct delayed_work uring_reap;	/* kernels without cancelable uring_cmds */
 };
 

@@ -103,11 +103,29 @@ static bool qchan_uring_in_submitter(const struct qchan_uasync *ua)
 	return !(current->flags & (PF_EXITING | PF_KTHREAD)) && current->mm == ua->mm;
 }
 
+/*
+ * Freed commands a ctx keeps for its next ones: a command is ~1.2 KiB
+ * (kmalloc-2k, accounted), whose allocation cost more than the rest of an
+ * async send's issue (docs/PERFORMANCE.md, "io_uring commands").  Enough
+ * for a few submitters keeping 8 in flight each; the cache is dropped when
+ * the ctx shuts down.
+ */
+#define QCHAN_UA_CACHE	32
+
 static struct qchan_uasync *qchan_uasync_alloc(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 					       bool send)
 {
-	struct qchan_uasync *ua = kmalloc(sizeof(*ua), GFP_KERNEL_ACCOUNT);
+	struct qchan_uasync *ua;
 
+	spin_lock(&ctx->uring_lock);
+	ua = list_first_entry_or_null(&ctx->uring_free, struct qchan_uasync, node);
+	if (ua) {
+		list_del(&ua->node);
+		ctx->uring_nfree--;
+	}
+	spin_unlock(&ctx->uring_lock);
+	if (!ua)
+		ua = kmalloc(sizeof(*ua), GFP_KERNEL_ACCOUNT);
 	if (!ua)
 		return NULL;
 	memset(ua, 0, send ? QCHAN_UA_ZERO_SEND : QCHAN_UA_ZERO_RECEIVE);
@@ -123,6 +141,8 @@ static struct qchan_uasync *qchan_uasync_alloc(struct qchan_ctx *ctx, struct io_
 
 static void qchan_uasync_free(struct qchan_uasync *ua)
 {
+	struct qchan_ctx *ctx;
+
 	if (ua->send) {
 		struct qchan_msg *msg = &ua->s.msg;
 
@@ -150,8 +170,16 @@ static void qchan_uasync_free(struct qchan_uasync *ua)
 		if (ua->r.chan)
 			qchan_channel_put(ua->r.chan);
 	}
-	qchan_ctx_put(ua->ctx);
+	ctx = ua->ctx;
+	spin_lock(&ctx->uring_lock);
+	if (!ctx->uring_closed && ctx->uring_nfree < QCHAN_UA_CACHE) {
+		list_add(&ua->node, &ctx->uring_free);
+		ctx->uring_nfree++;
+		ua = NULL;
+	}
+	spin_unlock(&ctx->uring_lock);
 	kfree(ua);
+	qchan_ctx_put(ctx);
 }
 
 /* Arms the 6.1 ring watch (see above); called with uring_lock held. */
@@ -253,7 +281,8 @@ void qchan_uring_send_done(struct qchan_msg *msg)
 	if (ua->ready)
 		return;
 	ua->ready = true;
-	io_uring_cmd_complete_in_task(ua->cmd, qchan_uring_send_tw);
+	/* Its task work always posts the CQE: no wake-up before the waiter wants one. */
+	qchan_uring_complete_lazy(ua->cmd, qchan_uring_send_tw);
 }
 
 static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
@@ -627,24 +656,31 @@ void qchan_uring_ctx_init(struct qchan_ctx *ctx)
 {
 	spin_lock_init(&ctx->uring_lock);
 	INIT_LIST_HEAD(&ctx->uring_cmds);
+	INIT_LIST_HEAD(&ctx->uring_free);
 	INIT_DELAYED_WORK(&ctx->uring_reap, qchan_uring_reap);
 }
 
 /* The ctx ends: every command fails, and no new one is accepted. */
 void qchan_uring_shutdown(struct qchan_ctx *ctx)
 {
-	struct qchan_uasync *ua;
+	struct qchan_uasync *ua, *next;
+	LIST_HEAD(cached);
 
 	spin_lock(&ctx->uring_lock);
 	ctx->uring_closed = true;
 	list_for_each_entry(ua, &ctx->uring_cmds, node)
 		qchan_uring_cancel(ua, -ECANCELED, false);
+	/* Closed: nothing is cached any more. */
+	list_splice_init(&ctx->uring_free, &cached);
+	ctx->uring_nfree = 0;
 	spin_unlock(&ctx->uring_lock);
+	list_for_each_entry_safe(ua, next, &cached, node)
+		kfree(ua);
 }
 
 /* The file's last reference: no command holds it, so none is left. */
 void qchan_uring_release(struct qchan_ctx *ctx)
 {
-	WARN_ON_ONCE(!list_empty(&ctx->uring_cmds));
+	WARN_ON_ONCE(!list_empty(&ctx->uring_cmds) || !list_empty(&ctx->uring_free));
 	cancel_delayed_work_sync(&ctx->uring_reap);
 }
