@@ -13,30 +13,17 @@
 # client asks the server to quit at the end), shows both sides' output and
 # exits non-zero unless both succeeded.  From the host:
 #	scripts/vm run --file build/examples/qnx_server --file build/examples/qnx_client \
-#		--file examples/demo.sh -- sh demo.sh
+#		--file examples/demo.sh --file examples/demo_lib.sh -- sh demo.sh
 set -u
 
 dir=${1:-$(cd "$(dirname "$0")" && pwd)}
-tmp=${TMPDIR:-/tmp}/qnx-demo.$$
-mkdir -p "$tmp" || exit 1
+# shellcheck source=examples/demo_lib.sh
+. "$(cd "$(dirname "$0")" && pwd)/demo_lib.sh"
+demo_init qnx-demo
 idfile=$tmp/server.id
 
 echo "demo: starting qnx_server"
-"$dir/qnx_server" "$idfile" >"$tmp/server.out" 2>&1 &
-server=$!
-
-# The server publishes "pid chid" with a rename: poll for it, bounded.
-tries=0
-while [ ! -s "$idfile" ]; do
-	if ! kill -0 "$server" 2>/dev/null || [ $tries -ge 100 ]; then
-		echo "demo: the server did not start:"
-		cat "$tmp/server.out"
-		kill "$server" 2>/dev/null
-		exit 1
-	fi
-	tries=$((tries + 1))
-	sleep 0.1
-done
+demo_start demo server "$idfile" "$dir/qnx_server" "$idfile"
 echo "demo: server is up: pid/chid $(cat "$idfile")"
 
 echo "demo: running qnx_client -q -f $idfile"
@@ -44,64 +31,22 @@ echo "demo: running qnx_client -q -f $idfile"
 client_rc=$?
 
 # The client's last message asks the server to quit; make sure it does.
-tries=0
-while kill -0 "$server" 2>/dev/null && [ $tries -lt 50 ]; do
-	tries=$((tries + 1))
-	sleep 0.1
-done
-if kill -0 "$server" 2>/dev/null; then
-	echo "demo: the server did not quit; killing it"
-	kill "$server"
-fi
-wait "$server"
-server_rc=$?
-
-echo "demo: --- server output ---"
-cat "$tmp/server.out"
-echo "demo: --- end of server output ---"
+demo_stop demo server 50
 rm -rf "$tmp"
-
-echo "demo: client exit status $client_rc, server exit status $server_rc"
-[ "$client_rc" -eq 0 ] && [ "$server_rc" -eq 0 ] || { echo "demo: FAIL"; exit 1; }
+demo_verdict demo "$client_rc"
 
 # The ticker pair: a periodic timer pulse, client pulses and the unblock protocol.
 if [ -x "$dir/qnx_ticker_server" ] && [ -x "$dir/qnx_ticker_client" ]; then
 	mkdir -p "$tmp" || exit 1
 	echo
 	echo "demo: starting qnx_ticker_server (a timer pulse every 50 ms, _NTO_CHF_UNBLOCK)"
-	"$dir/qnx_ticker_server" "$idfile" >"$tmp/server.out" 2>&1 &
-	server=$!
-	tries=0
-	while [ ! -s "$idfile" ]; do
-		if ! kill -0 "$server" 2>/dev/null || [ $tries -ge 100 ]; then
-			echo "demo: the ticker server did not start:"
-			cat "$tmp/server.out"
-			kill "$server" 2>/dev/null
-			exit 1
-		fi
-		tries=$((tries + 1))
-		sleep 0.1
-	done
+	demo_start demo "ticker server" "$idfile" "$dir/qnx_ticker_server" "$idfile"
 	echo "demo: running qnx_ticker_client -f $idfile"
 	"$dir/qnx_ticker_client" -f "$idfile"
 	client_rc=$?
-	tries=0
-	while kill -0 "$server" 2>/dev/null && [ $tries -lt 50 ]; do
-		tries=$((tries + 1))
-		sleep 0.1
-	done
-	if kill -0 "$server" 2>/dev/null; then
-		echo "demo: the ticker server did not quit; killing it"
-		kill "$server"
-	fi
-	wait "$server"
-	server_rc=$?
-	echo "demo: --- ticker server output ---"
-	cat "$tmp/server.out"
-	echo "demo: --- end of ticker server output ---"
+	demo_stop demo "ticker server" 50
 	rm -rf "$tmp"
-	echo "demo: ticker client exit status $client_rc, server exit status $server_rc"
-	[ "$client_rc" -eq 0 ] && [ "$server_rc" -eq 0 ] || { echo "demo: FAIL"; exit 1; }
+	demo_verdict demo "$client_rc" ticker
 fi
 
 # One epoll loop: a channel fd, a timerfd and a pipe (poll_server forks its client).

@@ -12,37 +12,19 @@
 set -u
 
 dir=${1:-$(cd "$(dirname "$0")" && pwd)}
-out=${TMPDIR:-/tmp}/name-demo.$$
+# shellcheck source=examples/demo_lib.sh
+. "$(cd "$(dirname "$0")" && pwd)/demo_lib.sh"
+demo_init name-demo
 
 echo "name demo: starting name_server"
-"$dir/name_server" >"$out" 2>&1 &
-server=$!
+demo_start "name demo" server "" "$dir/name_server"
 
 echo "name demo: running name_client -q"
 "$dir/name_client" -q
 client_rc=$?
 
-tries=0
-while kill -0 "$server" 2>/dev/null && [ $tries -lt 50 ]; do
-	tries=$((tries + 1))
-	sleep 0.1
-done
-if kill -0 "$server" 2>/dev/null; then
-	echo "name demo: the server did not quit; killing it"
-	kill "$server"
-fi
-wait "$server"
-server_rc=$?
-
-echo "name demo: --- server output ---"
-cat "$out"
-echo "name demo: --- end of server output ---"
-rm -f "$out"
-
-echo "name demo: client exit status $client_rc, server exit status $server_rc"
-if [ "$client_rc" -eq 0 ] && [ "$server_rc" -eq 0 ]; then
-	echo "name demo: PASS"
-	exit 0
-fi
-echo "name demo: FAIL"
-exit 1
+demo_stop "name demo" server 50
+rm -rf "$tmp"
+demo_verdict "name demo" "$client_rc"
+echo "name demo: PASS"
+exit 0
