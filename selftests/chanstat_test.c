@@ -11,115 +11,20 @@
 #include <sched.h>
 
 #include "qchan_test_util.h"
+#include "view_util.h"
 #include <sys/dispatch.h>
 #include "kselftest_harness.h"
 
-#define VIEW_PATH	"/proc/qchan/state"
 #define TRACE_DIR	"/sys/kernel/debug/tracing"
-
-/* The whole file, NUL-terminated (malloc'd), or NULL. */
-static char *read_file(const char *path)
-{
-	size_t len = 0, cap = 65536;
-	char *buf = malloc(cap);
-	ssize_t n;
-	int fd;
-
-	if (!buf)
-		return NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		free(buf);
-		return NULL;
-	}
-	for (;;) {
-		if (cap - len < 4096) {
-			char *nb = realloc(buf, cap * 2);
-
-			if (!nb)
-				break;
-			buf = nb;
-			cap *= 2;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = 0;
-	return buf;
-}
-
-/* The first line of @kind (e.g. "thread") whose fields include @a (and @b), or NULL (malloc'd). */
-static char *find_line(const char *buf, const char *kind, const char *a, const char *b)
-{
-	const char *p = buf;
-	size_t klen = strlen(kind);
-
-	while (p && *p) {
-		const char *end = strchr(p, '\n');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-		char *line = strndup(p, len);
-
-		if (line) {
-			/* Fields are " key=value": match " a " or " a" at the end. */
-			char *pa = a ? strstr(line, a) : line;
-			char *pb = b ? strstr(line, b) : line;
-			bool ok = !strncmp(line, kind, klen) && line[klen] == ' ' && pa && pb;
-
-			if (ok && a && pa[strlen(a)] != ' ' && pa[strlen(a)] != 0)
-				ok = false;
-			if (ok && b && pb[strlen(b)] != ' ' && pb[strlen(b)] != 0)
-				ok = false;
-			if (ok)
-				return line;
-			free(line);
-		}
-		p = end ? end + 1 : NULL;
-	}
-	return NULL;
-}
-
-/* The value of " key=" in @line, or LONG_MIN. */
-static long field(const char *line, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), " %s=", key);
-	p = strstr(line, pat);
-	return p ? strtol(p + strlen(pat), NULL, 0) : LONG_MIN;
-}
-
-static bool has_field(const char *line, const char *key)
-{
-	return field(line, key) != LONG_MIN;
-}
 
 /* Polls the view for a thread line of @tid with @state; malloc'd line or NULL. */
 static char *wait_thread(pid_t tid, const char *state, const char *extra)
 {
-	long long end = qt_now_ms() + QT_WAIT_MS;
 	char a[32], s[32];
 
 	snprintf(a, sizeof(a), " tid=%d", tid);
 	snprintf(s, sizeof(s), " state=%s", state);
-	for (;;) {
-		char *buf = read_file(VIEW_PATH), *line = NULL, *l;
-
-		if (buf) {
-			l = find_line(buf, "thread", a, s);
-			if (l && (!extra || strstr(l, extra)))
-				line = l;
-			else
-				free(l);
-			free(buf);
-		}
-		if (line || qt_now_ms() > end)
-			return line;
-		qt_sleep_ms(5);
-	}
+	return qt_view_wait("thread", a, s, extra);
 }
 
 static void *receiver_fn(void *arg)
@@ -157,28 +62,28 @@ TEST(receive_blocked)
 
 	line = wait_thread(tid, "RECEIVE", NULL);
 	ASSERT_NE(NULL, line) TH_LOG("no RECEIVE line for tid %d", tid);
-	EXPECT_EQ(getpid(), field(line, "pid"));
-	EXPECT_EQ(chid, field(line, "chid"));
-	EXPECT_EQ(getpid(), field(line, "server"));
-	EXPECT_EQ(0, field(line, "stopped"));
-	EXPECT_LE(0, field(line, "waited_ms"));
+	EXPECT_EQ(getpid(), qt_view_field(line, "pid"));
+	EXPECT_EQ(chid, qt_view_field(line, "chid"));
+	EXPECT_EQ(getpid(), qt_view_field(line, "server"));
+	EXPECT_EQ(0, qt_view_field(line, "stopped"));
+	EXPECT_LE(0, qt_view_field(line, "waited_ms"));
 	EXPECT_NE(NULL, strstr(line, " comm=chanstat_test"));
 	free(line);
 
-	buf = read_file(VIEW_PATH);
+	buf = qt_read_file(QT_VIEW_PATH);
 	ASSERT_NE(NULL, buf);
 	EXPECT_EQ(0, strncmp(buf, "version 1\n", 10));
 	snprintf(pat, sizeof(pat), " chid=%d", chid);
-	line = find_line(buf, "channel", pat, NULL);
+	line = qt_view_line(buf, "channel", pat, NULL);
 	ASSERT_NE(NULL, line);
-	EXPECT_EQ(getpid(), field(line, "pid"));
-	EXPECT_EQ(1, field(line, "receivers"));
-	EXPECT_EQ(0, field(line, "queued"));
+	EXPECT_EQ(getpid(), qt_view_field(line, "pid"));
+	EXPECT_EQ(1, qt_view_field(line, "receivers"));
+	EXPECT_EQ(0, qt_view_field(line, "queued"));
 	free(line);
 	snprintf(pat, sizeof(pat), " pid=%d", getpid());
-	line = find_line(buf, "process", pat, NULL);
+	line = qt_view_line(buf, "process", pat, NULL);
 	ASSERT_NE(NULL, line);
-	EXPECT_EQ(1, field(line, "detail"));
+	EXPECT_EQ(1, qt_view_field(line, "detail"));
 	free(line);
 	EXPECT_NE(NULL, strstr(buf, "\nkmsg cpu=0 "));
 	free(buf);
@@ -205,27 +110,27 @@ TEST(send_and_reply_blocked)
 
 	line = wait_thread(tid, "SEND", NULL);
 	ASSERT_NE(NULL, line);
-	EXPECT_EQ(chid, field(line, "chid"));
-	EXPECT_EQ(getpid(), field(line, "server"));
-	EXPECT_EQ(coid, field(line, "coid"));
-	EXPECT_EQ(6, field(line, "slen"));
-	EXPECT_EQ((long)sizeof(rbuf), field(line, "rlen"));
-	EXPECT_EQ(0, field(line, "rcvid"));
-	EXPECT_EQ(0, field(line, "parked"));
+	EXPECT_EQ(chid, qt_view_field(line, "chid"));
+	EXPECT_EQ(getpid(), qt_view_field(line, "server"));
+	EXPECT_EQ(coid, qt_view_field(line, "coid"));
+	EXPECT_EQ(6, qt_view_field(line, "slen"));
+	EXPECT_EQ((long)sizeof(rbuf), qt_view_field(line, "rlen"));
+	EXPECT_EQ(0, qt_view_field(line, "rcvid"));
+	EXPECT_EQ(0, qt_view_field(line, "parked"));
 	free(line);
-	buf = read_file(VIEW_PATH);
+	buf = qt_read_file(QT_VIEW_PATH);
 	ASSERT_NE(NULL, buf);
 	snprintf(pat, sizeof(pat), " chid=%d", chid);
-	line = find_line(buf, "channel", pat, " queued=1");
+	line = qt_view_line(buf, "channel", pat, " queued=1");
 	ASSERT_NE(NULL, line) TH_LOG("%s", buf);
 	EXPECT_NE(NULL, strstr(line, " qprio=0:1"));
-	EXPECT_EQ(0, field(line, "receivers"));
+	EXPECT_EQ(0, qt_view_field(line, "receivers"));
 	free(line);
 	snprintf(pat, sizeof(pat), " coid=%d", coid);
-	line = find_line(buf, "conn", pat, NULL);
+	line = qt_view_line(buf, "conn", pat, NULL);
 	ASSERT_NE(NULL, line);
-	EXPECT_EQ(getpid(), field(line, "server"));
-	EXPECT_EQ(chid, field(line, "chid"));
+	EXPECT_EQ(getpid(), qt_view_field(line, "server"));
+	EXPECT_EQ(chid, qt_view_field(line, "chid"));
 	free(line);
 	free(buf);
 
@@ -233,19 +138,19 @@ TEST(send_and_reply_blocked)
 	ASSERT_GT(rcvid, 0);
 	line = wait_thread(tid, "REPLY", NULL);
 	ASSERT_NE(NULL, line);
-	EXPECT_EQ(rcvid, field(line, "rcvid"));
-	EXPECT_EQ(chid, field(line, "chid"));
-	EXPECT_EQ(0, field(line, "unblock"));
+	EXPECT_EQ(rcvid, qt_view_field(line, "rcvid"));
+	EXPECT_EQ(chid, qt_view_field(line, "chid"));
+	EXPECT_EQ(0, qt_view_field(line, "unblock"));
 	free(line);
 
 	ASSERT_EQ(0, MsgReply(rcvid, 0, "ok", 3));
 	ASSERT_EQ(0, qt_client_join(&c));
 	EXPECT_EQ(0, c.ret);
 	/* Gone from the view once it returned. */
-	buf = read_file(VIEW_PATH);
+	buf = qt_read_file(QT_VIEW_PATH);
 	ASSERT_NE(NULL, buf);
 	snprintf(pat, sizeof(pat), " tid=%d", tid);
-	line = find_line(buf, "thread", pat, NULL);
+	line = qt_view_line(buf, "thread", pat, NULL);
 	EXPECT_EQ(NULL, line);
 	free(line);
 	free(buf);
@@ -271,7 +176,7 @@ TEST(unblock_pending)
 	ASSERT_EQ(0, pthread_kill(c.thread, SIGUSR1));
 	line = wait_thread(c.tid, "REPLY", " unblock=1");
 	ASSERT_NE(NULL, line);
-	EXPECT_EQ(rcvid, field(line, "rcvid"));
+	EXPECT_EQ(rcvid, qt_view_field(line, "rcvid"));
 	free(line);
 	ASSERT_EQ(0, MsgReply(rcvid, 0, NULL, 0));
 	ASSERT_EQ(0, qt_client_join(&c));
@@ -308,7 +213,7 @@ TEST(stopped)
 	ASSERT_EQ(0, qt_wait_proc_blocked(child));
 	line = wait_thread(child, "SEND", NULL);
 	ASSERT_NE(NULL, line);
-	EXPECT_EQ(0, field(line, "stopped"));
+	EXPECT_EQ(0, qt_view_field(line, "stopped"));
 	free(line);
 
 	ASSERT_EQ(0, kill(child, SIGSTOP));
@@ -324,7 +229,7 @@ TEST(stopped)
 	ASSERT_EQ(0, qt_wait_state(child, child, 'T'));
 	line = wait_thread(child, "REPLY", " stopped=1");
 	ASSERT_NE(NULL, line) TH_LOG("REPLY-blocked child %d not shown stopped", child);
-	EXPECT_EQ(rcvid, field(line, "rcvid"));
+	EXPECT_EQ(rcvid, qt_view_field(line, "rcvid"));
 	free(line);
 	ASSERT_EQ(0, kill(child, SIGCONT));
 	ASSERT_EQ(0, MsgReply(rcvid, 0, "ok", 3));
@@ -397,7 +302,7 @@ static int run_chanstat(const char *args, char **out)
 		return -ENOENT;
 	snprintf(cmd, sizeof(cmd), "%s %s >/tmp/chanstat.out", path, args);
 	status = system(cmd);
-	*out = read_file("/tmp/chanstat.out");
+	*out = qt_read_file("/tmp/chanstat.out");
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
@@ -429,18 +334,18 @@ TEST(deadlock_cycle)
 	/* A holds our message and waits for B's reply; B waits on A's empty channel. */
 	la = wait_thread(a, "REPLY", NULL);
 	ASSERT_NE(NULL, la);
-	EXPECT_EQ(b, field(la, "server"));
-	EXPECT_EQ(b_chid, field(la, "chid"));
+	EXPECT_EQ(b, qt_view_field(la, "server"));
+	EXPECT_EQ(b_chid, qt_view_field(la, "chid"));
 	lb = wait_thread(b, "SEND", NULL);
 	ASSERT_NE(NULL, lb);
-	EXPECT_EQ(a, field(lb, "server"));
-	EXPECT_EQ(a_chid, field(lb, "chid"));
+	EXPECT_EQ(a, qt_view_field(lb, "server"));
+	EXPECT_EQ(a_chid, qt_view_field(lb, "chid"));
 	free(la);
 	free(lb);
-	buf = read_file(VIEW_PATH);
+	buf = qt_read_file(QT_VIEW_PATH);
 	ASSERT_NE(NULL, buf);
 	snprintf(pat, sizeof(pat), " pid=%d", a);
-	la = find_line(buf, "channel", pat, " receivers=0");
+	la = qt_view_line(buf, "channel", pat, " receivers=0");
 	EXPECT_NE(NULL, la);
 	free(la);
 	free(buf);
@@ -525,14 +430,14 @@ TEST(pid_namespace)
 
 			if (getpid() != 1 || c2 <= 0)
 				_exit(32);
-			buf = read_file(VIEW_PATH);
+			buf = qt_read_file(QT_VIEW_PATH);
 			if (!buf)
 				_exit(33);
-			line = find_line(buf, "process", " pid=1", NULL);
+			line = qt_view_line(buf, "process", " pid=1", NULL);
 			if (!line)
 				_exit(34);
 			free(line);
-			line = find_line(buf, "channel", " pid=1", NULL);
+			line = qt_view_line(buf, "channel", " pid=1", NULL);
 			if (!line)
 				_exit(35);
 			free(line);
@@ -573,24 +478,24 @@ TEST(unprivileged)
 		own = ChannelCreate(0);
 		if (own <= 0)
 			_exit(41);
-		buf = read_file(VIEW_PATH);
+		buf = qt_read_file(QT_VIEW_PATH);
 		if (!buf)
 			_exit(42);
 		snprintf(pat, sizeof(pat), " pid=%d", self);
 		/* ps shows other users' processes and their states, nothing of their contents. */
-		line = find_line(buf, "process", pat, " detail=0");
+		line = qt_view_line(buf, "process", pat, " detail=0");
 		if (!line)
 			_exit(43);
 		free(line);
-		line = find_line(buf, "thread", pat, " state=SEND");
-		if (!line || has_field(line, "slen") || has_field(line, "coid") ||
-		    has_field(line, "rcvid"))
+		line = qt_view_line(buf, "thread", pat, " state=SEND");
+		if (!line || qt_view_has_field(line, "slen") || qt_view_has_field(line, "coid") ||
+		    qt_view_has_field(line, "rcvid"))
 			_exit(44);
 		free(line);
-		if (find_line(buf, "channel", pat, NULL) || find_line(buf, "conn", pat, NULL))
+		if (qt_view_line(buf, "channel", pat, NULL) || qt_view_line(buf, "conn", pat, NULL))
 			_exit(45);
 		snprintf(pat, sizeof(pat), " pid=%d", getpid());
-		line = find_line(buf, "channel", pat, NULL);
+		line = qt_view_line(buf, "channel", pat, NULL);
 		if (!line)
 			_exit(46);
 		_exit(0);
@@ -613,21 +518,21 @@ TEST(names_and_stats)
 
 	att = name_attach(NULL, "chanstat-test", 0);
 	ASSERT_NE(NULL, att) TH_LOG("name_attach: %s", strerror(errno));
-	buf = read_file(VIEW_PATH);
+	buf = qt_read_file(QT_VIEW_PATH);
 	ASSERT_NE(NULL, buf);
 	snprintf(pat, sizeof(pat), " pid=%d", getpid());
-	line = find_line(buf, "name", pat, " name=chanstat-test");
+	line = qt_view_line(buf, "name", pat, " name=chanstat-test");
 	ASSERT_NE(NULL, line) TH_LOG("%s", buf);
-	EXPECT_EQ(att->chid, field(line, "chid"));
+	EXPECT_EQ(att->chid, qt_view_field(line, "chid"));
 	free(line);
-	line = find_line(buf, "process", pat, NULL);
+	line = qt_view_line(buf, "process", pat, NULL);
 	ASSERT_NE(NULL, line);
-	EXPECT_EQ(1, field(line, "names"));
+	EXPECT_EQ(1, qt_view_field(line, "names"));
 	free(line);
 	free(buf);
 	EXPECT_EQ(0, name_detach(att, 0));
 
-	buf = read_file("/proc/qchan/stats");
+	buf = qt_read_file("/proc/qchan/stats");
 	ASSERT_NE(NULL, buf);
 	EXPECT_NE(NULL, strstr(buf, "\nmsgs_total "));
 	EXPECT_NE(NULL, strstr(buf, "\nbytes_direct "));
@@ -653,13 +558,13 @@ TEST(killed_leaves_view)
 	free(line);
 	ASSERT_EQ(0, kill(child, SIGKILL));
 	EXPECT_EQ(1000 + SIGKILL, qt_child_result(child));
-	buf = read_file(VIEW_PATH);
+	buf = qt_read_file(QT_VIEW_PATH);
 	ASSERT_NE(NULL, buf);
 	snprintf(pat, sizeof(pat), " pid=%d", child);
-	line = find_line(buf, "thread", pat, NULL);
+	line = qt_view_line(buf, "thread", pat, NULL);
 	EXPECT_EQ(NULL, line);
 	free(line);
-	line = find_line(buf, "process", pat, NULL);
+	line = qt_view_line(buf, "process", pat, NULL);
 	EXPECT_EQ(NULL, line);
 	free(line);
 	free(buf);
@@ -721,7 +626,7 @@ TEST(read_under_churn)
 	}
 	end = qt_now_ms() + 3000;
 	while (qt_now_ms() < end) {
-		char *buf = read_file(VIEW_PATH);
+		char *buf = qt_read_file(QT_VIEW_PATH);
 
 		ASSERT_NE(NULL, buf);
 		EXPECT_EQ(0, strncmp(buf, "version 1\n", 10));
@@ -844,7 +749,7 @@ TEST(tracepoints)
 
 	ASSERT_EQ(0, write_str(TRACE_DIR "/tracing_on", "0"));
 	ASSERT_EQ(0, write_str(TRACE_DIR "/events/qchan/enable", "0"));
-	trace = read_file(TRACE_DIR "/trace");
+	trace = qt_read_file(TRACE_DIR "/trace");
 	ASSERT_NE(NULL, trace);
 
 	snprintf(pat, sizeof(pat), "qchan_send: server=%d chid=%d coid=%d scoid=", getpid(), chid,
@@ -981,7 +886,7 @@ TEST(json_matches_view)
 		qt_client_join(&c);
 		SKIP(return, "chanstat binary not found next to the test");
 	}
-	view = read_file(VIEW_PATH);
+	view = qt_read_file(QT_VIEW_PATH);
 	ASSERT_NE(NULL, view);
 	ASSERT_NE(NULL, json);
 	EXPECT_EQ(0, rc);
@@ -999,10 +904,10 @@ TEST(json_matches_view)
 		ASSERT_NE(NULL, line);
 		snprintf(pat, sizeof(pat),
 			 "{\"pid\": %ld, \"tid\": %ld, \"state\": \"%s\", \"chid\": %ld, \"server\": %ld,",
-			 field(line, "pid"), field(line, "tid"),
+			 qt_view_field(line, "pid"), qt_view_field(line, "tid"),
 			 strstr(line, "state=SEND") ? "SEND" :
 			 strstr(line, "state=REPLY") ? "REPLY" : "RECEIVE",
-			 field(line, "chid"), field(line, "server"));
+			 qt_view_field(line, "chid"), qt_view_field(line, "server"));
 		EXPECT_NE(NULL, strstr(json, pat)) TH_LOG("%s not in\n%s", pat, json);
 		free(line);
 		threads++;

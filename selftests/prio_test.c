@@ -32,6 +32,7 @@
 
 #include "kselftest_harness.h"
 #include "qchan_test_util.h"
+#include "view_util.h"
 
 /* What a server thread saw of its own scheduling while it served. */
 struct seen {
@@ -694,28 +695,15 @@ TEST_F(prio, chain_late_boost)
 /* Polls the view until @chid's channel line shows the queue depths @qprio; 0 if it does. */
 static int wait_qprio(int chid, const char *qprio)
 {
-	long long end = qt_now_ms() + QT_WAIT_MS;
-	char head[64], want[64], *line = NULL;
-	size_t cap = 0;
-	bool found;
+	char ids[64], want[64], *line;
 
-	snprintf(head, sizeof(head), "channel pid=%d chid=%d ", getpid(), chid);
-	snprintf(want, sizeof(want), " qprio=%s\n", qprio);
-	for (;;) {
-		FILE *f = fopen("/proc/qchan/state", "re");
-
-		found = false;
-		while (f && getline(&line, &cap, f) > 0)
-			if (!strncmp(line, head, strlen(head)) && strstr(line, want))
-				found = true;
-		if (f)
-			fclose(f);
-		if (found || qt_now_ms() > end)
-			break;
-		qt_sleep_ms(1);
-	}
+	snprintf(ids, sizeof(ids), " pid=%d chid=%d", getpid(), chid);
+	snprintf(want, sizeof(want), " qprio=%s", qprio);
+	line = qt_view_wait("channel", ids, want, NULL);
+	if (!line)
+		return -ETIMEDOUT;
 	free(line);
-	return found ? 0 : -ETIMEDOUT;
+	return 0;
 }
 
 /*
