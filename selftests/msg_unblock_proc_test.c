@@ -26,25 +26,6 @@
 
 #define MS	1000000ULL	/* ns */
 
-static _Atomic int usr1_count;
-
-static void count_usr1(int sig)
-{
-	(void)sig;
-	atomic_fetch_add(&usr1_count, 1);
-}
-
-static int install_usr1(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = count_usr1;
-	sigemptyset(&sa.sa_mask);
-	atomic_store(&usr1_count, 0);
-	return sigaction(SIGUSR1, &sa, NULL) ? -errno : 0;
-}
-
 static int poll_receive(int chid, void *buf, size_t len)
 {
 	if (TimerTimeout(CLOCK_MONOTONIC, _NTO_TIMEOUT_RECEIVE, NULL, NULL, NULL))
@@ -83,7 +64,7 @@ static pid_t start_client(pid_t server, int chid, int tflags, uint64_t tns, int 
 		return pid;
 	close(hold_wfd);	/* the parent's close of it is the signal to exit */
 	memset(&r, 0, sizeof(r));
-	if (install_usr1())
+	if (qt_install_counting_handler(SIGUSR1))
 		_exit(10);
 	coid = ConnectAttach(0, server, chid, _NTO_SIDE_CHANNEL, 0);
 	if (coid < 0)
@@ -92,7 +73,7 @@ static pid_t start_client(pid_t server, int chid, int tflags, uint64_t tns, int 
 		_exit(12);
 	r.ret = MsgSend(coid, "ping", 5, r.reply, sizeof(r.reply));
 	r.err = r.ret == -1 ? errno : 0;
-	r.usr1 = atomic_load(&usr1_count);
+	r.usr1 = atomic_load(&qt_sig_count);
 	if (write(report_fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
 		_exit(13);
 	while (read(hold_fd, &c, 1) < 0 && errno == EINTR)
@@ -407,7 +388,7 @@ static void *sender_fn(void *arg)
 	atomic_store(&s->tid, qt_gettid());
 	s->ret = MsgSend(s->coid, "ping", 5, NULL, 0);
 	s->err = s->ret == -1 ? errno : 0;
-	s->usr1 = atomic_load(&usr1_count);
+	s->usr1 = atomic_load(&qt_sig_count);
 	return NULL;
 }
 
@@ -417,7 +398,7 @@ TEST_F(proc, dying_server_releases_its_client)
 	struct sender s = { 0 };
 	int chid, rcvid, code, value;
 
-	ASSERT_EQ(0, install_usr1());
+	ASSERT_EQ(0, qt_install_counting_handler(SIGUSR1));
 	self->child = start_server(self->report[1]);
 	ASSERT_GT(self->child, 0);
 	ASSERT_EQ(0, qt_read_int(self->report[0], &chid));
@@ -433,7 +414,7 @@ TEST_F(proc, dying_server_releases_its_client)
 	EXPECT_EQ(_PULSE_CODE_UNBLOCK, code);
 	EXPECT_EQ(rcvid, value);
 	EXPECT_EQ(0, qt_wait_blocked(getpid(), s.tid)) TH_LOG("the client must wait for the reply");
-	EXPECT_EQ(0, atomic_load(&usr1_count));
+	EXPECT_EQ(0, atomic_load(&qt_sig_count));
 	ASSERT_EQ(0, kill(self->child, SIGKILL));
 	ASSERT_EQ(self->child, waitpid(self->child, NULL, 0));
 	self->child = 0;

@@ -31,26 +31,6 @@
 
 #define MS	1000000ULL	/* ns */
 
-static _Atomic int usr1_count;
-
-static void count_usr1(int sig)
-{
-	(void)sig;
-	atomic_fetch_add(&usr1_count, 1);
-}
-
-/* SIGUSR1 runs a handler (without SA_RESTART: a blocked call would see EINTR). */
-static int install_usr1(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = count_usr1;
-	sigemptyset(&sa.sa_mask);
-	atomic_store(&usr1_count, 0);
-	return sigaction(SIGUSR1, &sa, NULL) ? -errno : 0;
-}
-
 /* A receive that does not block: the rcvid, 0 for a pulse, or -errno (-ETIMEDOUT: nothing). */
 static int poll_receive(int chid, void *buf, size_t len, struct _msg_info *info)
 {
@@ -105,7 +85,7 @@ static void *client_fn(void *arg)
 	c->ret = MsgSend(c->coid, "ping", 5, c->reply, sizeof(c->reply));
 	c->err = c->ret == -1 ? errno : 0;
 	c->ms = qt_now_ms() - start;
-	c->usr1_seen = atomic_load(&usr1_count);
+	c->usr1_seen = atomic_load(&qt_sig_count);
 	atomic_store(&c->done, 1);
 	return NULL;
 }
@@ -162,7 +142,7 @@ FIXTURE(ub) {
 FIXTURE_SETUP(ub)
 {
 	ASSERT_EQ(0, qt_stats_read(&self->before));
-	ASSERT_EQ(0, install_usr1());
+	ASSERT_EQ(0, qt_install_counting_handler(SIGUSR1));
 	self->chid = ChannelCreate(_NTO_CHF_UNBLOCK);
 	ASSERT_GT(self->chid, 0);
 	self->coid = ConnectAttach(0, 0, self->chid, _NTO_SIDE_CHANNEL, 0);
@@ -211,7 +191,7 @@ TEST_F(ub, signal_sends_one_pulse_and_the_reply_releases)
 	EXPECT_EQ(rcvid, buf.pulse.value.sival_int);
 	EXPECT_EQ(info.scoid, buf.pulse.scoid);
 	EXPECT_TRUE(client_stays_blocked(&c));
-	EXPECT_EQ(0, atomic_load(&usr1_count)) TH_LOG("the handler ran while the send was blocked");
+	EXPECT_EQ(0, atomic_load(&qt_sig_count)) TH_LOG("the handler ran while the send was blocked");
 
 	ASSERT_EQ(0, MsgInfo(rcvid, &info));
 	EXPECT_TRUE((info.flags & _NTO_MI_UNBLOCK_REQ) != 0);

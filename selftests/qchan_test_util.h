@@ -360,6 +360,27 @@ static inline int qt_install_noop_handler(int sig)
 	return sigaction(sig, &sa, NULL) ? -errno : 0;
 }
 
+/* How many signals qt_counting_handler() has handled, in any thread of the test process. */
+static _Atomic int qt_sig_count __attribute__((unused));
+
+static inline void qt_counting_handler(int sig)
+{
+	(void)sig;
+	atomic_fetch_add(&qt_sig_count, 1);
+}
+
+/* As qt_install_noop_handler(), but counting in qt_sig_count (set to 0 here). */
+static inline int qt_install_counting_handler(int sig)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = qt_counting_handler;
+	sigemptyset(&sa.sa_mask);
+	atomic_store(&qt_sig_count, 0);
+	return sigaction(sig, &sa, NULL) ? -errno : 0;
+}
+
 /* ---- payloads ---- */
 
 static inline uint64_t qt_mix64(uint64_t x)
