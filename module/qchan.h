@@ -50,7 +50,8 @@
  * Locking overview
  * ----------------
  * ctx->lock (spinlock) is the one lock of the message state machine.  It
- * covers, for every channel of that ctx: the send queue, the receiver list,
+ * covers, for every channel of that ctx: the send queue (the list and its
+ * priority bands, chan->bands: queue.c), the receiver list,
  * msg->state/status/busy, and the rcvid hash (ctx->rcvids, ctx->next_rcvid).
  * A server process is the natural unit: it never contends with other
  * servers, and one lock makes the queue -> rcvid -> done transitions atomic
@@ -61,7 +62,10 @@
  * skipping 0 and ids still in use, hashed into ctx->rcvids through a node
  * embedded in the message: binding a message to an rcvid allocates nothing.
  * The hash grows (never under ctx->lock's allocation) when the REPLY-blocked
- * messages outnumber its buckets twice: see qchan_rcvids_grow().
+ * messages outnumber its buckets twice: see qchan_rcvids_grow().  Its size
+ * and count (ctx->rcvid_bits, ctx->nr_rcvids) change under ctx->lock; only
+ * qchan_rcvids_maybe_grow(), called before ctx->lock on every path that may
+ * bind an rcvid, reads them without it: a stale value delays the growth.
  * The scoid index (scoid - QCHAN_SIDE_CHANNEL, below 2^15 so rcvids stay
  * positive) lets MsgDeliverEvent find the client after the reply (event.c).
  * A stale rcvid can only name a new message of the same client process and
@@ -80,6 +84,9 @@
  * qchan_names_lock (name.c, global mutex) covers the names and every ctx's
  * names list; it nests inside a ctx's conn_lock (unpublishing a channel
  * drops its names), takes task_lock() inside, and no user copy runs under it.
+ * qchan_td_lock (tdeath.c, global raw spinlock) covers the THREAD_DEATH
+ * records' hash by task; it is the only lock the fork and exit tracepoint
+ * probes take, it nests inside ctx->lock, and no message path takes it.
  * qchan_ctx_table (global hash, qchan_ctx_table_lock) maps the owner's
  * struct pid -> live ctx for ConnectAttach; it is looked up under RCU and
  * never on the send path.  The owner's wait_pidfd lock is the kernel's; the
@@ -225,7 +232,7 @@ struct qchan_ctx {
 	struct rcu_head rcu;		/* qchan_ctx_table lookups are RCU */
 	spinlock_t lock;		/* the message state machine: see above */
 	struct hlist_head *rcvids;	/* RECEIVED messages by rcvid: 1 << rcvid_bits buckets */
-	unsigned int rcvid_bits;	/* grows with nr_rcvids (msg.c), under lock */
+	unsigned int rcvid_bits;	/* grows with nr_rcvids (queue.c), under lock */
 	unsigned int nr_rcvids;		/* written under lock, read without */
 	u32 next_rcvid;
 	struct hlist_head rcvids_small[1 << QCHAN_RCVID_HASH_BITS]; /* the first @rcvids */
@@ -294,7 +301,7 @@ struct qchan_channel {
 	u32 flags;			/* QCHAN_CHF_* */
 	bool dead;			/* under ctx->lock */
 	struct list_head send_queue;	/* struct qchan_msg, by priority then FIFO */
-	struct rb_root bands;		/* the last queued message of each priority (msg.c) */
+	struct rb_root bands;		/* the last queued message of each priority (queue.c) */
 	struct list_head pulses;	/* struct qchan_pulse_item, by priority then FIFO */
 	unsigned int nr_pulses;		/* on chan->pulses; under ctx->lock */
 	u64 seq;			/* arrival order of messages and pulses; ctx->lock */
