@@ -383,11 +383,22 @@ int qchan_connect_detach(struct qchan_ctx *ctx, struct qchan_connect_detach __us
 	return 0;
 }
 
+/*
+ * The caller's name for @server's process, or 0: a reaped owner's struct pid
+ * keeps its numbers, which may already name another process, so only a live
+ * ctx of a process not yet reaped has one.
+ */
+static pid_t qchan_server_pid(struct qchan_ctx *server)
+{
+	if (READ_ONCE(server->dead) || !pid_has_task(server->owner, PIDTYPE_TGID))
+		return 0;
+	return pid_vnr(server->owner);
+}
+
 int qchan_connect_query(struct qchan_ctx *ctx, struct qchan_connect_query __user *uarg)
 {
 	struct qchan_connect_query a;
 	struct qchan_conn *conn;
-	struct qchan_ctx *server;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
@@ -396,15 +407,7 @@ int qchan_connect_query(struct qchan_ctx *ctx, struct qchan_connect_query __user
 	conn = qchan_conn_get(ctx, a.coid);
 	if (IS_ERR(conn))
 		return PTR_ERR(conn);
-	server = conn->chan->ctx;
-	/*
-	 * A reaped owner's struct pid keeps its numbers, which may already name
-	 * another process: only a live ctx of a process not yet reaped has one.
-	 */
-	if (READ_ONCE(server->dead) || !pid_has_task(server->owner, PIDTYPE_TGID))
-		a.pid = 0;
-	else
-		a.pid = pid_vnr(server->owner);
+	a.pid = qchan_server_pid(conn->chan->ctx);
 	a.chid = conn->chan->chid;
 	a.coflags = conn->flags;
 	qchan_conn_put(conn);
@@ -454,7 +457,6 @@ int qchan_server_info(struct qchan_ctx *ctx, struct qchan_server_info __user *ua
 {
 	struct qchan_server_info a;
 	struct qchan_conn *conn;
-	struct qchan_ctx *server;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
@@ -463,12 +465,7 @@ int qchan_server_info(struct qchan_ctx *ctx, struct qchan_server_info __user *ua
 	conn = qchan_conn_next(ctx, &a.coid);
 	if (!conn)
 		return -EINVAL;
-	server = conn->chan->ctx;
-	/* As CONNECT_QUERY: only a live, unreaped server has a pid. */
-	if (READ_ONCE(server->dead) || !pid_has_task(server->owner, PIDTYPE_TGID))
-		a.pid = 0;
-	else
-		a.pid = pid_vnr(server->owner);
+	a.pid = qchan_server_pid(conn->chan->ctx);
 	a.chid = conn->chan->chid;
 	a.scoid = conn->scoid;
 	a.coflags = conn->flags;
