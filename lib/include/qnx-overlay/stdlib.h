@@ -9,6 +9,13 @@
 #if defined(_STDLIB_H) && !defined(_LIBCHAN_OVERLAY_STDLIB_H)
 #define _LIBCHAN_OVERLAY_STDLIB_H
 
+/*
+ * QNX's <stdlib.h> includes <sys/wait.h>, and that <signal.h>: QNX code
+ * declares a sig_atomic_t flag and a sigaction() handler having included
+ * only <stdlib.h> and <unistd.h>.
+ */
+#include <sys/wait.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif

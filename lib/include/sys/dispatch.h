@@ -19,7 +19,16 @@
 #ifndef _SYS_DISPATCH_H_INCLUDED
 #define _SYS_DISPATCH_H_INCLUDED
 
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <sys/neutrino.h>
+/*
+ * QNX's <sys/dispatch.h> includes <sys/resmgr.h>, hence <sys/iomsg.h>: the
+ * classic name_attach server tests _IO_CONNECT, _IO_BASE and _IO_MAX
+ * having included only this header.
+ */
+#include <sys/resmgr.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -15,7 +15,9 @@
  *
  * Only the C library's own headers and libchan's QNX headers (<sys/siginfo.h>:
  * the sigevent vocabulary) are included: nothing qchan-specific leaks into a
- * QNX program's namespace.  The native API with qchan extensions
+ * QNX program's namespace.  As on QNX, <signal.h>, <sched.h>, <time.h> and
+ * <limits.h> come with it: QNX code uses INT_MAX, sched_param or SIGUSR1
+ * having included only this header.  The native API with qchan extensions
  * (MsgReplyReceive, qchan_*) lives in <qchan/libchan.h>.
  */
 #ifndef _SYS_NEUTRINO_H_INCLUDED
@@ -24,6 +26,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <signal.h>
+#include <sched.h>
+#include <time.h>
+#include <limits.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/siginfo.h>
