@@ -5,7 +5,7 @@
  *	name_server
  *
  * Registers NS_NAME with name_attach() and runs QNX's classic receive loop:
- * _IO_CONNECT (what name_open() sends) is answered EOK, every other I/O
+ * _IO_CONNECT (what a global name_open() sends) is answered EOK, every other I/O
  * message ENOSYS, a _PULSE_CODE_DISCONNECT pulse (a client's name_close())
  * frees the client's scoid with ConnectDetach(), NS_HELLO gets a greeting
  * built from ConnectClientInfo(), and NS_QUIT ends the server.

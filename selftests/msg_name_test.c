@@ -29,6 +29,7 @@
 #define EV_DISCONNECT	4	/* a DISCONNECT pulse, ConnectDetach(scoid) == 0 */
 #define EV_BAD_DETACH	5
 #define EV_FAILED	6	/* then errno */
+#define EV_ECHO		7	/* a MSG_ECHO, answered */
 
 /* What the server learnt from ConnectClientInfo (the first 8 groups). */
 struct who_reply {
@@ -101,6 +102,7 @@ static int name_server(const char *name, int report, int refuse)
 			int v = msg.echo.value + 1;
 
 			MsgReply(rcvid, EOK, &v, sizeof(v));
+			qt_write_int(report, EV_ECHO);
 		} else if (msg.type == MSG_WHO) {
 			struct who_reply r;
 
@@ -238,11 +240,12 @@ TEST(classic_server_loop)
 	ASSERT_EQ(0, qt_stats_read(&before));
 	ASSERT_EQ(0, server_start(&s, "qt-classic", 0));
 
+	/* A local name: no _IO_CONNECT (QNX sends one only through gns). */
 	coid = name_open("qt-classic", 0);
 	ASSERT_GT(coid, (int)_NTO_SIDE_CHANNEL) TH_LOG("name_open: %s", strerror(errno));
-	EXPECT_EQ(EV_CONNECT, server_event(&s));
 
 	EXPECT_EQ(0, MsgSend(coid, &m, sizeof(m), &reply, sizeof(reply)));
+	EXPECT_EQ(EV_ECHO, server_event(&s)) TH_LOG("the echo is the server's first message");
 	EXPECT_EQ(42, reply);
 	memset(&rd, 0, sizeof(rd));
 	rd.type = _IO_READ;
@@ -253,7 +256,7 @@ TEST(classic_server_loop)
 	EXPECT_EQ(0, name_close(coid));
 	EXPECT_EQ(EV_DISCONNECT, server_event(&s));
 
-	/* A second open is a new connection, announced again. */
+	/* A global open (QNX: through gns) is announced with _IO_CONNECT. */
 	coid = name_open("qt-classic", NAME_FLAG_ATTACH_GLOBAL);
 	ASSERT_GT(coid, (int)_NTO_SIDE_CHANNEL);
 	EXPECT_EQ(EV_CONNECT, server_event(&s));
@@ -277,7 +280,7 @@ TEST(refused_open_fails_and_detaches)
 
 	ASSERT_EQ(0, server_start(&s, "qt-refuse", EACCES));
 	ASSERT_EQ(0, qt_stats_read(&before));
-	EXPECT_EQ(-1, name_open("qt-refuse", 0));
+	EXPECT_EQ(-1, name_open("qt-refuse", NAME_FLAG_ATTACH_GLOBAL));
 	EXPECT_EQ(EACCES, errno);
 	EXPECT_EQ(EV_CONNECT, server_event(&s));
 	/* The connection name_open made is gone: the server sees its DISCONNECT. */
@@ -287,7 +290,37 @@ TEST(refused_open_fails_and_detaches)
 	EXPECT_EQ(1000 + SIGKILL, server_stop(&s));
 }
 
-/* A server that dies while name_open waits on its _IO_CONNECT: ESRCH, nothing left. */
+/*
+ * QNX 7/8 servers answer every I/O message with MsgError(ENOSYS), and their
+ * clients' local name_open still works: no _IO_CONNECT reaches them.
+ */
+TEST(local_open_sends_no_connect)
+{
+	struct qt_stats before, after;
+	struct server s;
+	struct echo_msg m = { .type = MSG_ECHO, .value = 6 };
+	int coid, reply = 0;
+
+	ASSERT_EQ(0, server_start(&s, "qt-enosys", ENOSYS));
+	ASSERT_EQ(0, qt_stats_read(&before));
+	coid = name_open("qt-enosys", 0);
+	ASSERT_GT(coid, (int)_NTO_SIDE_CHANNEL) TH_LOG("name_open: %s", strerror(errno));
+	EXPECT_EQ(0, MsgSend(coid, &m, sizeof(m), &reply, sizeof(reply)));
+	EXPECT_EQ(7, reply);
+	EXPECT_EQ(EV_ECHO, server_event(&s)) TH_LOG("no _IO_CONNECT before the first message");
+	EXPECT_EQ(0, name_close(coid));
+	EXPECT_EQ(EV_DISCONNECT, server_event(&s));
+	/* Through "gns" the same server refuses the open. */
+	EXPECT_EQ(-1, name_open("qt-enosys", NAME_FLAG_ATTACH_GLOBAL));
+	EXPECT_EQ(ENOSYS, errno);
+	EXPECT_EQ(EV_CONNECT, server_event(&s));
+	EXPECT_EQ(EV_DISCONNECT, server_event(&s));
+	EXPECT_EQ(0, qt_stats_wait_settled(&before, &after));
+	EXPECT_EQ(before.connections, after.connections);
+	EXPECT_EQ(1000 + SIGKILL, server_stop(&s));
+}
+
+/* A server that dies while a (global) name_open waits on its _IO_CONNECT: ESRCH, nothing left. */
 TEST(server_dies_during_open)
 {
 	struct qt_stats before, after;
@@ -310,7 +343,8 @@ TEST(server_dies_during_open)
 	client = fork();
 	ASSERT_LE(0, client);
 	if (!client)
-		_exit(name_open("qt-dying", 0) == -1 && errno == ESRCH ? 0 : 10);
+		_exit(name_open("qt-dying", NAME_FLAG_ATTACH_GLOBAL) == -1 && errno == ESRCH ?
+		      0 : 10);
 	ASSERT_EQ(0, qt_wait_proc_blocked(client));
 	kill(server, SIGKILL);
 	EXPECT_EQ(1000 + SIGKILL, qt_child_result(server));
@@ -597,7 +631,6 @@ TEST(client_info_across_uids)
 			_exit(17);
 		_exit(0);
 	}
-	EXPECT_EQ(EV_CONNECT, server_event(&s));
 	res = qt_child_result(pid);
 	EXPECT_EQ(0, res);
 	EXPECT_EQ(EV_DISCONNECT, server_event(&s));

@@ -182,9 +182,14 @@ QCHAN_EXPORT int name_detach(name_attach_t *attach, unsigned flags)
 }
 
 /*
- * The _IO_CONNECT message QNX's name_open() sends through the connection:
- * an open (_IO_CONNECT_OPEN) of the empty path below the name, for reading
- * and writing, of file type _FTYPE_NAME.
+ * The _IO_CONNECT message QNX's name_open() sends through the connection
+ * when the global name service (gns) resolves the name: an open
+ * (_IO_CONNECT_OPEN) of the empty path below the name, for reading and
+ * writing, of file type _FTYPE_NAME.  A local name, which procnto resolves,
+ * gets no message (QNX 6.6 and 7 name_open(): "If the global name service,
+ * gns, is running on your system, an _IO_CONNECT message ... is sent"), and
+ * QNX 7/8 servers rely on that: they answer every I/O message, _IO_CONNECT
+ * included, with MsgError(ENOSYS).
  */
 static int name_connect_msg(int coid)
 {
@@ -214,6 +219,8 @@ static int name_open_r(const char *name, int flags)
 	coid = qchan_name_open(name, (flags & NAME_FLAG_ATTACH_GLOBAL) ? QCHAN_NAME_GLOBAL : 0,
 			       QCHAN_COF_SIDE_CHANNEL, NULL, NULL);
 	if (coid < 0)
+		return coid;
+	if (!(flags & NAME_FLAG_ATTACH_GLOBAL))
 		return coid;
 	/* The server refused the open (MsgError), or died: no connection for the caller. */
 	ret = name_connect_msg(coid);
