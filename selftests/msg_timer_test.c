@@ -612,6 +612,65 @@ TEST_F(timer, qnx_api)
 	EXPECT_EQ(-EINVAL, TimerCreate_r(CLOCK_MONOTONIC, &ev));
 }
 
+/* TimerInfo: QNX's struct _timer_info of a disarmed, an armed and a gone timer. */
+TEST_F(timer, timer_info)
+{
+	struct sigevent ev;
+	struct _itimer it = { 5000 * MS, 250 * MS };
+	struct _timer_info ti;
+	struct _pulse p;
+	int64_t before;
+	int id;
+
+	memset(&ev, 0, sizeof(ev));
+	SIGEV_PULSE_INIT(&ev, self->coid, 10, _PULSE_CODE_MINAVAIL + 3, 0);
+	id = TimerCreate(CLOCK_MONOTONIC, &ev);
+	ASSERT_GE(id, 0);
+
+	memset(&ti, 0x5a, sizeof(ti));
+	EXPECT_EQ(id, TimerInfo(0, (timer_t)(intptr_t)id, 0, &ti));
+	EXPECT_EQ(0u, ti.flags & (unsigned int)_NTO_TI_ACTIVE);
+	EXPECT_EQ(0u, ti.otime.nsec);
+	EXPECT_EQ(0u, ti.itime.nsec);
+	EXPECT_EQ((int)CLOCK_MONOTONIC, (int)ti.clockid);
+	EXPECT_EQ(SIGEV_PULSE, ti.notify);
+	EXPECT_EQ(SIGEV_PULSE, SIGEV_GET_TYPE(&ti.event));
+	EXPECT_EQ(0u, ti.overruns);
+	EXPECT_EQ(0, ti.tid);
+
+	before = now_ns(CLOCK_MONOTONIC);
+	ASSERT_EQ(0, TimerSettime((timer_t)(intptr_t)id, 0, &it, NULL));
+	EXPECT_EQ(id, TimerInfo(getpid(), (timer_t)(intptr_t)id, 0, &ti));
+	EXPECT_EQ((unsigned int)_NTO_TI_ACTIVE, ti.flags & _NTO_TI_ACTIVE);
+	EXPECT_GT(ti.otime.nsec, 0u);
+	EXPECT_LE(ti.otime.nsec, (uint64_t)(5000 * MS));
+	EXPECT_EQ((uint64_t)(250 * MS), ti.otime.interval_nsec);
+	EXPECT_EQ((uint64_t)(250 * MS), ti.itime.interval_nsec);
+	/* itime: the absolute expiry, about 5 s after the settime. */
+	EXPECT_GE(ti.itime.nsec, (uint64_t)before + 4000 * MS);
+	EXPECT_LE(ti.itime.nsec, (uint64_t)now_ns(CLOCK_MONOTONIC) + 5000 * MS);
+	/* NULL info: only whether the timer exists. */
+	EXPECT_EQ(id, TimerInfo_r(0, (timer_t)(intptr_t)id, 0, NULL));
+
+	/* A timer_create()d timer_t works too, and overruns are timer_getoverrun()'s. */
+	it.nsec = 1 * MS;
+	it.interval_nsec = 0;
+	ASSERT_EQ(0, TimerSettime((timer_t)(intptr_t)id, 0, &it, NULL));
+	ASSERT_EQ(0, recv_pulse(self->chid, &p, QT_WAIT_MS));
+	EXPECT_EQ(id, TimerInfo(0, (timer_t)(intptr_t)id, 0, &ti));
+	EXPECT_EQ(0u, ti.flags & (unsigned int)_NTO_TI_ACTIVE) TH_LOG("a one-shot that fired is disarmed");
+
+	errno = 0;
+	EXPECT_EQ(-1, TimerInfo(getpid() + 100000, (timer_t)(intptr_t)id, 0, &ti));
+	EXPECT_EQ(ESRCH, errno);
+	EXPECT_EQ(-EINVAL, TimerInfo_r(0, (timer_t)(intptr_t)id, _NTO_TIMER_SEARCH, &ti));
+	EXPECT_EQ(-EINVAL, TimerInfo_r(0, (timer_t)(intptr_t)id, _NTO_TIMER_RESET_OVERRUNS, &ti));
+	ASSERT_EQ(0, TimerDestroy((timer_t)(intptr_t)id));
+	errno = 0;
+	EXPECT_EQ(-1, TimerInfo(0, (timer_t)(intptr_t)id, 0, &ti));
+	EXPECT_EQ(EINVAL, errno);
+}
+
 static _Atomic int usr1;
 
 static void on_usr1(int sig)

@@ -585,23 +585,70 @@ TEST_F(ub, timeout_is_one_shot_and_cleared_by_the_next_call)
 	}
 }
 
-TEST_F(ub, otime_is_what_was_left)
+static void ub_noop_handler(int sig)
+{
+	(void)sig;
+}
+
+/* Sends SIGUSR2 to the thread *arg after 100 ms. */
+static void *ub_kill_after_100ms(void *arg)
+{
+	qt_sleep_ms(100);
+	pthread_kill(*(pthread_t *)arg, SIGUSR2);
+	return NULL;
+}
+
+/*
+ * QNX returns the flags of a timeout armed before and not used, and writes
+ * otime only for _NTO_TIMEOUT_NANOSLEEP (openqnx ker_timer.c): the armed
+ * timeout still works after being replaced, and a receive uses it up.
+ */
+TEST_F(ub, returns_previous_flags)
 {
 	uint64_t ns = 2000 * MS, left = 12345;
 	union rbuf buf;
 
 	EXPECT_EQ(0, TimerTimeout(CLOCK_MONOTONIC, _NTO_TIMEOUT_RECEIVE, NULL, &ns, &left));
-	EXPECT_EQ(0u, left) TH_LOG("nothing was armed before");
-	qt_sleep_ms(20);
+	EXPECT_EQ(12345u, left) TH_LOG("otime is for _NTO_TIMEOUT_NANOSLEEP only");
 	ns = 1;
-	EXPECT_EQ(0, TimerTimeout(CLOCK_MONOTONIC, _NTO_TIMEOUT_RECEIVE, NULL, &ns, &left));
-	EXPECT_LT(left, 1990 * MS);
-	EXPECT_GT(left, 1000 * MS);
+	EXPECT_EQ((int)_NTO_TIMEOUT_RECEIVE,
+		  TimerTimeout(CLOCK_MONOTONIC, _NTO_TIMEOUT_RECEIVE | _NTO_TIMEOUT_SEND, NULL, &ns,
+			       NULL));
+	EXPECT_EQ(-1, MsgReceive(self->plain_chid, &buf, sizeof(buf), NULL));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	EXPECT_EQ(0, TimerTimeout(CLOCK_MONOTONIC, 0, NULL, NULL, NULL))
+		TH_LOG("the receive used the timeout up");
 	/* flags without states disarm: the next receive blocks, so send it something first. */
-	EXPECT_EQ(0, TimerTimeout(CLOCK_MONOTONIC, 0, NULL, NULL, &left));
-	EXPECT_LE(left, 1u);
+	EXPECT_EQ(0, TimerTimeout(CLOCK_MONOTONIC, _NTO_TIMEOUT_RECEIVE, NULL, &ns, NULL));
+	EXPECT_EQ((int)_NTO_TIMEOUT_RECEIVE, TimerTimeout(CLOCK_MONOTONIC, 0, NULL, NULL, NULL));
 	ASSERT_EQ(0, MsgSendPulse(self->plain_coid, 0, 1, 0));
 	EXPECT_EQ(0, MsgReceive(self->plain_chid, &buf, sizeof(buf), NULL));
+}
+
+/* _NTO_TIMEOUT_NANOSLEEP sleeps at once; a signal ends it with EINTR and what was left. */
+TEST_F(ub, nanosleep_state)
+{
+	uint64_t ns = 50 * MS, left = 0;
+	long long start = qt_now_ms();
+	struct sigaction sa;
+	pthread_t self_t = pthread_self();
+	pthread_t killer;
+
+	EXPECT_EQ(0, TimerTimeout(CLOCK_MONOTONIC, _NTO_TIMEOUT_NANOSLEEP, NULL, &ns, &left));
+	EXPECT_GE(qt_now_ms() - start, 50);
+	EXPECT_EQ(0u, left);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = ub_noop_handler;
+	ASSERT_EQ(0, sigaction(SIGUSR2, &sa, NULL));
+	ASSERT_EQ(0, pthread_create(&killer, NULL, ub_kill_after_100ms, &self_t));
+	ns = 20000 * MS;
+	EXPECT_EQ(-1, TimerTimeout(CLOCK_MONOTONIC, _NTO_TIMEOUT_NANOSLEEP, NULL, &ns, &left));
+	EXPECT_EQ(EINTR, errno);
+	EXPECT_GT(left, 10000 * MS);
+	EXPECT_LT(left, 20000 * MS);
+	ASSERT_EQ(0, pthread_join(killer, NULL));
+	signal(SIGUSR2, SIG_DFL);
 }
 
 /* Bad arguments: EINVAL, and nothing changes (the armed timeout, the queue). */
@@ -620,8 +667,8 @@ TEST_F(ub, bad_arguments)
 	EXPECT_EQ(-EINVAL, TimerTimeout_r(CLOCK_PROCESS_CPUTIME_ID, _NTO_TIMEOUT_RECEIVE, NULL,
 					  NULL, NULL));
 	EXPECT_EQ(-EINVAL, TimerTimeout_r(42, _NTO_TIMEOUT_RECEIVE, NULL, NULL, NULL));
-	EXPECT_EQ(-EINVAL, TimerTimeout_r(CLOCK_MONOTONIC, 1 << 12, NULL, NULL, NULL))
-		TH_LOG("_NTO_TIMEOUT_NANOSLEEP is not implemented");
+	EXPECT_EQ(-EINVAL, TimerTimeout_r(CLOCK_MONOTONIC, 1 << 13, NULL, NULL, NULL))
+		TH_LOG("_NTO_TIMEOUT_MUTEX is not implemented");
 	EXPECT_EQ(-EINVAL, TimerTimeout_r(CLOCK_MONOTONIC, 1 << 31, NULL, NULL, NULL));
 	EXPECT_EQ(-EINVAL, TimerTimeout_r(CLOCK_MONOTONIC, _NTO_TIMEOUT_RECEIVE, &ev, NULL, NULL));
 	errno = 0;

@@ -26,7 +26,7 @@
 __thread struct qchan_armed qchan_armed __attribute__((tls_model("initial-exec")));
 
 #define TIMEOUT_STATES	(_NTO_TIMEOUT_SEND | _NTO_TIMEOUT_RECEIVE | _NTO_TIMEOUT_REPLY | \
-			 _NTO_TIMEOUT_JOIN)
+			 _NTO_TIMEOUT_JOIN | _NTO_TIMEOUT_NANOSLEEP)
 
 /* glibc's TIMER_ABSTIME is bit 0, which no timeout state uses (STATE_DEAD). */
 _Static_assert(!(TIMEOUT_STATES & TIMER_ABSTIME), "TIMER_ABSTIME");
@@ -41,22 +41,51 @@ static int64_t clock_now(clockid_t id)
 	return (int64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
+/*
+ * _NTO_TIMEOUT_NANOSLEEP: QNX's kernel puts the caller to sleep at once
+ * (nanosleep() is this call); a signal handler ends the sleep early with
+ * EINTR and the time that was left in *otime, the only case QNX writes it.
+ */
+static int timeout_nanosleep(clockid_t id, int flags, const uint64_t *ntime, uint64_t *otime)
+{
+	struct timespec ts, rem;
+	int64_t left;
+	int err;
+
+	if (!ntime)
+		return 0;	/* QNX: an immediate timeout, no sleep */
+	ts.tv_sec = (time_t)(*ntime / NSEC_PER_SEC);
+	ts.tv_nsec = (long)(*ntime % NSEC_PER_SEC);
+	err = clock_nanosleep(id, flags & TIMER_ABSTIME, &ts, &rem);
+	if (!err)
+		return 0;
+	if (err == EINTR && otime) {
+		if (flags & TIMER_ABSTIME) {
+			left = (int64_t)(*ntime > INT64_MAX ? INT64_MAX : *ntime) - clock_now(id);
+			*otime = left > 0 ? (uint64_t)left : 0;
+		} else {
+			*otime = (uint64_t)rem.tv_sec * NSEC_PER_SEC + (uint64_t)rem.tv_nsec;
+		}
+	}
+	return -err;
+}
+
 QCHAN_EXPORT int TimerTimeout_r(clockid_t id, int flags, const struct sigevent *notify,
 				const uint64_t *ntime, uint64_t *otime)
 {
 	uint32_t states = (uint32_t)flags & TIMEOUT_STATES;
-	int64_t deadline = 0, left = 0;
+	uint32_t previous = qchan_armed.states;
+	int64_t deadline = 0;
 
 	if (((uint32_t)flags & ~(TIMEOUT_STATES | TIMER_ABSTIME)) ||
 	    (id != CLOCK_REALTIME && id != CLOCK_MONOTONIC) ||
 	    (notify && notify->sigev_notify != SIGEV_UNBLOCK))
 		return -EINVAL;
 
-	/* otime: what was left of a timeout armed before and not used yet. */
-	if (qchan_armed.states && qchan_armed.deadline) {
-		left = qchan_armed.deadline - clock_now(qchan_armed.clock);
-		if (left < 0)
-			left = 0;
+	if (states & _NTO_TIMEOUT_NANOSLEEP) {
+		/* The sleep is the blocking call the timeout was for: nothing stays armed. */
+		qchan_armed.states = 0;
+		return timeout_nanosleep(id, flags, ntime, otime);
 	}
 	/* No ntime: the deadline has passed already, the call will not block. */
 	if (states && ntime) {
@@ -72,9 +101,8 @@ QCHAN_EXPORT int TimerTimeout_r(clockid_t id, int flags, const struct sigevent *
 	qchan_armed.states = states;
 	qchan_armed.clock = id;
 	qchan_armed.deadline = deadline;
-	if (otime)
-		*otime = (uint64_t)left;
-	return 0;
+	/* QNX returns the flags of a timeout armed before and not used yet. */
+	return (int)previous;
 }
 
 QCHAN_EXPORT int TimerTimeout(clockid_t id, int flags, const struct sigevent *notify,

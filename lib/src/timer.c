@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <linux/qchan.h>
 #include <qchan/libchan.h>
@@ -282,4 +283,45 @@ QCHAN_EXPORT int TimerDestroy_r(timer_t id)
 QCHAN_EXPORT int TimerDestroy(timer_t id)
 {
 	return (int)qchan_set_errno(TimerDestroy_r(id));
+}
+
+/*
+ * What the module reports of a timer, in QNX's struct _timer_info.  The
+ * module has no next-timer lookup (_NTO_TIMER_SEARCH) and no overrun reset
+ * (_NTO_TIMER_RESET_OVERRUNS), and keeps the event's coid, code, priority and
+ * value to itself: those are EINVAL and zero, never a guess.
+ */
+QCHAN_EXPORT int TimerInfo_r(pid_t pid, timer_t id, int flags, struct _timer_info *info)
+{
+	struct qchan_timer_info a;
+	int tid = qnx_timer_id(id);
+	struct timespec now;
+	int err;
+
+	if (pid != 0 && pid != getpid())
+		return -ESRCH;
+	if (flags || tid < 0)
+		return -EINVAL;
+	err = pulse_timer_info(tid, &a);
+	if (err < 0)
+		return err;
+	if (!info)
+		return tid;
+	memset(info, 0, sizeof(*info));
+	if (a.value > 0 && !clock_gettime(a.clock, &now))
+		info->itime.nsec = (uint64_t)ts_ns(&now) + (uint64_t)a.value;
+	info->itime.interval_nsec = (uint64_t)a.interval;
+	info->otime.nsec = (uint64_t)a.value;
+	info->otime.interval_nsec = (uint64_t)a.interval;
+	info->flags = _NTO_TI_TARGET_PROCESS | (a.value > 0 ? _NTO_TI_ACTIVE : 0);
+	info->notify = SIGEV_PULSE;
+	info->clockid = a.clock;
+	info->overruns = (uint32_t)a.overrun;
+	info->event.sigev_notify = SIGEV_PULSE;
+	return tid;
+}
+
+QCHAN_EXPORT int TimerInfo(pid_t pid, timer_t id, int flags, struct _timer_info *info)
+{
+	return (int)qchan_set_errno(TimerInfo_r(pid, id, flags, info));
 }

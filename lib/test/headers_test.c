@@ -21,6 +21,14 @@
 #define QNX_VALUE(name, value) typedef char check_##name[(name) == (value) ? 1 : -1]
 #define QNX_SIZE(type, tag, size) typedef char size_##tag[sizeof(type) == (size) ? 1 : -1]
 
+QNX_VALUE(_NTO_TIMEOUT_NANOSLEEP, 0x1000);
+QNX_VALUE(_NTO_TIMER_SEARCH, 1);
+QNX_VALUE(_NTO_TIMER_RESET_OVERRUNS, 2);
+QNX_VALUE(_NTO_TI_ACTIVE, 1);
+QNX_VALUE(_NTO_TI_ABSOLUTE, 2);
+QNX_VALUE(_NTO_TI_EXPIRED, 4);
+QNX_VALUE(_NTO_TI_TOD_BASED, 8);
+QNX_VALUE(_NTO_TI_TARGET_PROCESS, 0x10);
 QNX_VALUE(_IO_BASE, 0x100);
 QNX_VALUE(_IO_MAX, 0x1ff);
 QNX_VALUE(_IO_CONNECT, 0x100);
@@ -143,6 +151,9 @@ ssize_t (*p_MsgWritev)(int, const iov_t *, size_t, size_t) = MsgWritev;
 int (*p_MsgInfo)(int, struct _msg_info *) = MsgInfo;
 int (*p_TimerTimeout)(clockid_t, int, const struct sigevent *, const uint64_t *, uint64_t *) =
 	TimerTimeout;
+#ifdef SIGEV_NONE
+int (*p_TimerInfo)(pid_t, timer_t, int, struct _timer_info *) = TimerInfo;
+#endif
 
 int (*p_ConnectClientInfo)(int, struct _client_info *, int) = ConnectClientInfo;
 int (*p_ConnectServerInfo)(pid_t, int, struct _server_info *) = ConnectServerInfo;

@@ -8,9 +8,12 @@
  * module (it skips if /dev/qchan exists).
  */
 #include <errno.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,6 +56,93 @@ static int failures, checks;
 			printf("ok %d %s\n", checks, #call);			\
 		}								\
 	} while (0)
+
+/* A value: @got must equal @want. */
+#define CHECK_EQ(what, got, want)						\
+	do {									\
+		long long got_ = (long long)(got), want_ = (long long)(want);	\
+		checks++;							\
+		if (got_ != want_) {						\
+			printf("not ok %d %s: got %lld, want %lld\n", checks, what, got_, want_); \
+			failures++;						\
+		} else {							\
+			printf("ok %d %s\n", checks, what);			\
+		}								\
+	} while (0)
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * TimerTimeout as QNX's kernel does it (openqnx ker_timer.c, QNX's library
+ * reference): it returns the flags of a timeout armed before and not used;
+ * _NTO_TIMEOUT_NANOSLEEP sleeps at once and only then is otime written (the
+ * time left when a signal handler ended the sleep).  No kernel needed.
+ */
+static void timeout_checks(void)
+{
+	uint64_t ns = 1000000000, otime = 777, abs;
+	struct sigaction sa;
+	struct itimerval it;
+	int64_t t0;
+	int ret;
+
+	CHECK_EQ("TimerTimeout: nothing armed before", TimerTimeout(CLOCK_MONOTONIC,
+		 _NTO_TIMEOUT_RECEIVE, NULL, &ns, &otime), 0);
+	CHECK_EQ("TimerTimeout: otime untouched without NANOSLEEP", otime, 777);
+	CHECK_EQ("TimerTimeout: returns the RECEIVE armed before", TimerTimeout(CLOCK_MONOTONIC,
+		 _NTO_TIMEOUT_SEND | _NTO_TIMEOUT_REPLY, NULL, &ns, NULL), _NTO_TIMEOUT_RECEIVE);
+	CHECK_EQ("TimerTimeout_r: returns SEND|REPLY", TimerTimeout_r(CLOCK_REALTIME, 0, NULL,
+		 NULL, NULL), _NTO_TIMEOUT_SEND | _NTO_TIMEOUT_REPLY);
+	CHECK_EQ("TimerTimeout: 0 disarmed", TimerTimeout(CLOCK_MONOTONIC, 0, NULL, NULL, NULL), 0);
+
+	/* A full sleep: 0, at least the time asked. */
+	ns = 20000000;
+	t0 = mono_ns();
+	CHECK_EQ("NANOSLEEP 20 ms", TimerTimeout(CLOCK_MONOTONIC, _NTO_TIMEOUT_NANOSLEEP, NULL,
+		 &ns, &otime), 0);
+	CHECK_EQ("NANOSLEEP slept 20 ms", mono_ns() - t0 >= 20000000, 1);
+	CHECK_EQ("NANOSLEEP: otime untouched after a full sleep", otime, 777);
+	CHECK_EQ("NANOSLEEP without ntime: no sleep", TimerTimeout_r(CLOCK_MONOTONIC,
+		 _NTO_TIMEOUT_NANOSLEEP, NULL, NULL, NULL), 0);
+
+	/* A signal handler ends it: EINTR, what was left in otime. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_usec = 50000;
+	setitimer(ITIMER_REAL, &it, NULL);
+	ns = 5000000000ULL;
+	errno = 0;
+	ret = TimerTimeout(CLOCK_MONOTONIC, _NTO_TIMEOUT_NANOSLEEP, NULL, &ns, &otime);
+	CHECK_EQ("NANOSLEEP interrupted: -1", ret, -1);
+	CHECK_EQ("NANOSLEEP interrupted: EINTR", errno, EINTR);
+	CHECK_EQ("NANOSLEEP interrupted: otime = what was left",
+		 otime > 1000000000ULL && otime < 5000000000ULL, 1);
+	/* The same with an absolute time, through the _r call. */
+	abs = (uint64_t)mono_ns() + 5000000000ULL;
+	otime = 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+	errno = ERRNO_CANARY;
+	ret = TimerTimeout_r(CLOCK_MONOTONIC, _NTO_TIMEOUT_NANOSLEEP | TIMER_ABSTIME, NULL, &abs,
+			     &otime);
+	CHECK_EQ("NANOSLEEP|TIMER_ABSTIME interrupted: -EINTR, errno untouched",
+		 ret == -EINTR && errno == ERRNO_CANARY, 1);
+	CHECK_EQ("NANOSLEEP|TIMER_ABSTIME: otime = what was left",
+		 otime > 1000000000ULL && otime < 5000000000ULL, 1);
+	signal(SIGALRM, SIG_DFL);
+}
 
 int main(void)
 {
@@ -180,7 +270,7 @@ int main(void)
 	/* TimerTimeout needs no kernel: it checks its arguments and arms the next call. */
 	CHECK_QNX(TimerTimeout(CLOCK_PROCESS_CPUTIME_ID, _NTO_TIMEOUT_RECEIVE, NULL, NULL, NULL),
 		  EINVAL);
-	CHECK_R(TimerTimeout_r(CLOCK_MONOTONIC, 1 << 12, NULL, NULL, NULL), EINVAL);
+	CHECK_R(TimerTimeout_r(CLOCK_MONOTONIC, 1 << 13, NULL, NULL, NULL), EINVAL);
 	CHECK_R(TimerTimeout_r(CLOCK_MONOTONIC, _NTO_TIMEOUT_RECEIVE, NULL, NULL, NULL), 0);
 	CHECK_QNX(MsgReceive(1, buf, 5, &info), ENOENT);
 	CHECK_R(TimerTimeout_r(CLOCK_REALTIME, _NTO_TIMEOUT_SEND | TIMER_ABSTIME, NULL, NULL,
@@ -211,6 +301,7 @@ int main(void)
 	} else {
 		printf("ok %d SETIOV/GETIOV*\n", checks);
 	}
+	timeout_checks();
 	/* TAP allows the plan last. */
 	printf("1..%d\n", checks);
 	printf("# %d failed of %d\n", failures, checks);

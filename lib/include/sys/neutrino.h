@@ -377,8 +377,10 @@ extern int MsgUnregisterEvent_r(const struct sigevent *__event);
  * relative, or absolute with TIMER_ABSTIME; NULL makes the next call poll
  * (MsgReceive takes what is queued, else ETIMEDOUT; MsgSend is never
  * delivered unless a server is waiting).  @notify is NULL or a
- * SIGEV_UNBLOCK event (<sys/siginfo.h>).  @otime, if not NULL, gets what
- * was left of a timeout armed before and not used.  @id: CLOCK_MONOTONIC
+ * SIGEV_UNBLOCK event (<sys/siginfo.h>).  _NTO_TIMEOUT_NANOSLEEP sleeps
+ * at once until @ntime; a signal handler ends the sleep with EINTR and the
+ * time left in @otime (written in no other case).  Returns the flags of a
+ * timeout armed before and not used (0: none).  @id: CLOCK_MONOTONIC
  * or CLOCK_REALTIME.  On an _NTO_CHF_UNBLOCK channel a REPLY timeout does not
  * fail the send: the server gets the unblock pulse and its reply ends the
  * call, as QNX documents.
@@ -386,6 +388,7 @@ extern int MsgUnregisterEvent_r(const struct sigevent *__event);
 #define _NTO_TIMEOUT_SEND		(1u << 4)	/* STATE_SEND */
 #define _NTO_TIMEOUT_RECEIVE		(1u << 5)	/* STATE_RECEIVE */
 #define _NTO_TIMEOUT_REPLY		(1u << 6)	/* STATE_REPLY */
+#define _NTO_TIMEOUT_NANOSLEEP		(1u << 12)	/* STATE_NANOSLEEP */
 #define _NTO_TIMEOUT_JOIN		(1u << 15)	/* STATE_JOIN */
 
 extern int TimerTimeout(clockid_t __id, int __flags, const struct sigevent *__notify,
@@ -415,6 +418,40 @@ extern int TimerSettime_r(timer_t __id, int __flags, const struct _itimer *__iti
 			  struct _itimer *__oitime);
 extern int TimerDestroy(timer_t __id);
 extern int TimerDestroy_r(timer_t __id);
+
+/*
+ * TimerInfo: a timer of the caller's (pid 0 or getpid(), else ESRCH), as
+ * QNX's struct _timer_info describes it: itime the absolute expiry on the
+ * timer's clock (0: disarmed) and the interval, otime the time left and the
+ * interval, flags _NTO_TI_ACTIVE while armed (and _NTO_TI_TARGET_PROCESS),
+ * notify and event.sigev_notify SIGEV_PULSE (the event's coid, code,
+ * priority and value are not reported: zero), clockid, overruns.  Returns
+ * the timer's id.  _NTO_TIMER_SEARCH and _NTO_TIMER_RESET_OVERRUNS: EINVAL.
+ */
+#define _NTO_TIMER_SEARCH		0x00000001
+#define _NTO_TIMER_RESET_OVERRUNS	0x00000002
+
+#define _NTO_TI_ACTIVE			0x00000001
+#define _NTO_TI_ABSOLUTE		0x00000002
+#define _NTO_TI_EXPIRED			0x00000004
+#define _NTO_TI_TOD_BASED		0x00000008
+#define _NTO_TI_TARGET_PROCESS		0x00000010
+
+#ifdef SIGEV_NONE	/* <signal.h> declares struct sigevent (POSIX.1b visible) */
+struct _timer_info {
+	struct _itimer	itime;
+	struct _itimer	otime;
+	_Uint32t	flags;
+	_Int32t		tid;
+	_Int32t		notify;
+	clockid_t	clockid;
+	_Uint32t	overruns;
+	struct sigevent	event;
+};
+
+extern int TimerInfo(pid_t __pid, timer_t __id, int __flags, struct _timer_info *__info);
+extern int TimerInfo_r(pid_t __pid, timer_t __id, int __flags, struct _timer_info *__info);
+#endif
 
 #ifdef __cplusplus
 }
