@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -127,4 +128,32 @@ QCHAN_EXPORT char *ultoa(unsigned long value, char *buf, int radix)
 QCHAN_EXPORT char *ulltoa(unsigned long long value, char *buf, int radix)
 {
 	return ulltoa_sign(value, 0, buf, radix);
+}
+
+/*
+ * QNX's getprio()/setprio() on Linux's scheduling parameters: a real-time
+ * thread's priority is QNX's, a SCHED_OTHER thread's is 0 (as qchan counts
+ * it for messages and pulses).  pid 0: the calling thread, as QNX does.
+ */
+QCHAN_EXPORT int getprio(pid_t pid)
+{
+	struct sched_param sp;
+
+	if (sched_getparam(pid, &sp))
+		return -1;
+	return sp.sched_priority;
+}
+
+QCHAN_EXPORT int setprio(pid_t pid, int prio)
+{
+	struct sched_param sp;
+	int old;
+
+	if (sched_getparam(pid, &sp))
+		return -1;
+	old = sp.sched_priority;
+	sp.sched_priority = prio;
+	if (sched_setparam(pid, &sp))
+		return -1;
+	return old;
 }

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * A QNX-style program using what QNX's libc has beyond glibc's (written
- * from the QNX C Library Reference: strlcpy, strlcat, itoa, delay, and
- * pthread_create with a NULL thread argument).  It runs without the qchan
+ * from the QNX C Library Reference: strlcpy, strlcat, itoa, delay,
+ * getprio/setprio, and pthread_create with a NULL thread argument).  It runs without the qchan
  * module, and "make -C lib check" runs it: the exit status says whether
  * every call behaved as QNX documents.
  */
 #include <errno.h>
 #include <process.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,14 @@ int main(void)
 	errno = 0;
 	bad += expect(itoa(1, buf, 37)[0] == '\0' && errno == EINVAL, "itoa radix 37: EINVAL");
 	bad += expect(delay(1) == 0, "delay(1) returns 0");
+	/* A SCHED_OTHER thread: priority 0; setprio keeps the policy's rules. */
+	bad += expect(getprio(0) == 0 && getprio(getpid()) == 0, "getprio: 0 under SCHED_OTHER");
+	bad += expect(setprio(0, 0) == 0, "setprio(0, 0) returns the old priority");
+	errno = 0;
+	bad += expect(setprio(0, 5) == -1 && errno == EINVAL,
+		      "setprio: SCHED_OTHER has no priority 5 (EINVAL)");
+	errno = 0;
+	bad += expect(getprio(-1) == -1 && errno == EINVAL, "getprio(-1): EINVAL");
 
 	/* QNX lets the thread argument be NULL when nobody needs the id. */
 	pthread_attr_init(&attr);
