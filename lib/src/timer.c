@@ -325,3 +325,31 @@ QCHAN_EXPORT int TimerInfo(pid_t pid, timer_t id, int flags, struct _timer_info 
 {
 	return (int)qchan_set_errno(TimerInfo_r(pid, id, flags, info));
 }
+
+/*
+ * QNX's ClockPeriod() reads or sets the system tick.  Linux's hrtimers have
+ * no tick to set: the period reported is clock_getres()'s, and a new one is
+ * refused as QNX refuses a caller without the right to set it.
+ */
+QCHAN_EXPORT int ClockPeriod_r(clockid_t id, const struct _clockperiod *new_period,
+			       struct _clockperiod *old, int reserved)
+{
+	struct timespec res;
+	int saved = errno;	/* clock_getres() may set it: _r calls leave it alone */
+
+	if (reserved || clock_getres(id, &res)) {
+		errno = saved;
+		return -EINVAL;
+	}
+	if (old) {
+		old->nsec = (unsigned long)res.tv_sec * NSEC_PER_SEC + (unsigned long)res.tv_nsec;
+		old->fract = 0;
+	}
+	return new_period ? -EPERM : 0;
+}
+
+QCHAN_EXPORT int ClockPeriod(clockid_t id, const struct _clockperiod *new_period,
+			     struct _clockperiod *old, int reserved)
+{
+	return (int)qchan_set_errno(ClockPeriod_r(id, new_period, old, reserved));
+}

@@ -144,6 +144,22 @@ static void timeout_checks(void)
 	signal(SIGALRM, SIG_DFL);
 }
 
+/* ClockPeriod: clock_getres()'s resolution; a new period is refused. */
+static void clock_period_checks(void)
+{
+	struct _clockperiod old = { 12345, 1 }, np = { 1000000, 0 };
+	struct timespec res;
+
+	clock_getres(CLOCK_REALTIME, &res);
+	CHECK_EQ("ClockPeriod(CLOCK_REALTIME, NULL, &old, 0)",
+		 ClockPeriod(CLOCK_REALTIME, NULL, &old, 0), 0);
+	CHECK_EQ("ClockPeriod: clock_getres()'s resolution",
+		 old.nsec == (unsigned long)res.tv_nsec && old.fract == 0, 1);
+	CHECK_QNX(ClockPeriod(CLOCK_REALTIME, &np, NULL, 0), EPERM);
+	CHECK_R(ClockPeriod_r(CLOCK_REALTIME, NULL, &old, 1), EINVAL);
+	CHECK_R(ClockPeriod_r((clockid_t)4242, NULL, &old, 0), EINVAL);
+}
+
 int main(void)
 {
 	struct stat st;
@@ -302,6 +318,7 @@ int main(void)
 		printf("ok %d SETIOV/GETIOV*\n", checks);
 	}
 	timeout_checks();
+	clock_period_checks();
 	/* TAP allows the plan last. */
 	printf("1..%d\n", checks);
 	printf("# %d failed of %d\n", failures, checks);

@@ -420,6 +420,20 @@ extern int TimerDestroy(timer_t __id);
 extern int TimerDestroy_r(timer_t __id);
 
 /*
+ * ClockPeriod: @old gets the resolution of clock @id (clock_getres()); a
+ * new period cannot be set on Linux (EPERM).  @reserved: 0.
+ */
+struct _clockperiod {
+	unsigned long	nsec;
+	long		fract;
+};
+
+extern int ClockPeriod(clockid_t __id, const struct _clockperiod *__new,
+		       struct _clockperiod *__old, int __reserved);
+extern int ClockPeriod_r(clockid_t __id, const struct _clockperiod *__new,
+			 struct _clockperiod *__old, int __reserved);
+
+/*
  * TimerInfo: a timer of the caller's (pid 0 or getpid(), else ESRCH), as
  * QNX's struct _timer_info describes it: itime the absolute expiry on the
  * timer's clock (0: disarmed) and the interval, otime the time left and the
