@@ -53,6 +53,7 @@ static_assert(sizeof(struct qchan_name_list) == 40);
 static_assert(sizeof(struct qchan_client_info) == 72);
 static_assert(sizeof(struct qchan_server_info) == 40);
 static_assert(sizeof(struct qchan_channel_fd) == 32);
+static_assert(sizeof(struct qchan_channel_busy_poll) == 24);
 
 /* Per kernel: the measured copy-tier crossover (compat.h, docs/PERFORMANCE.md). */
 unsigned int qchan_inline_max = QCHAN_INLINE_MAX_DEFAULT;
@@ -390,7 +391,8 @@ static int qchan_get_features(struct qchan_features __user *uarg)
 		     QCHAN_FEAT_KMSG | QCHAN_FEAT_PULSE | QCHAN_FEAT_DISCONNECT |
 		     QCHAN_FEAT_UNBLOCK | QCHAN_FEAT_TIMEOUT | QCHAN_FEAT_EVENT |
 		     QCHAN_FEAT_TIMER | QCHAN_FEAT_PRIO_INHERIT | QCHAN_FEAT_NAME |
-		     QCHAN_FEAT_CLIENT_INFO | QCHAN_FEAT_URING | QCHAN_FEAT_POLL;
+		     QCHAN_FEAT_CLIENT_INFO | QCHAN_FEAT_URING | QCHAN_FEAT_POLL |
+		     QCHAN_FEAT_BUSY_POLL;
 	f.max_iov = UIO_MAXIOV;
 	f.inline_max = READ_ONCE(qchan_inline_max);
 	return copy_to_user(uarg, &f, sizeof(f)) ? -EFAULT : 0;
@@ -468,6 +470,8 @@ static long qchan_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return qchan_name_list(ctx, uarg);
 	case QCHAN_IOC_CHANNEL_FD:
 		return qchan_channel_fd(ctx, uarg);
+	case QCHAN_IOC_CHANNEL_BUSY_POLL:
+		return qchan_channel_busy_poll(ctx, uarg);
 	}
 	return -ENOTTY;
 }
@@ -503,6 +507,8 @@ int qchan_stats_show(struct seq_file *m, void *unused)
 		sum.msgs_total += READ_ONCE(st->msgs_total);
 		sum.bytes_inline += READ_ONCE(st->bytes_inline);
 		sum.bytes_direct += READ_ONCE(st->bytes_direct);
+		sum.busy_polls += READ_ONCE(st->busy_polls);
+		sum.busy_poll_hits += READ_ONCE(st->busy_poll_hits);
 	}
 	seq_printf(m, "contexts %d\n", atomic_read(&qchan_stats.ctxs));
 	seq_printf(m, "contexts_allocated %d\n", atomic_read(&qchan_stats.ctx_objects));
@@ -520,6 +526,8 @@ int qchan_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "msgs_total %ld\n", sum.msgs_total);
 	seq_printf(m, "bytes_inline %ld\n", sum.bytes_inline);
 	seq_printf(m, "bytes_direct %ld\n", sum.bytes_direct);
+	seq_printf(m, "busy_polls %ld\n", sum.busy_polls);
+	seq_printf(m, "busy_poll_hits %ld\n", sum.busy_poll_hits);
 	seq_printf(m, "uring_cmds %d\n", atomic_read(&qchan_stats.uring_cmds));
 	seq_printf(m, "uring_sends_handed %ld\n",
 		   atomic_long_read(&qchan_stats.uring_sends_handed));

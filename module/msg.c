@@ -115,7 +115,8 @@ void qchan_msg_finish(struct qchan_ctx *ctx, struct qchan_msg *msg, int error)
 		return;
 	}
 	trace_qchan_error(msg, error);
-	msg->state = QCHAN_MSG_DONE;
+	/* WRITE_ONCE: a busy-polling sender peeks at it unlocked (busypoll.c). */
+	WRITE_ONCE(msg->state, QCHAN_MSG_DONE);
 	msg->error = error;
 	qchan_msg_maybe_release(msg);
 }
@@ -481,6 +482,7 @@ static struct qchan_msg *qchan_msg_wait(struct qchan_ctx *ctx, struct qchan_chan
 {
 	struct qchan_receiver r = { .task = current, .pulse_only = pulse_only };
 	struct qchan_pulse_item *item, *heap;
+	u64 spin = qchan_busy_poll_window(chan);
 	struct qchan_msg *msg;
 	bool apply;
 	int err;
@@ -537,6 +539,14 @@ retry:
 		goto retry;
 	}
 
+	/* Once per receive: what arrives meanwhile is queued, and found without a wake-up. */
+	if (unlikely(spin)) {
+		ctx_unlock(ctx);
+		qchan_busy_poll_receive(chan, pulse_only, t, spin);
+		spin = 0;
+		ctx_lock(ctx);
+		goto retry;
+	}
 	r.since = jiffies;
 	list_add_tail(&r.node, &chan->receivers);
 	for (;;) {

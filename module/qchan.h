@@ -213,6 +213,8 @@ struct qchan_pcpu_stats {
 	long msgs_total;
 	long bytes_inline;
 	long bytes_direct;
+	long busy_polls;		/* busy-poll spins (busypoll.c) */
+	long busy_poll_hits;		/* ... that saw what they waited for */
 };
 
 DECLARE_PER_CPU(struct qchan_pcpu_stats, qchan_pcpu_stats);
@@ -300,6 +302,7 @@ struct qchan_channel {
 	int chid;
 	u32 flags;			/* QCHAN_CHF_* */
 	bool dead;			/* under ctx->lock */
+	bool busy_poll;			/* QCHAN_IOC_CHANNEL_BUSY_POLL; read without a lock */
 	struct list_head send_queue;	/* struct qchan_msg, by priority then FIFO */
 	struct rb_root bands;		/* the last queued message of each priority (queue.c) */
 	struct list_head pulses;	/* struct qchan_pulse_item, by priority then FIFO */
@@ -515,6 +518,14 @@ int qchan_channel_destroy_ioctl(struct qchan_ctx *ctx, struct qchan_channel_dest
 struct qchan_channel *qchan_channel_get(struct qchan_ctx *ctx, int chid);
 void qchan_channel_put(struct qchan_channel *chan);
 void qchan_ctx_shutdown_channels(struct qchan_ctx *ctx);
+
+/* busypoll.c */
+u64 qchan_busy_poll_window(const struct qchan_channel *chan);
+void qchan_busy_poll_receive(struct qchan_channel *chan, bool pulse_only,
+			     const struct qchan_timeout *t, u64 window);
+void qchan_busy_poll_done(const struct qchan_msg *msg, const struct qchan_timeout *t,
+			  u64 window);
+int qchan_channel_busy_poll(struct qchan_ctx *ctx, struct qchan_channel_busy_poll __user *uarg);
 
 /* chanfd.c */
 int qchan_channel_fd(struct qchan_ctx *ctx, struct qchan_channel_fd __user *uarg);

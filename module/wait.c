@@ -161,6 +161,7 @@ int qchan_msg_wait_done_locked(struct qchan_ctx *ctx, struct qchan_msg *msg)
 	__releases(&ctx->lock)
 {
 	unsigned int sleep_state = TASK_INTERRUPTIBLE;
+	u64 spin = msg->uasync ? 0 : qchan_busy_poll_window(msg->chan);
 
 	msg->waiter = current;
 	for (;;) {
@@ -196,6 +197,14 @@ int qchan_msg_wait_done_locked(struct qchan_ctx *ctx, struct qchan_msg *msg)
 			trace_qchan_timeout(msg->chan->chid, msg->state == QCHAN_MSG_QUEUED ?
 					    QCHAN_TRACE_SEND : QCHAN_TRACE_REPLY);
 			qchan_msg_unblock(ctx, msg, -ETIMEDOUT);
+			continue;
+		}
+		/* Once per wait, and not after a signal: the reply may come without a wake-up. */
+		if (unlikely(spin) && sleep_state == TASK_INTERRUPTIBLE) {
+			ctx_unlock(ctx);
+			qchan_busy_poll_done(msg, t, spin);
+			spin = 0;
+			ctx_lock(ctx);
 			continue;
 		}
 		set_current_state(sleep_state);

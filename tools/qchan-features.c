@@ -35,6 +35,7 @@ static const struct {
 	{ QCHAN_FEAT_PRIO_INHERIT, "PRIO_INHERIT", "priority inheritance through messages and pulses" },
 	{ QCHAN_FEAT_POLL, "POLL", "channel fds for poll/epoll (qchan_channel_fd)" },
 	{ QCHAN_FEAT_URING, "URING", "io_uring commands: async send, receive, reply-receive, pulse" },
+	{ QCHAN_FEAT_BUSY_POLL, "BUSY_POLL", "opt-in busy polling per channel (qchan_channel_busy_poll)" },
 };
 
 int main(int argc, char **argv)

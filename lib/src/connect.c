@@ -57,6 +57,16 @@ QCHAN_EXPORT int qchan_channel_fd(int chid, unsigned int flags)
 	return qchan_ioctl(fd, QCHAN_IOC_CHANNEL_FD, &arg);
 }
 
+QCHAN_EXPORT int qchan_channel_busy_poll(int chid, unsigned int flags)
+{
+	struct qchan_channel_busy_poll arg = { .chid = chid, .flags = flags };
+	int fd = qchan_ctx();
+
+	if (fd < 0)
+		return fd;
+	return qchan_ioctl(fd, QCHAN_IOC_CHANNEL_BUSY_POLL, &arg);
+}
+
 QCHAN_EXPORT int qchan_connect_attach(uint32_t nd, pid_t pid, int chid, int index,
 				      unsigned int flags)
 {

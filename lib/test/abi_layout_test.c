@@ -291,6 +291,10 @@ FIELD(struct qchan_channel_fd, flags, 4, 4);
 FIELD(struct qchan_channel_fd, fd, 8, 4);
 FIELD(struct qchan_channel_fd, pad, 12, 4);
 FIELD(struct qchan_channel_fd, reserved, 16, 16);
+SIZE(struct qchan_channel_busy_poll, 24);
+FIELD(struct qchan_channel_busy_poll, chid, 0, 4);
+FIELD(struct qchan_channel_busy_poll, flags, 4, 4);
+FIELD(struct qchan_channel_busy_poll, reserved, 8, 16);
 
 /* <sys/neutrino.h>: QNX's layout on this target. */
 #define PTR	sizeof(void *)

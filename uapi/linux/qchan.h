@@ -74,6 +74,8 @@
 #define QCHAN_FEAT_POLL			(1ULL << 13)
 /* IORING_OP_URING_CMD on the context fd: QCHAN_UCMD_* (struct qchan_uring_cmd) */
 #define QCHAN_FEAT_URING		(1ULL << 14)
+/* QCHAN_IOC_CHANNEL_BUSY_POLL: opt-in busy polling per channel */
+#define QCHAN_FEAT_BUSY_POLL		(1ULL << 16)
 
 /* QNX's "server fault" errno: a fault in the server's buffers, reported to the client. */
 #define QCHAN_ESRVRFAULT	312
@@ -650,6 +652,27 @@ struct qchan_channel_fd {
 	__u64 reserved[2];	/* in: 0 */
 };
 
+/*
+ * QCHAN_IOC_CHANNEL_BUSY_POLL: turns busy polling on (QCHAN_BUSY_POLL_ON)
+ * or off (flags 0) for one of the caller's channels.  While it is on, a
+ * thread that would block in MSG_RECEIVE on the channel, or a sender that
+ * would block SEND- or REPLY-blocked on a message to it, first spins for up
+ * to the module parameter busy_poll_us (0: never) waiting for what it waits
+ * for, and only then sleeps: across CPUs the other side then finds it
+ * running and no wake-up (an inter-processor interrupt) is needed.  Threads
+ * of a real-time policy above priority busy_poll_rt_max never spin; a spin
+ * ends early when the CPU is wanted (need_resched), on a signal and at the
+ * call's timeout, so none of those change meaning.  io_uring commands never
+ * spin.  Off by default: it burns the CPU for the window on every wait.
+ */
+#define QCHAN_BUSY_POLL_ON	(1U << 0)
+
+struct qchan_channel_busy_poll {
+	__s32 chid;		/* in: one of the caller's channels */
+	__u32 flags;		/* in: QCHAN_BUSY_POLL_ON or 0 */
+	__u64 reserved[2];	/* in: 0 */
+};
+
 #define QCHAN_IOC_MAGIC	'Q'
 
 #define QCHAN_IOC_GET_FEATURES		_IOWR(QCHAN_IOC_MAGIC, 0xa0, struct qchan_features)
@@ -678,6 +701,7 @@ struct qchan_channel_fd {
 #define QCHAN_IOC_TIMER_DESTROY		_IOWR(QCHAN_IOC_MAGIC, 0xc1, struct qchan_timer_destroy)
 #define QCHAN_IOC_TIMER_SETTIME		_IOWR(QCHAN_IOC_MAGIC, 0xc2, struct qchan_timer_settime)
 #define QCHAN_IOC_TIMER_INFO		_IOWR(QCHAN_IOC_MAGIC, 0xc3, struct qchan_timer_info)
+#define QCHAN_IOC_CHANNEL_BUSY_POLL	_IOWR(QCHAN_IOC_MAGIC, 0xc8, struct qchan_channel_busy_poll)
 #define QCHAN_IOC_NAME_ATTACH		_IOWR(QCHAN_IOC_MAGIC, 0xd0, struct qchan_name_attach)
 #define QCHAN_IOC_NAME_DETACH		_IOWR(QCHAN_IOC_MAGIC, 0xd1, struct qchan_name_detach)
 #define QCHAN_IOC_NAME_OPEN		_IOWR(QCHAN_IOC_MAGIC, 0xd2, struct qchan_name_open)

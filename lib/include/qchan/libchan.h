@@ -47,6 +47,12 @@ int qchan_channel_destroy(int chid);
 int qchan_channel_fd(int chid, unsigned int flags);
 
 /*
+ * Busy polling on channel @chid (flags QCHAN_BUSY_POLL_ON) or not (0): its
+ * receivers and senders spin up to busy_poll_us before they sleep.  Returns 0.
+ */
+int qchan_channel_busy_poll(int chid, unsigned int flags);
+
+/*
  * Connects to channel @chid of process @pid (0: the caller's) on node @nd
  * (0 only).  flags: QCHAN_COF_*.  With QCHAN_COF_SIDE_CHANNEL the coid is a
  * side-channel id >= max(@index, QCHAN_SIDE_CHANNEL + 1); otherwise it is a file
