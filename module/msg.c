@@ -94,8 +94,12 @@ static void qchan_msg_maybe_release(struct qchan_msg *msg)
 		return;
 	}
 	if (!msg->busy && msg->waiter &&
-	    (msg->state == QCHAN_MSG_DONE || msg->parking || msg->leaving))
-		wake_up_process(msg->waiter);
+	    (msg->state == QCHAN_MSG_DONE || msg->parking || msg->leaving)) {
+		if (unlikely(READ_ONCE(qchan_reply_wake)) && msg->state == QCHAN_MSG_DONE)
+			qchan_wake_finished(msg);
+		else
+			wake_up_process(msg->waiter);
+	}
 }
 
 /* Called with ctx->lock held: ends @msg with @error, whatever state it is in. */

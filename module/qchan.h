@@ -519,6 +519,10 @@ struct qchan_channel *qchan_channel_get(struct qchan_ctx *ctx, int chid);
 void qchan_channel_put(struct qchan_channel *chan);
 void qchan_ctx_shutdown_channels(struct qchan_ctx *ctx);
 
+/* wait.c: who runs first after a reply (module parameter reply_wake) */
+extern unsigned int qchan_reply_wake;
+void qchan_wake_finished(struct qchan_msg *msg);
+
 /* busypoll.c */
 u64 qchan_busy_poll_window(const struct qchan_channel *chan);
 void qchan_busy_poll_receive(struct qchan_channel *chan, bool pulse_only,

@@ -8,6 +8,7 @@
  * The message states and locking rules are in qchan.h.
  */
 #include <linux/hrtimer.h>
+#include <linux/moduleparam.h>
 #include <linux/sched/signal.h>
 #include <linux/time.h>
 
@@ -52,6 +53,39 @@ void qchan_sleep(const struct qchan_timeout *t)
 	expires = t->deadline;
 	schedule_hrtimeout_range_clock(&expires, current->timer_slack_ns, HRTIMER_MODE_ABS,
 				       t->clock);
+}
+
+unsigned int qchan_reply_wake;
+module_param_named(reply_wake, qchan_reply_wake, uint, 0644);
+MODULE_PARM_DESC(reply_wake,
+		 "Who runs first after a reply: 0 = the scheduler decides, 1 = the QNX rule (sync wake-ups)");
+
+/*
+ * Called with ctx->lock held: wakes the sender of the finished @msg by the
+ * QNX rule for who runs first after a reply (module parameter reply_wake 1,
+ * issue 15 goal 6): the client, if another server thread is RECEIVE-blocked
+ * on the channel to take its next message at once; otherwise the server,
+ * which will re-block in MsgReceive and be ready for it.  A module has no
+ * direct switch; what it can say is WF_SYNC ("the waker sleeps soon", as
+ * wake_up_sync() on a wait queue), which lets the scheduler queue the
+ * client behind the server on the server's CPU instead of on an idle one.
+ */
+void qchan_wake_finished(struct qchan_msg *msg)
+{
+	struct wait_queue_entry entry;
+	struct wait_queue_head wq;
+	struct qchan_receiver *r;
+
+	list_for_each_entry(r, &msg->chan->receivers, node) {
+		if (!r->pulse_only) {
+			wake_up_process(msg->waiter);
+			return;
+		}
+	}
+	init_waitqueue_head(&wq);
+	init_waitqueue_entry(&entry, msg->waiter);
+	__add_wait_queue(&wq, &entry);
+	__wake_up_sync(&wq, TASK_NORMAL);
 }
 
 /*
