@@ -11,8 +11,9 @@
  * only change how long a thread takes to notice, never what it decides.
  * It is bounded (busy_poll_us), and ends at once when the scheduler wants
  * the CPU, on a signal (so kill -9 and the unblock protocol work as when
- * asleep) and at the call's deadline.  A channel without the flag pays one
- * load of chan->busy_poll per wait.
+ * asleep) and at the call's deadline.  Until a channel first asks for it, a
+ * wait pays a patched-out jump (a static key); after that, a channel without
+ * the flag pays one load of chan->busy_poll per wait.
  */
 #include <linux/moduleparam.h>
 #include <linux/sched/clock.h>
@@ -38,13 +39,14 @@ module_param_named(busy_poll_rt_max, qchan_busy_poll_rt_max, uint, 0644);
 MODULE_PARM_DESC(busy_poll_rt_max,
 		 "SCHED_FIFO/RR threads above this priority never busy-poll (default 49)");
 
-/* The window current may spin for on @chan, in ns (0: it must not). */
-u64 qchan_busy_poll_window(const struct qchan_channel *chan)
+/* Enabled for good the first time a channel turns busy polling on. */
+DEFINE_STATIC_KEY_FALSE(qchan_busy_poll_used);
+
+/* qchan_busy_poll_window() of a channel with busy polling on. */
+u64 qchan_busy_poll_window_on(void)
 {
 	unsigned int us, policy;
 
-	if (likely(!READ_ONCE(chan->busy_poll)))
-		return 0;
 	us = min(READ_ONCE(qchan_busy_poll_us), QCHAN_BUSY_POLL_MAX_US);
 	policy = READ_ONCE(current->policy);
 	if (policy == SCHED_DEADLINE ||
@@ -121,6 +123,9 @@ int qchan_channel_busy_poll(struct qchan_ctx *ctx, struct qchan_channel_busy_pol
 	chan = qchan_channel_get(ctx, a.chid);
 	if (!chan)
 		return -ESRCH;
+	/* Before the flag: a waiter that sees the flag must not miss it behind the key. */
+	if (a.flags & QCHAN_BUSY_POLL_ON)
+		static_branch_enable(&qchan_busy_poll_used);
 	WRITE_ONCE(chan->busy_poll, !!(a.flags & QCHAN_BUSY_POLL_ON));
 	qchan_channel_put(chan);
 	return 0;

@@ -145,6 +145,7 @@
 
 #include <linux/atomic.h>
 #include <linux/hashtable.h>
+#include <linux/jump_label.h>
 #include <linux/kref.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
@@ -524,7 +525,21 @@ extern unsigned int qchan_reply_wake;
 void qchan_wake_finished(struct qchan_msg *msg);
 
 /* busypoll.c */
-u64 qchan_busy_poll_window(const struct qchan_channel *chan);
+DECLARE_STATIC_KEY_FALSE(qchan_busy_poll_used);
+u64 qchan_busy_poll_window_on(void);
+
+/*
+ * The window current may spin for on @chan, in ns (0: it must not).  Every
+ * wait asks, so until some channel first turns busy polling on, the
+ * question is a patched-out jump (busypoll.c).
+ */
+static inline u64 qchan_busy_poll_window(const struct qchan_channel *chan)
+{
+	if (!static_branch_unlikely(&qchan_busy_poll_used) || likely(!READ_ONCE(chan->busy_poll)))
+		return 0;
+	return qchan_busy_poll_window_on();
+}
+
 void qchan_busy_poll_receive(struct qchan_channel *chan, bool pulse_only,
 			     const struct qchan_timeout *t, u64 window);
 void qchan_busy_poll_done(const struct qchan_msg *msg, const struct qchan_timeout *t,

@@ -195,7 +195,7 @@ int qchan_msg_wait_done_locked(struct qchan_ctx *ctx, struct qchan_msg *msg)
 	__releases(&ctx->lock)
 {
 	unsigned int sleep_state = TASK_INTERRUPTIBLE;
-	u64 spin = msg->uasync ? 0 : qchan_busy_poll_window(msg->chan);
+	u64 spin = qchan_busy_poll_window(msg->chan);
 
 	msg->waiter = current;
 	for (;;) {
