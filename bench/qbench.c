@@ -204,12 +204,14 @@ static void make_fifo(const struct bench_cfg *cfg)
 
 extern const struct mech mech_pipe, mech_unix_stream, mech_unix_seqpacket,
 	mech_mqueue, mech_futex, mech_eventfd, mech_pvm, mech_memcpy,
-	mech_binder, mech_qchan, mech_qchan_rr, mech_syscall, mech_qchan_ioctl;
+	mech_binder, mech_qchan, mech_qchan_rr, mech_syscall, mech_qchan_ioctl,
+	mech_qchan_bp, mech_qchan_rr_bp;
 
 static const struct mech *const mechs[] = {
 	&mech_qchan, &mech_qchan_rr, &mech_pipe, &mech_unix_stream,
 	&mech_unix_seqpacket, &mech_mqueue, &mech_futex, &mech_eventfd,
 	&mech_binder, &mech_pvm, &mech_memcpy, &mech_syscall, &mech_qchan_ioctl,
+	&mech_qchan_bp, &mech_qchan_rr_bp,
 };
 
 /* --- pipe pair and Unix socketpairs: byte streams and datagrams --------- */

@@ -70,6 +70,20 @@ static void qchan_server_init(void *p, struct bench_cfg *cfg)
 	st->sh->pid = getpid();
 }
 
+/* The same with busy polling on (qchan-bp, qchan-rr-bp; module parameter busy_poll_us). */
+static void qchan_bp_server_init(void *p, struct bench_cfg *cfg)
+{
+	struct qchan_state *st = p;
+	int err;
+
+	qchan_server_init(p, cfg);
+	err = qchan_channel_busy_poll(st->sh->chid, QCHAN_BUSY_POLL_ON);
+	if (err == -ENOTTY)
+		unsupported("qchan_channel_busy_poll: the module predates busy polling");
+	if (err)
+		die("qchan_channel_busy_poll: %s", strerror(-err));
+}
+
 static void receive_check(struct bench_cfg *cfg, int rcvid, const struct _msg_info *info,
 			  const char *buf, bool *first)
 {
@@ -160,6 +174,22 @@ const struct mech mech_qchan_rr = {
 	.name = "qchan-rr", .desc = "qchan MsgSend / MsgReplyReceive",
 	.multi = true,
 	.setup = qchan_setup, .server_init = qchan_server_init,
+	.server_loop = qchan_rr_server_loop, .client_init = qchan_client_init,
+	.round_trip = qchan_round_trip, .client_fini = qchan_client_fini,
+};
+
+const struct mech mech_qchan_bp = {
+	.name = "qchan-bp", .desc = "qchan, busy polling on (qchan_channel_busy_poll)",
+	.multi = true,
+	.setup = qchan_setup, .server_init = qchan_bp_server_init,
+	.server_loop = qchan_server_loop, .client_init = qchan_client_init,
+	.round_trip = qchan_round_trip, .client_fini = qchan_client_fini,
+};
+
+const struct mech mech_qchan_rr_bp = {
+	.name = "qchan-rr-bp", .desc = "qchan-rr, busy polling on (qchan_channel_busy_poll)",
+	.multi = true,
+	.setup = qchan_setup, .server_init = qchan_bp_server_init,
 	.server_loop = qchan_rr_server_loop, .client_init = qchan_client_init,
 	.round_trip = qchan_round_trip, .client_fini = qchan_client_fini,
 };
