@@ -24,7 +24,7 @@
 /* Longest window an administrator may set: a spin beyond that is a bug, not a tuning. */
 #define QCHAN_BUSY_POLL_MAX_US	1000000U
 
-unsigned int qchan_busy_poll_us = 50;
+static unsigned int qchan_busy_poll_us = 50;
 module_param_named(busy_poll_us, qchan_busy_poll_us, uint, 0644);
 MODULE_PARM_DESC(busy_poll_us,
 		 "Busy-poll window (us) on QCHAN_BUSY_POLL_ON channels before sleeping; 0 = never");
@@ -34,7 +34,7 @@ MODULE_PARM_DESC(busy_poll_us,
  * PREEMPT_RT's interrupt threads run at SCHED_FIFO 50, and nothing at or
  * above them should wait behind a poll loop it did not ask for.
  */
-unsigned int qchan_busy_poll_rt_max = 49;
+static unsigned int qchan_busy_poll_rt_max = 49;
 module_param_named(busy_poll_rt_max, qchan_busy_poll_rt_max, uint, 0644);
 MODULE_PARM_DESC(busy_poll_rt_max,
 		 "SCHED_FIFO/RR threads above this priority never busy-poll (default 49)");
