@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
+ * Scheduling choices of issue 15 goals 6 and 7.
+ *
+ * The reply_wake parameter (who runs first after a reply, module/wait.c):
+ * with it on, round trips of several clients through one and two server
+ * threads all complete, each with its own reply.
+ *
  * Opt-in busy polling (QCHAN_IOC_CHANNEL_BUSY_POLL): bad arguments are
  * EINVAL/ESRCH; a channel with it spins (debugfs busy_polls) and one
  * without it, or with busy_poll_us 0, never does; real-time threads above
@@ -286,6 +292,74 @@ TEST_F(bp, kill9_while_spinning)
 	/* Both spun (or slept after their window, on a slow host): nothing is left. */
 	EXPECT_LT(before, busy_polls());
 	EXPECT_EQ(0, qt_stats_wait_settled(&self->before, &now));
+}
+
+/* A server thread answering every message with its sequence number + 1000. */
+static void *echo_server(void *arg)
+{
+	int chid = *(int *)arg;
+	uint32_t v;
+
+	for (;;) {
+		int rcvid = MsgReceive(chid, &v, sizeof(v), NULL);
+
+		if (rcvid <= 0)
+			return NULL;	/* the channel is gone */
+		v += 1000;
+		MsgReply(rcvid, 0, &v, sizeof(v));
+	}
+}
+
+struct echo_client {
+	pthread_t thread;
+	int coid, bad;
+};
+
+static void *echo_client_fn(void *arg)
+{
+	struct echo_client *c = arg;
+
+	for (uint32_t i = 0; i < 300; i++) {
+		uint32_t r = 0;
+
+		if (MsgSend(c->coid, &i, sizeof(i), &r, sizeof(r)) || r != i + 1000)
+			c->bad++;
+	}
+	return NULL;
+}
+
+TEST(reply_wake)
+{
+	unsigned long old;
+	int chid;
+
+	ASSERT_EQ(0, qt_param_get("reply_wake", &old));
+	ASSERT_EQ(0, qt_param_set("reply_wake", 1));
+	for (int threads = 1; threads <= 2; threads++) {
+		struct echo_client c[3];
+		pthread_t srv[2];
+
+		chid = ChannelCreate(0);
+		ASSERT_LT(0, chid);
+		for (int i = 0; i < threads; i++)
+			ASSERT_EQ(0, pthread_create(&srv[i], NULL, echo_server, &chid));
+		for (int i = 0; i < 3; i++) {
+			c[i].bad = 0;
+			c[i].coid = ConnectAttach(0, 0, chid, _NTO_SIDE_CHANNEL, 0);
+			ASSERT_LE(0, c[i].coid);
+			ASSERT_EQ(0, pthread_create(&c[i].thread, NULL, echo_client_fn, &c[i]));
+		}
+		for (int i = 0; i < 3; i++) {
+			ASSERT_EQ(0, pthread_join(c[i].thread, NULL));
+			EXPECT_EQ(0, c[i].bad);
+			ConnectDetach(c[i].coid);
+		}
+		/* Destroying the channel fails the servers' receives: they return. */
+		ASSERT_EQ(0, ChannelDestroy(chid));
+		for (int i = 0; i < threads; i++)
+			ASSERT_EQ(0, pthread_join(srv[i], NULL));
+	}
+	qt_param_set("reply_wake", old);
 }
 
 TEST_HARNESS_MAIN
