@@ -150,6 +150,12 @@ static inline void qchan_uring_complete_lazy(struct io_uring_cmd *cmd,
 {
 	io_uring_cmd_do_in_task_lazy(cmd, tw);
 }
+
+/* Was the ring set up by a 32-bit (ia32) process?  Its structs and vectors are compat's. */
+static inline bool qchan_uring_compat(struct io_uring_cmd *cmd, unsigned int issue_flags)
+{
+	return issue_flags & IO_URING_F_COMPAT;
+}
 #else
 #include <linux/io_uring.h>
 #include <linux/io_uring_types.h>
@@ -187,6 +193,12 @@ static inline void qchan_uring_complete_lazy(struct io_uring_cmd *cmd,
 					     void (*tw)(struct io_uring_cmd *, unsigned int))
 {
 	io_uring_cmd_complete_in_task(cmd, tw);
+}
+
+/* 6.1 has no IO_URING_F_COMPAT: the ring's ctx says it (what 6.7+ derives the flag from). */
+static inline bool qchan_uring_compat(struct io_uring_cmd *cmd, unsigned int issue_flags)
+{
+	return cmd_to_io_kiocb(cmd)->ctx->compat;
 }
 #endif
 

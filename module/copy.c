@@ -79,6 +79,13 @@ err_fault:
 int qchan_iov_import(const struct iovec __user *uvec, u32 nr, struct iovec *fast,
 		     struct iovec **iovp, size_t *total)
 {
+	return qchan_iov_import_as(uvec, nr, fast, iovp, total, in_compat_syscall());
+}
+
+/* As qchan_iov_import(), for a caller of the ABI @compat says (an io_uring submitter's). */
+int qchan_iov_import_as(const struct iovec __user *uvec, u32 nr, struct iovec *fast,
+			struct iovec **iovp, size_t *total, bool compat)
+{
 	struct iovec *iov = fast;
 	size_t len = 0;
 	u32 i;
@@ -91,7 +98,7 @@ int qchan_iov_import(const struct iovec __user *uvec, u32 nr, struct iovec *fast
 		if (!iov)
 			return -ENOMEM;
 	}
-	if (unlikely(in_compat_syscall())) {
+	if (unlikely(compat)) {
 		err = qchan_compat_iov_copy(iov, uvec, nr);
 		if (err)
 			goto err_free;
@@ -336,7 +343,7 @@ int qchan_copy_reply_inline(void *buf, size_t len, struct iov_iter *from)
 ssize_t qchan_copy_to_sender(struct qchan_msg *msg, size_t offset, struct iov_iter *from)
 {
 	/* An io_uring sender's reply goes through a kernel buffer; there is no mm to write. */
-	if (!msg->mm)
-		return -EOPNOTSUPP;
+	if (msg->uasync)
+		return qchan_uring_write(msg, offset, from);
 	return qchan_copy_remote(msg, msg->riov, msg->rparts, msg->rlen, offset, from, true);
 }

@@ -73,6 +73,12 @@ unsigned int qchan_max_queued = 4096;
 module_param_named(max_queued, qchan_max_queued, uint, 0644);
 MODULE_PARM_DESC(max_queued, "Messages one process may have queued (SEND-blocked) at once");
 
+/* Each holds ~1 KiB (uring.c): 4 MiB per channel at most by default. */
+unsigned int qchan_max_posted_receives = 4096;
+module_param_named(max_posted_receives, qchan_max_posted_receives, uint, 0644);
+MODULE_PARM_DESC(max_posted_receives,
+		 "io_uring RECEIVEs posted on one channel at once (more: EAGAIN)");
+
 unsigned int qchan_max_pulses = 1024;
 module_param_named(max_pulses, qchan_max_pulses, uint, 0644);
 MODULE_PARM_DESC(max_pulses, "Pulses queued on one channel at once (more: EAGAIN for the sender)");

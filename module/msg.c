@@ -62,6 +62,30 @@ static ssize_t qchan_import_iov(int dir, u64 ptr, u32 parts, struct iovec **iovp
 	return n == -EINVAL ? -EOVERFLOW : n;
 }
 
+/*
+ * As qchan_import_iov(), for a vector of the ABI @compat says: an io_uring
+ * submitter's, whose command may be issued by one of io_uring's workers,
+ * which are not in a compat syscall (import_iovec() follows the syscall).
+ */
+static ssize_t qchan_import_iov_as(int dir, u64 ptr, u32 parts, struct iovec **iovp,
+				   struct iov_iter *iter, bool compat)
+{
+	struct iovec *fast = *iovp, *iov;
+	size_t total;
+	int err;
+
+	if (likely(compat == in_compat_syscall()))
+		return qchan_import_iov(dir, ptr, parts, iovp, iter);
+	*iovp = NULL;
+	err = qchan_iov_import_as(u64_to_user_ptr(ptr), parts, fast, &iov, &total, compat);
+	if (err)
+		return err;
+	if (iov != fast)
+		*iovp = iov;
+	iov_iter_init(iter, dir, iov, parts, total);
+	return total;
+}
+
 /* Called with ctx->lock held. */
 static struct qchan_msg *qchan_rcvid_lookup(struct qchan_ctx *ctx, int rcvid)
 {
@@ -196,8 +220,12 @@ static void qchan_msg_bind(struct qchan_ctx *ctx, struct qchan_msg *msg)
 	msg->state = QCHAN_MSG_RECEIVED;
 	msg->busy = 1;
 	/* A sender waiting without a deadline while queued has one from now on. */
-	if (unlikely(msg->timeout_states & QCHAN_SEND_TIMEOUT_REPLY) && msg->waiter)
-		wake_up_process(msg->waiter);
+	if (unlikely(msg->timeout_states & QCHAN_SEND_TIMEOUT_REPLY)) {
+		if (msg->waiter)
+			wake_up_process(msg->waiter);
+		else if (msg->uasync)
+			qchan_uring_send_bound(msg);
+	}
 }
 
 /* Fails every message and receiver of a channel that is going away. */
@@ -884,7 +912,7 @@ static int qchan_reply_direct(struct qchan_ctx *ctx, const struct qchan_msg_repl
  * so the sender never waits on the server's memory and the claim, the copy
  * into the message and the wake-up take one lock hold.
  */
-static int qchan_do_reply(struct qchan_ctx *ctx, const struct qchan_msg_reply *a)
+static int qchan_do_reply(struct qchan_ctx *ctx, const struct qchan_msg_reply *a, bool compat)
 {
 	struct iovec iov_fast[UIO_FASTIOV], *iov = iov_fast;
 	u8 stack_buf[QCHAN_STACK_INLINE];
@@ -895,7 +923,7 @@ static int qchan_do_reply(struct qchan_ctx *ctx, const struct qchan_msg_reply *a
 	ssize_t len;
 	int err = 0, send_err = 0;
 
-	len = qchan_import_iov(ITER_SOURCE, a->iov_ptr, a->parts, &iov, &iter);
+	len = qchan_import_iov_as(ITER_SOURCE, a->iov_ptr, a->parts, &iov, &iter, compat);
 	if (len < 0 && len != -EFAULT)
 		return len;
 	if (a->rcvid <= 0) {
@@ -981,10 +1009,10 @@ out_free_iov:
 	return err;
 }
 
-/* MSG_REPLY from a kernel copy of the arguments (uring.c's REPLY_RECEIVE). */
-int qchan_msg_reply_args(struct qchan_ctx *ctx, const struct qchan_msg_reply *a)
+/* MSG_REPLY from a kernel copy of the arguments (uring.c's REPLY_RECEIVE), of the ABI @compat. */
+int qchan_msg_reply_args(struct qchan_ctx *ctx, const struct qchan_msg_reply *a, bool compat)
 {
-	return qchan_reply_validate(a) ?: qchan_do_reply(ctx, a);
+	return qchan_reply_validate(a) ?: qchan_do_reply(ctx, a, compat);
 }
 
 int qchan_msg_reply(struct qchan_ctx *ctx, struct qchan_msg_reply __user *uarg)
@@ -995,7 +1023,7 @@ int qchan_msg_reply(struct qchan_ctx *ctx, struct qchan_msg_reply __user *uarg)
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
 	err = qchan_reply_validate(&a);
-	return err ?: qchan_do_reply(ctx, &a);
+	return err ?: qchan_do_reply(ctx, &a, in_compat_syscall());
 }
 
 static bool qchan_is_restart(int err)
@@ -1019,7 +1047,7 @@ int qchan_msg_reply_receive(struct qchan_ctx *ctx, struct qchan_msg_reply_receiv
 		return err;
 
 	if (a.reply.rcvid) {
-		a.reply_result = qchan_do_reply(ctx, &a.reply);
+		a.reply_result = qchan_do_reply(ctx, &a.reply, in_compat_syscall());
 		if (put_user(a.reply_result, &uarg->reply_result))
 			return -EFAULT;
 	}

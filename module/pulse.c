@@ -209,6 +209,12 @@ int qchan_pulse_send_conn(struct qchan_conn *conn, int priority, int code, u64 v
  */
 int qchan_pulse_deliver(const struct qchan_pulse_data *pulse, struct iov_iter *to)
 {
+	return qchan_pulse_deliver_as(pulse, to, in_compat_syscall());
+}
+
+/* As qchan_pulse_deliver(), for a receiver of the ABI @compat says (an io_uring submitter's). */
+int qchan_pulse_deliver_as(const struct qchan_pulse_data *pulse, struct iov_iter *to, bool compat)
+{
 	union {
 		struct qchan_pulse p;
 		struct {
@@ -222,7 +228,7 @@ int qchan_pulse_deliver(const struct qchan_pulse_data *pulse, struct iov_iter *t
 	size_t len, n;
 
 	memset(&out, 0, sizeof(out));
-	if (in_compat_syscall()) {
+	if (compat) {
 		out.p32.code = pulse->code;
 		out.p32.value = (u32)pulse->value;
 		out.p32.scoid = pulse->scoid;

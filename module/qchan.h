@@ -174,6 +174,7 @@ extern unsigned int qchan_inline_max;
 extern unsigned int qchan_max_channels;
 extern unsigned int qchan_max_connections;
 extern unsigned int qchan_max_queued;
+extern unsigned int qchan_max_posted_receives;
 extern unsigned int qchan_max_pulses;
 extern unsigned int qchan_max_timers;
 extern unsigned int qchan_max_names;
@@ -317,6 +318,7 @@ struct qchan_channel {
 	struct list_head td_node;	/* THREAD_DEATH: ctx->td_chans */
 	struct qchan_prio *last_rec;	/* the thread that last received here (prio.c), lock */
 	wait_queue_head_t poll_wq;	/* pollers of its channel fds (chanfd.c) */
+	atomic_t nr_posted;		/* io_uring RECEIVEs posted here (uring.c) */
 };
 
 /*
@@ -585,7 +587,7 @@ int qchan_receive_copy(struct qchan_ctx *ctx, const struct qchan_msg_receive *a,
 		       struct qchan_msg *msg, struct iov_iter *iter,
 		       struct qchan_msg_receive __user *uarg);
 int qchan_receive_validate(const struct qchan_msg_receive *a, struct qchan_timeout *t);
-int qchan_msg_reply_args(struct qchan_ctx *ctx, const struct qchan_msg_reply *a);
+int qchan_msg_reply_args(struct qchan_ctx *ctx, const struct qchan_msg_reply *a, bool compat);
 struct qchan_receiver *qchan_pick_receiver(struct qchan_channel *chan, bool for_msg);
 
 /* queue.c: the send queue's priority bands, the rcvid hash's growth */
@@ -607,6 +609,7 @@ int qchan_msg_wait_done(struct qchan_ctx *ctx, struct qchan_msg *msg);
 void qchan_msg_unblock(struct qchan_ctx *ctx, struct qchan_msg *msg, int error);
 int qchan_timeout_import(bool armed, s64 deadline, s32 clock, struct qchan_timeout *t);
 bool qchan_timeout_passed(const struct qchan_timeout *t);
+bool qchan_msg_timed_out(const struct qchan_msg *msg);
 void qchan_sleep(const struct qchan_timeout *t);
 
 /* prio.c: priority inheritance (the hot-path checks: prio.h) */
@@ -640,6 +643,7 @@ struct qchan_pulse_item *qchan_pulse_take(struct qchan_channel *chan,
 					  struct qchan_pulse_data *data);
 void qchan_pulse_free(struct qchan_pulse_item *pulse);
 int qchan_pulse_deliver(const struct qchan_pulse_data *pulse, struct iov_iter *to);
+int qchan_pulse_deliver_as(const struct qchan_pulse_data *pulse, struct iov_iter *to, bool compat);
 void qchan_pulse_init_kernel(struct qchan_pulse_item *pulse);
 void qchan_pulse_post_kernel(struct qchan_channel *chan, struct qchan_pulse_item *pulse);
 void qchan_pulse_withdraw(struct qchan_pulse_item *pulse);
@@ -702,6 +706,8 @@ void qchan_ctx_drop_parked(struct qchan_ctx *ctx);
 /* copy.c: the copy engine */
 int qchan_iov_import(const struct iovec __user *uvec, u32 nr, struct iovec *fast,
 		     struct iovec **iovp, size_t *total);
+int qchan_iov_import_as(const struct iovec __user *uvec, u32 nr, struct iovec *fast,
+			struct iovec **iovp, size_t *total, bool compat);
 int qchan_check_readable(const struct iovec *iov, unsigned long nr);
 int qchan_check_writable(const struct iovec *iov, unsigned long nr, size_t len);
 int qchan_gather_from_user(void *buf, const struct iovec *iov, unsigned long nr, size_t len);
@@ -717,6 +723,8 @@ void qchan_uring_ctx_init(struct qchan_ctx *ctx);
 void qchan_uring_shutdown(struct qchan_ctx *ctx);
 void qchan_uring_release(struct qchan_ctx *ctx);
 void qchan_uring_send_done(struct qchan_msg *msg);
+void qchan_uring_send_bound(struct qchan_msg *msg);
+ssize_t qchan_uring_write(struct qchan_msg *msg, size_t offset, struct iov_iter *from);
 void qchan_uring_receiver_ready(struct qchan_receiver *r);
 
 /* kmsg.c */

@@ -37,6 +37,8 @@
  * ctx->lock.  Completion hooks run under that lock and only queue task
  * work; the task work takes uring_lock to unlist the command.
  */
+#include <linux/bitmap.h>
+#include <linux/hrtimer.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -58,9 +60,22 @@ struct qchan_uasync {
 	bool waiting;			/* RECEIVE: on chan->receivers */
 	bool ready;			/* the completion's task work is queued */
 	bool canceled;			/* RECEIVE: do not wait again */
+	bool compat;			/* a 32-bit submitter: compat vectors and pulses */
+	/* The command's timeout (QCHAN_SEND_TIMEOUT_*, QCHAN_RECEIVE_TIMEOUT), if @timed. */
+	bool timed;
+	struct qchan_timeout tmo;
+	struct hrtimer timer;		/* fires at the deadline: queues @twork */
+	struct work_struct twork;	/* takes the engine's lock and times the command out */
 	union {
 		struct {		/* SEND */
 			struct qchan_msg_send __user *uarg;
+			/*
+			 * MsgWrite: a staging copy of the reply buffers
+			 * (rlen bytes) and which bytes were written,
+			 * allocated at the first write.
+			 */
+			u8 *wbuf;
+			unsigned long *wmap;
 			struct qchan_msg msg;
 		} s;
 		struct {		/* RECEIVE */
@@ -70,6 +85,7 @@ struct qchan_uasync {
 			struct qchan_receiver r;
 			struct iovec *iov;
 			size_t len;
+			bool counted;	/* in chan->nr_posted */
 		} r;
 	};
 	/* Not zeroed at allocation: the message's inline buffers come last too. */
@@ -113,7 +129,7 @@ static bool qchan_uring_in_submitter(const struct qchan_uasync *ua)
 #define QCHAN_UA_CACHE	32
 
 static struct qchan_uasync *qchan_uasync_alloc(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
-					       bool send)
+					       bool send, unsigned int issue_flags)
 {
 	struct qchan_uasync *ua;
 
@@ -130,6 +146,8 @@ static struct qchan_uasync *qchan_uasync_alloc(struct qchan_ctx *ctx, struct io_
 		return NULL;
 	memset(ua, 0, send ? QCHAN_UA_ZERO_SEND : QCHAN_UA_ZERO_RECEIVE);
 	ua->send = send;
+	/* Not in_compat_syscall(): io_uring's workers and task work are not in the submitter's syscall. */
+	ua->compat = qchan_uring_compat(cmd, issue_flags);
 	INIT_LIST_HEAD(&ua->node);
 	kref_get(&ctx->ref);
 	ua->ctx = ctx;
@@ -143,6 +161,10 @@ static void qchan_uasync_free(struct qchan_uasync *ua)
 {
 	struct qchan_ctx *ctx;
 
+	if (ua->timed) {
+		hrtimer_cancel(&ua->timer);
+		cancel_work_sync(&ua->twork);
+	}
 	if (ua->send) {
 		struct qchan_msg *msg = &ua->s.msg;
 
@@ -162,11 +184,15 @@ static void qchan_uasync_free(struct qchan_uasync *ua)
 		}
 		if (msg->conn)
 			qchan_conn_put(msg->conn);
+		kvfree(ua->s.wbuf);
+		bitmap_free(ua->s.wmap);
 	} else {
 		if (ua->r.iov && ua->r.iov != ua->siov_fast)
 			kfree(ua->r.iov);
 		if (ua->r.r.task)
 			put_task_struct(ua->r.r.task);
+		if (ua->r.counted)
+			atomic_dec(&ua->r.chan->nr_posted);
 		if (ua->r.chan)
 			qchan_channel_put(ua->r.chan);
 	}
@@ -253,7 +279,139 @@ static void qchan_uring_cancel(struct qchan_uasync *ua, int error, bool user)
 	ctx_unlock(ectx);
 }
 
+/*
+ * Timeouts.  io_uring's linked timeouts never reach a uring_cmd (its cancel
+ * does not call into one), so a command carries its own: an hrtimer at the
+ * deadline queues a work item, which may take the engine's ctx->lock (the
+ * timer's context may not), and ends the command as the deadline ends a
+ * blocking call.  Both are stopped before the command is freed.
+ */
+static enum hrtimer_restart qchan_uring_timer_fn(struct hrtimer *timer)
+{
+	struct qchan_uasync *ua = container_of(timer, struct qchan_uasync, timer);
+
+	queue_work(system_wq, &ua->twork);
+	return HRTIMER_NORESTART;
+}
+
+static void qchan_uring_timeout_work(struct work_struct *work)
+{
+	struct qchan_uasync *ua = container_of(work, struct qchan_uasync, twork);
+	struct qchan_ctx *ectx = qchan_uasync_engine(ua);
+
+	ctx_lock(ectx);
+	if (ua->send) {
+		/* Only the states the send's flags cover; a received one unblocks as a sender would. */
+		if (qchan_msg_timed_out(&ua->s.msg))
+			qchan_msg_unblock(ectx, &ua->s.msg, -ETIMEDOUT);
+	} else if (ua->waiting && qchan_timeout_passed(&ua->tmo)) {
+		qchan_uring_cancel_locked(ua, -ETIMEDOUT, false);
+	}
+	ctx_unlock(ectx);
+}
+
+static void qchan_uring_timer_init(struct qchan_uasync *ua, const struct qchan_timeout *t)
+{
+	ua->timed = true;
+	ua->tmo = *t;
+	hrtimer_init(&ua->timer, t->clock, HRTIMER_MODE_ABS);
+	ua->timer.function = qchan_uring_timer_fn;
+	INIT_WORK(&ua->twork, qchan_uring_timeout_work);
+}
+
+/* Called with the engine's ctx->lock held, once the command is where the work can find it. */
+static void qchan_uring_timer_start(struct qchan_uasync *ua)
+{
+	if (ua->timed)
+		hrtimer_start(&ua->timer, ua->tmo.deadline, HRTIMER_MODE_ABS);
+}
+
+/*
+ * Called with ctx->lock held by msg.c: the async send @msg with a
+ * QCHAN_SEND_TIMEOUT_REPLY deadline was received; a deadline that passed
+ * while it was queued takes effect now, as for a blocking sender.
+ */
+void qchan_uring_send_bound(struct qchan_msg *msg)
+{
+	struct qchan_uasync *ua = msg->uasync;
+
+	if (ua->timed && qchan_timeout_passed(&ua->tmo))
+		queue_work(system_wq, &ua->twork);
+}
+
 /* SEND */
+
+/*
+ * MsgWrite to an async sender (@msg busy, RECEIVED): its reply buffers are
+ * the kernel's until the CQE, so the bytes go into a staging copy, and a
+ * map records which were written.  The completion copies those out first,
+ * then the reply's own bytes over them from offset 0: the sender's buffers
+ * end up as a blocking sender's would (written bytes where no reply byte
+ * landed, nothing else touched).  Short when @from is not present, like
+ * every server-side copy (copy.c).
+ */
+ssize_t qchan_uring_write(struct qchan_msg *msg, size_t offset, struct iov_iter *from)
+{
+	struct qchan_uasync *ua = msg->uasync;
+	struct qchan_ctx *ectx = msg->chan->ctx;
+	u8 *wbuf = smp_load_acquire(&ua->s.wbuf);
+	size_t n;
+
+	if (offset >= msg->rlen)
+		return 0;
+	if (!wbuf) {
+		unsigned long *map = bitmap_zalloc(msg->rlen, GFP_KERNEL_ACCOUNT);
+
+		wbuf = kvmalloc(msg->rlen, GFP_KERNEL_ACCOUNT);
+		if (!wbuf || !map) {
+			kvfree(wbuf);
+			bitmap_free(map);
+			return -ENOMEM;
+		}
+		/* Another server thread may write at the same time: the first allocation wins. */
+		ctx_lock(ectx);
+		if (!ua->s.wbuf) {
+			ua->s.wmap = map;
+			smp_store_release(&ua->s.wbuf, wbuf);
+			map = NULL;
+		} else {
+			kvfree(wbuf);
+			wbuf = ua->s.wbuf;
+		}
+		ctx_unlock(ectx);
+		bitmap_free(map);
+	}
+	n = min(iov_iter_count(from), msg->rlen - offset);
+	pagefault_disable();
+	n = copy_from_iter(wbuf + offset, n, from);
+	pagefault_enable();
+	if (n) {
+		ctx_lock(ectx);
+		bitmap_set(ua->s.wmap, offset, n);
+		ctx_unlock(ectx);
+	}
+	return n;
+}
+
+/* In the submitter: the bytes MsgWrite staged, into the reply buffers at their offsets. */
+static int qchan_uring_write_out(struct qchan_uasync *ua)
+{
+	struct qchan_msg *msg = &ua->s.msg;
+	unsigned long start = 0, end;
+	struct iov_iter iter;
+
+	for (;;) {
+		start = find_next_bit(ua->s.wmap, msg->rlen, start);
+		if (start >= msg->rlen)
+			return 0;
+		end = find_next_zero_bit(ua->s.wmap, msg->rlen, start);
+		iov_iter_init(&iter, ITER_DEST, msg->riov, msg->rparts, msg->rlen);
+		iov_iter_advance(&iter, start);
+		if (copy_to_iter(ua->s.wbuf + start, end - start, &iter) != end - start)
+			return -EFAULT;
+		start = end;
+	}
+}
 
 static void qchan_uring_send_tw(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
@@ -262,14 +420,19 @@ static void qchan_uring_send_tw(struct io_uring_cmd *cmd, unsigned int issue_fla
 	int err = msg->error;
 
 	if (!qchan_uring_in_submitter(ua)) {
-		err = err ?: -ECANCELED;
-	} else if (!err) {
-		if (msg->rbuf_len)
-			err = qchan_scatter_to_user(msg->riov, msg->rparts, msg->rbuf,
-						    msg->rbuf_len);
-		if (!err && put_user(msg->status, &ua->s.uarg->status))
-			err = -EFAULT;
+		qchan_uring_finish(ua, err ?: -ECANCELED, issue_flags);
+		return;
 	}
+	/* As in a blocking sender's buffers, what MsgWrite wrote stays even if the send failed. */
+	if (ua->s.wbuf) {
+		int werr = qchan_uring_write_out(ua);
+
+		err = err ?: werr;
+	}
+	if (!err && msg->rbuf_len)
+		err = qchan_scatter_to_user(msg->riov, msg->rparts, msg->rbuf, msg->rbuf_len);
+	if (!err && put_user(msg->status, &ua->s.uarg->status))
+		err = -EFAULT;
 	qchan_uring_finish(ua, err, issue_flags);
 }
 
@@ -289,6 +452,7 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 			    struct qchan_msg_send __user *uarg, unsigned int issue_flags)
 {
 	struct qchan_msg_send a;
+	struct qchan_timeout t;
 	struct qchan_uasync *ua;
 	struct qchan_channel *chan;
 	struct qchan_conn *conn;
@@ -300,13 +464,16 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
-	/* No timeouts, no restart cookie: the command's life is the ring's business. */
-	if (a.flags || a.status || a.timeout || a.timeout_clock || a.reserved)
+	/* No restart cookie: the command's life is the ring's business. */
+	if ((a.flags & ~QCHAN_SEND_TIMEOUTS) || a.status || a.reserved)
 		return -EINVAL;
+	err = qchan_timeout_import(a.flags & QCHAN_SEND_TIMEOUTS, a.timeout, a.timeout_clock, &t);
+	if (err)
+		return err;
 	conn = qchan_conn_get(ctx, a.coid);
 	if (IS_ERR(conn))
 		return PTR_ERR(conn);
-	ua = qchan_uasync_alloc(ctx, cmd, true);
+	ua = qchan_uasync_alloc(ctx, cmd, true, issue_flags);
 	if (!ua) {
 		qchan_conn_put(conn);
 		return -ENOMEM;
@@ -317,15 +484,20 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 	msg->chan = conn->chan;
 	msg->uasync = ua;
 	qchan_pulse_init_kernel(&msg->unblock);
+	if (a.flags & QCHAN_SEND_TIMEOUTS) {
+		msg->timeout_states = a.flags & QCHAN_SEND_TIMEOUTS;
+		msg->timeout = t;
+		qchan_uring_timer_init(ua, &t);
+	}
 
-	err = qchan_iov_import(u64_to_user_ptr(a.send_iov_ptr), a.send_parts, ua->siov_fast,
-			       &iov, &msg->slen);
+	err = qchan_iov_import_as(u64_to_user_ptr(a.send_iov_ptr), a.send_parts, ua->siov_fast,
+				  &iov, &msg->slen, ua->compat);
 	if (err)
 		goto err_free;
 	msg->siov = iov;
 	msg->sparts = a.send_parts;
-	err = qchan_iov_import(u64_to_user_ptr(a.reply_iov_ptr), a.reply_parts, ua->riov_fast,
-			       &iov, &msg->rlen);
+	err = qchan_iov_import_as(u64_to_user_ptr(a.reply_iov_ptr), a.reply_parts, ua->riov_fast,
+				  &iov, &msg->rlen, ua->compat);
 	if (err)
 		goto err_free;
 	msg->riov = iov;
@@ -383,6 +555,7 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 	qchan_uring_reap_arm(ctx);
 	msg->since = jiffies;
 	handed = qchan_msg_post_locked(msg, &boost);
+	qchan_uring_timer_start(ua);
 	ctx_unlock(chan->ctx);
 	spin_unlock(&ctx->uring_lock);
 	/* @ua may be completed and freed from here on. */
@@ -410,7 +583,7 @@ static int qchan_uring_deliver(struct qchan_uasync *ua, struct qchan_msg *msg,
 	iov_iter_init(&iter, ITER_DEST, ua->r.iov, ua->r.a.parts, ua->r.len);
 	if (msg)
 		return qchan_receive_copy(ua->ctx, &ua->r.a, msg, &iter, ua->r.uarg);
-	n = qchan_pulse_deliver(pulse, &iter);
+	n = qchan_pulse_deliver_as(pulse, &iter, ua->compat);
 	if (n < 0 || put_user(0, &ua->r.uarg->rcvid) || put_user((u32)n, &ua->r.uarg->bytes))
 		return -EFAULT;
 	return 0;
@@ -443,8 +616,14 @@ static int qchan_uring_receive_try(struct qchan_uasync *ua)
 			ua->r.r.error = 0;
 			ua->waiting = true;
 			ua->ready = false;
+			/* A deadline already passed polls, as MSG_RECEIVE's does. */
+			if (ua->timed && qchan_timeout_passed(&ua->tmo)) {
+				ctx_unlock(ctx);
+				return -ETIMEDOUT;
+			}
 			ua->r.r.since = jiffies;
 			list_add_tail(&ua->r.r.node, &ua->r.chan->receivers);
+			qchan_uring_timer_start(ua);
 			ctx_unlock(ctx);
 			return -EIOCBQUEUED;
 		}
@@ -505,11 +684,11 @@ static int qchan_uring_receive(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 	err = qchan_receive_validate(a, &t);
 	if (err)
 		return err;
-	if (a->flags & QCHAN_RECEIVE_TIMEOUT)	/* io_uring has linked timeouts */
-		return -EINVAL;
-	ua = qchan_uasync_alloc(ctx, cmd, false);
+	ua = qchan_uasync_alloc(ctx, cmd, false, issue_flags);
 	if (!ua)
 		return -ENOMEM;
+	if (a->flags & QCHAN_RECEIVE_TIMEOUT)
+		qchan_uring_timer_init(ua, &t);
 	ua->r.uarg = uarg;
 	ua->r.a = *a;
 	ua->r.chan = qchan_channel_get(ctx, a->chid);
@@ -517,8 +696,20 @@ static int qchan_uring_receive(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 		err = -ESRCH;
 		goto err_free;
 	}
-	err = qchan_iov_import(u64_to_user_ptr(a->iov_ptr), a->parts, ua->siov_fast,
-			       &ua->r.iov, &ua->r.len);
+	/*
+	 * Each keeps its memory until it completes: a server must not post
+	 * without bound.  The CQE says so at once: -EAGAIN returned would have
+	 * io_uring issue the command again from a worker.
+	 */
+	if (atomic_inc_return(&ua->r.chan->nr_posted) > READ_ONCE(qchan_max_posted_receives)) {
+		atomic_dec(&ua->r.chan->nr_posted);
+		qchan_uasync_free(ua);
+		io_uring_cmd_done(cmd, -EAGAIN, 0, issue_flags);
+		return -EIOCBQUEUED;
+	}
+	ua->r.counted = true;
+	err = qchan_iov_import_as(u64_to_user_ptr(a->iov_ptr), a->parts, ua->siov_fast,
+				  &ua->r.iov, &ua->r.len, ua->compat);
 	if (err)
 		goto err_free;
 	get_task_struct(current);
@@ -556,13 +747,14 @@ static int qchan_uring_reply_receive(struct qchan_ctx *ctx, struct io_uring_cmd 
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
-	if (a.pad || (a.receive.flags & QCHAN_RECEIVE_TIMEOUT))
+	if (a.pad)
 		return -EINVAL;
 	err = qchan_receive_validate(&a.receive, &t);
 	if (err)
 		return err;
 	if (a.reply.rcvid) {
-		a.reply_result = qchan_msg_reply_args(ctx, &a.reply);
+		a.reply_result = qchan_msg_reply_args(ctx, &a.reply,
+						      qchan_uring_compat(cmd, issue_flags));
 		if (a.reply_result == -EINVAL)	/* a malformed reply block fails the call */
 			return -EINVAL;
 		if (put_user(a.reply_result, &uarg->reply_result))

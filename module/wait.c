@@ -150,6 +150,14 @@ static const struct qchan_timeout *qchan_msg_timeout(const struct qchan_msg *msg
 	return msg->timeout_states & covers ? &msg->timeout : NULL;
 }
 
+/* Called with ctx->lock held: has the timeout that covers @msg's state now passed? */
+bool qchan_msg_timed_out(const struct qchan_msg *msg)
+{
+	const struct qchan_timeout *t = qchan_msg_timeout(msg);
+
+	return t && qchan_timeout_passed(t);
+}
+
 /*
  * Does any pending, unblocked signal run a handler?  Signals that only stop,
  * continue or are ignored do not unblock a REPLY-blocked sender: it parks
