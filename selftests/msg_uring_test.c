@@ -5,14 +5,21 @@
  * servers, receives posted in advance and satisfied by blocking and async
  * senders, reply-receive, pulses, priority order against blocking senders,
  * bad SQEs, cancellation (CANCEL, ring close, kill -9 with hundreds of
- * commands outstanding) with every counter back where it was.
+ * commands outstanding) with every counter back where it was.  Also built
+ * -m32 (msg_uring_test32, over uring_raw.h): a 32-bit process's ring, whose
+ * commands the kernel reads with compat vectors and answers with 32-bit
+ * pulses, also when io_uring issues them from a worker (IOSQE_ASYNC).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include "qchan_test_util.h"
 
+#ifdef QU_RAW_URING	/* the 32-bit twin: no 32-bit liburing in Debian */
+#include "uring_raw.h"
+#else
 #include <liburing.h>
+#endif
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -176,9 +183,6 @@ TEST_F(uring, send_blocking_server)
 	EXPECT_EQ(6, info.srcmsglen);
 	EXPECT_EQ(64, info.dstmsglen);
 	EXPECT_EQ(-EAGAIN, io_uring_peek_cqe(&self->ring, &cqe));
-	/* An async sender's reply buffers are the kernel's until the CQE. */
-	EXPECT_EQ(-1, MsgWrite(rcvid, "x", 1, 0));
-	EXPECT_EQ(EOPNOTSUPP, errno);
 	ASSERT_EQ(0, MsgReply(rcvid, 42, "world", 6));
 
 	ASSERT_EQ(0, io_uring_wait_cqe(&self->ring, &cqe));
@@ -355,7 +359,7 @@ TEST_F(uring, reply_receive)
 TEST_F(uring, pulse)
 {
 	struct qchan_pulse_send p = { .coid = self->coid, .priority = -1, .code = 5, .value = 77 };
-	struct qchan_pulse *pulse;
+	struct _pulse *pulse;
 	struct qu_recv r;
 	uint64_t ud;
 	int res;
@@ -371,9 +375,11 @@ TEST_F(uring, pulse)
 	EXPECT_EQ(4, ud);
 	EXPECT_EQ(0, res);
 	EXPECT_EQ(0, r.a.rcvid);
-	pulse = (struct qchan_pulse *)r.buf;
+	/* QNX's struct _pulse of the receiver's ABI (32-bit: a 4-byte value) */
+	pulse = (struct _pulse *)r.buf;
 	EXPECT_EQ(5, pulse->code);
-	EXPECT_EQ(77, pulse->value);
+	EXPECT_EQ(77, pulse->value.sival_int);
+	EXPECT_GE(pulse->scoid, (int)_NTO_SIDE_CHANNEL);
 }
 
 /* A blocking sender of higher priority overtakes queued async sends; an async one of higher priority overtakes them too. */
@@ -455,10 +461,21 @@ TEST_F(uring, bad_sqes)
 		ASSERT_EQ(0, qu_next(&self->ring, &ud, &res));
 		EXPECT_EQ(-EINVAL, res);
 	}
-	/* the send block: flags, reserved, status; a bad coid; a bad vector; too big */
-	s.a.flags = QCHAN_SEND_TIMEOUT_SEND;
+	/* the send block: flags, timeout, reserved, status; a bad coid; a bad vector; too big */
+	s.a.flags = QCHAN_SEND_FINISH;
 	EXPECT_EQ(-EINVAL, qu_sync(&self->ring, QCHAN_UCMD_SEND, &s.a));
-	s.a.flags = 0;
+	s.a.flags = 1U << 7;
+	EXPECT_EQ(-EINVAL, qu_sync(&self->ring, QCHAN_UCMD_SEND, &s.a));
+	s.a.flags = QCHAN_SEND_TIMEOUT_SEND;
+	s.a.timeout_clock = 7;
+	EXPECT_EQ(-EINVAL, qu_sync(&self->ring, QCHAN_UCMD_SEND, &s.a));
+	s.a.timeout_clock = CLOCK_MONOTONIC;
+	s.a.timeout = -1;
+	EXPECT_EQ(-EINVAL, qu_sync(&self->ring, QCHAN_UCMD_SEND, &s.a));
+	s.a.flags = 0;	/* a timeout without the flags */
+	EXPECT_EQ(-EINVAL, qu_sync(&self->ring, QCHAN_UCMD_SEND, &s.a));
+	s.a.timeout = 0;
+	s.a.timeout_clock = 0;
 	s.a.reserved = 1;
 	EXPECT_EQ(-EINVAL, qu_sync(&self->ring, QCHAN_UCMD_SEND, &s.a));
 	s.a.reserved = 0;
@@ -479,7 +496,10 @@ TEST_F(uring, bad_sqes)
 	/* the receive block */
 	qu_recv_init(&r, self->chid);
 	r.a.flags = QCHAN_RECEIVE_TIMEOUT;
-	r.a.timeout_clock = CLOCK_MONOTONIC;
+	r.a.timeout_clock = 7;
+	EXPECT_EQ(-EINVAL, qu_sync(&self->ring, QCHAN_UCMD_RECEIVE, &r.a));
+	qu_recv_init(&r, self->chid);
+	r.a.timeout_clock = CLOCK_MONOTONIC;	/* without the flag */
 	EXPECT_EQ(-EINVAL, qu_sync(&self->ring, QCHAN_UCMD_RECEIVE, &r.a));
 	qu_recv_init(&r, self->chid);
 	r.a.pad = 1;
@@ -568,6 +588,453 @@ TEST_F(uring, ring_close)
 	ASSERT_EQ(0, io_uring_queue_init(8, &self->ring, 0));
 	ConnectDetach(coid2);
 	ChannelDestroy(chid2);
+}
+
+/* The reply buffers of a sender, 64 bytes of '.', after the same server calls. */
+static void qu_write_pattern(int rcvid, char *got_read)
+{
+	iov_t wv[2];
+
+	/* MsgRead anywhere in the (kernel-held) send data */
+	got_read[MsgRead(rcvid, got_read, 8, 2) > 0 ? 3 : 0] = '\0';
+	SETIOV(&wv[0], "AB", 2);
+	SETIOV(&wv[1], "CDEFGH", 6);
+	(void)MsgWritev(rcvid, wv, 2, 10);
+	(void)MsgWrite(rcvid, "xy", 2, 30);
+	(void)MsgWrite(rcvid, "tail", 4, 62);	/* 2 bytes fit */
+	(void)MsgWrite(rcvid, "zz", 2, 64);	/* past the end: 0 bytes */
+}
+
+/*
+ * MsgWrite/MsgWritev to an async sender land in its reply buffers at their
+ * offsets, MsgReply's bytes over them from 0, exactly as for a blocking
+ * sender given the same calls; MsgRead reads its send data at an offset.
+ */
+TEST_F(uring, msgwrite_async_sender)
+{
+	char rbuf_blocking[64], got[16], buf[64];
+	struct qt_client c;
+	struct qu_send s;
+	uint64_t ud;
+	iov_t wv[2];
+	int rcvid, res;
+
+	/* the blocking sender first: the reference */
+	memset(rbuf_blocking, '.', sizeof(rbuf_blocking));
+	ASSERT_EQ(0, qt_client_send(&c, self->coid, "hello", 6, rbuf_blocking,
+				    sizeof(rbuf_blocking)));
+	rcvid = MsgReceive(self->chid, buf, sizeof(buf), NULL);
+	ASSERT_GT(rcvid, 0);
+	qu_write_pattern(rcvid, got);
+	EXPECT_STREQ("llo", got);
+	ASSERT_EQ(0, MsgReply(rcvid, 5, "hi", 2));
+	ASSERT_EQ(0, qt_client_join(&c));
+	EXPECT_EQ(5, c.ret);
+
+	qu_send_init(&s, self->coid, "hello");
+	memset(s.rbuf, '.', sizeof(s.rbuf));
+	ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_SEND, &s.a, 1));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	rcvid = MsgReceive(self->chid, buf, sizeof(buf), NULL);
+	ASSERT_GT(rcvid, 0);
+	SETIOV(&wv[0], "AB", 2);
+	SETIOV(&wv[1], "CDEFGH", 6);
+	EXPECT_EQ(8, MsgWritev(rcvid, wv, 2, 10));
+	EXPECT_EQ(2, MsgWrite(rcvid, "tail", 4, 62));
+	EXPECT_EQ(0, MsgWrite(rcvid, "zz", 2, 64));
+	qu_write_pattern(rcvid, got);
+	EXPECT_STREQ("llo", got);
+	/* nothing reaches the sender's memory before the CQE */
+	EXPECT_EQ('.', s.rbuf[10]);
+	ASSERT_EQ(0, MsgReply(rcvid, 5, "hi", 2));
+	ASSERT_EQ(0, qu_next(&self->ring, &ud, &res));
+	EXPECT_EQ(0, res);
+	EXPECT_EQ(5, s.a.status);
+	EXPECT_EQ(0, memcmp(rbuf_blocking, s.rbuf, sizeof(s.rbuf)));
+	EXPECT_EQ(0, memcmp("hi........ABCDEFGH", s.rbuf, 18));
+	EXPECT_EQ(0, memcmp("xy", s.rbuf + 30, 2));
+	EXPECT_EQ(0, memcmp("ta", s.rbuf + 62, 2));
+
+	/* A reply longer than the writes covers them; MsgError keeps them, as a blocking send's. */
+	qu_send_init(&s, self->coid, "again");
+	memset(s.rbuf, '.', sizeof(s.rbuf));
+	ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_SEND, &s.a, 2));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	rcvid = MsgReceive(self->chid, buf, sizeof(buf), NULL);
+	ASSERT_GT(rcvid, 0);
+	EXPECT_EQ(3, MsgWrite(rcvid, "123", 3, 40));
+	ASSERT_EQ(0, MsgError(rcvid, ENOSPC));
+	ASSERT_EQ(0, qu_next(&self->ring, &ud, &res));
+	EXPECT_EQ(-ENOSPC, res);
+	EXPECT_EQ(0, memcmp(".123.", s.rbuf + 39, 5));
+	/* the rcvid is gone */
+	EXPECT_EQ(-1, MsgWrite(rcvid, "x", 1, 0));
+	EXPECT_EQ(ESRCH, errno);
+}
+
+/* Several server threads MsgWrite to one async sender at once: every byte arrives. */
+struct qu_writer {
+	int rcvid, base;
+};
+
+static void *qu_writer_main(void *arg)
+{
+	struct qu_writer *w = arg;
+	char b[8];
+
+	for (int i = 0; i < 8; i++) {
+		memset(b, 'a' + w->base + i, sizeof(b));
+		if (MsgWrite(w->rcvid, b, sizeof(b), (w->base * 8 + i) * 8) != sizeof(b))
+			return (void *)1;
+	}
+	return NULL;
+}
+
+TEST_F(uring, msgwrite_concurrent)
+{
+	static char rbuf[512];
+	pthread_t t[4];
+	struct qu_writer w[4];
+	struct qu_send s;
+	char buf[64];
+	uint64_t ud;
+	void *ret;
+	int rcvid, res, i;
+
+	qu_send_init(&s, self->coid, "w");
+	SETIOV(&s.riov, rbuf, sizeof(rbuf));
+	ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_SEND, &s.a, 3));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	rcvid = MsgReceive(self->chid, buf, sizeof(buf), NULL);
+	ASSERT_GT(rcvid, 0);
+	for (i = 0; i < 4; i++) {
+		w[i].rcvid = rcvid;
+		w[i].base = i;
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, qu_writer_main, &w[i]));
+	}
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, pthread_join(t[i], &ret));
+		EXPECT_EQ(NULL, ret);
+	}
+	ASSERT_EQ(0, MsgReply(rcvid, 0, NULL, 0));
+	ASSERT_EQ(0, qu_next(&self->ring, &ud, &res));
+	EXPECT_EQ(0, res);
+	/* 4 writers x 8 pieces of 8 bytes: the first 256 bytes; the rest untouched */
+	for (i = 0; i < 512; i++)
+		if (rbuf[i] != (i < 256 ? 'a' + i / 64 + (i / 8) % 8 : 0))
+			break;
+	EXPECT_EQ(512, i);
+}
+
+static int64_t qu_deadline(int clock, int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + (int64_t)ms * 1000000;
+}
+
+static void qu_send_timeout(struct qu_send *s, unsigned int flags, int clock, int ms)
+{
+	s->a.flags = flags;
+	s->a.timeout_clock = clock;
+	s->a.timeout = ms < 0 ? 0 : qu_deadline(clock, ms);
+}
+
+/* SEND with QCHAN_SEND_TIMEOUT_SEND: a message nobody receives fails -ETIMEDOUT, never delivered. */
+TEST_F(uring, send_timeout_send_blocked)
+{
+	long long t0 = qt_now_ms();
+	struct qu_send s;
+	struct qu_recv r;
+	uint64_t ud;
+	int res;
+
+	qu_send_init(&s, self->coid, "late");
+	qu_send_timeout(&s, QCHAN_SEND_TIMEOUT_SEND, CLOCK_MONOTONIC, 200);
+	ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_SEND, &s.a, 1));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	ASSERT_EQ(0, qu_next(&self->ring, &ud, &res));
+	EXPECT_EQ(1, ud);
+	EXPECT_EQ(-ETIMEDOUT, res);
+	EXPECT_GE(qt_now_ms() - t0, 190);
+	/* never delivered: a polling receive finds nothing */
+	qu_recv_init(&r, self->chid);
+	r.a.flags = QCHAN_RECEIVE_TIMEOUT;
+	r.a.timeout_clock = CLOCK_MONOTONIC;
+	EXPECT_EQ(-ETIMEDOUT, qu_sync(&self->ring, QCHAN_UCMD_RECEIVE, &r.a));
+
+	/* a deadline already passed, on CLOCK_REALTIME: at once */
+	qu_send_init(&s, self->coid, "past");
+	qu_send_timeout(&s, QCHAN_SEND_TIMEOUT_SEND | QCHAN_SEND_TIMEOUT_REPLY, CLOCK_REALTIME, -1);
+	EXPECT_EQ(-ETIMEDOUT, qu_sync(&self->ring, QCHAN_UCMD_SEND, &s.a));
+}
+
+/*
+ * QCHAN_SEND_TIMEOUT_REPLY: a received message whose reply does not come
+ * fails -ETIMEDOUT and its rcvid goes; one received in time, with only the
+ * SEND-blocked timeout, is not timed out later.
+ */
+TEST_F(uring, send_timeout_reply_blocked)
+{
+	struct qu_send s;
+	char buf[64];
+	uint64_t ud;
+	int rcvid, res;
+
+	qu_send_init(&s, self->coid, "slow");
+	qu_send_timeout(&s, QCHAN_SEND_TIMEOUT_REPLY, CLOCK_MONOTONIC, 200);
+	ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_SEND, &s.a, 1));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	rcvid = MsgReceive(self->chid, buf, sizeof(buf), NULL);
+	ASSERT_GT(rcvid, 0);
+	ASSERT_EQ(0, qu_next(&self->ring, &ud, &res));
+	EXPECT_EQ(-ETIMEDOUT, res);
+	EXPECT_EQ(-1, MsgReply(rcvid, 0, NULL, 0));
+	EXPECT_EQ(ESRCH, errno);
+
+	/* the REPLY deadline passed while queued: it times out as soon as it is received */
+	qu_send_init(&s, self->coid, "queued");
+	qu_send_timeout(&s, QCHAN_SEND_TIMEOUT_REPLY, CLOCK_MONOTONIC, 50);
+	ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_SEND, &s.a, 2));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	qt_sleep_ms(300);
+	rcvid = MsgReceive(self->chid, buf, sizeof(buf), NULL);
+	ASSERT_GT(rcvid, 0);
+	ASSERT_EQ(0, qu_next(&self->ring, &ud, &res));
+	EXPECT_EQ(2, ud);
+	EXPECT_EQ(-ETIMEDOUT, res);
+
+	/* only the SEND-blocked state covered: received in time, replied to after the deadline */
+	qu_send_init(&s, self->coid, "ok");
+	qu_send_timeout(&s, QCHAN_SEND_TIMEOUT_SEND, CLOCK_MONOTONIC, 5000);
+	ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_SEND, &s.a, 3));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	rcvid = MsgReceive(self->chid, buf, sizeof(buf), NULL);
+	ASSERT_GT(rcvid, 0);
+	s.a.timeout = qu_deadline(CLOCK_MONOTONIC, 0);	/* not read again */
+	qt_sleep_ms(100);
+	ASSERT_EQ(0, MsgReply(rcvid, 8, "done", 5));
+	ASSERT_EQ(0, qu_next(&self->ring, &ud, &res));
+	EXPECT_EQ(3, ud);
+	EXPECT_EQ(0, res);
+	EXPECT_EQ(8, s.a.status);
+	EXPECT_STREQ("done", s.rbuf);
+}
+
+/* On a _NTO_CHF_UNBLOCK channel a received send's timeout asks the server, as a signal would. */
+TEST_F(uring, send_timeout_unblock_protocol)
+{
+	struct _pulse pulse;
+	struct io_uring_cqe *cqe;
+	struct qu_send s;
+	char buf[64];
+	uint64_t ud;
+	int chid, coid, rcvid, res;
+
+	chid = ChannelCreate(_NTO_CHF_UNBLOCK);
+	ASSERT_GT(chid, 0);
+	coid = ConnectAttach(0, 0, chid, _NTO_SIDE_CHANNEL, 0);
+	ASSERT_GT(coid, 0);
+	qu_send_init(&s, coid, "ub");
+	qu_send_timeout(&s, QCHAN_SEND_TIMEOUT_REPLY, CLOCK_MONOTONIC, 100);
+	ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_SEND, &s.a, 4));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	rcvid = MsgReceive(chid, buf, sizeof(buf), NULL);
+	ASSERT_GT(rcvid, 0);
+	/* the unblock pulse, value = the rcvid; the send still waits */
+	ASSERT_EQ(0, MsgReceive(chid, &pulse, sizeof(pulse), NULL));
+	EXPECT_EQ(_PULSE_CODE_UNBLOCK, pulse.code);
+	EXPECT_EQ(rcvid, pulse.value.sival_int);
+	EXPECT_EQ(-EAGAIN, io_uring_peek_cqe(&self->ring, &cqe));
+	ASSERT_EQ(0, MsgReply(rcvid, 0, "x", 2));
+	ASSERT_EQ(0, qu_next(&self->ring, &ud, &res));
+	EXPECT_EQ(4, ud);
+	EXPECT_EQ(0, res);
+	EXPECT_STREQ("x", s.rbuf);
+	ConnectDetach(coid);
+	ChannelDestroy(chid);
+}
+
+/* RECEIVE with QCHAN_RECEIVE_TIMEOUT: -ETIMEDOUT when nothing came; a passed deadline polls. */
+TEST_F(uring, receive_timeout)
+{
+	long long t0 = qt_now_ms();
+	struct qu_send s;
+	struct qu_recv r, r2;
+	uint64_t ud;
+	int res;
+
+	qu_recv_init(&r, self->chid);
+	r.a.flags = QCHAN_RECEIVE_TIMEOUT;
+	r.a.timeout_clock = CLOCK_MONOTONIC;
+	r.a.timeout = qu_deadline(CLOCK_MONOTONIC, 200);
+	ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_RECEIVE, &r.a, 1));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	ASSERT_EQ(0, qu_next(&self->ring, &ud, &res));
+	EXPECT_EQ(1, ud);
+	EXPECT_EQ(-ETIMEDOUT, res);
+	EXPECT_GE(qt_now_ms() - t0, 190);
+
+	/* one that gets its message in time is not timed out later */
+	qu_recv_init(&r, self->chid);
+	r.a.flags = QCHAN_RECEIVE_TIMEOUT;
+	r.a.timeout_clock = CLOCK_REALTIME;
+	r.a.timeout = qu_deadline(CLOCK_REALTIME, 300);
+	ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_RECEIVE, &r.a, 2));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	qu_send_init(&s, self->coid, "in time");
+	ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_SEND, &s.a, 3));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	ASSERT_EQ(0, qu_next(&self->ring, &ud, &res));
+	EXPECT_EQ(2, ud);
+	ASSERT_GT(res, 0);
+	EXPECT_STREQ("in time", r.buf);
+	qt_sleep_ms(400);
+	ASSERT_EQ(0, MsgReply(res, 1, NULL, 0));
+	ASSERT_EQ(0, qu_next(&self->ring, &ud, &res));
+	EXPECT_EQ(3, ud);
+	EXPECT_EQ(0, res);
+
+	/* deadline 0 takes what is queued, in the submitting call */
+	qu_send_init(&s, self->coid, "queued");
+	ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_SEND, &s.a, 4));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	qu_recv_init(&r2, self->chid);
+	r2.a.flags = QCHAN_RECEIVE_TIMEOUT;
+	r2.a.timeout_clock = CLOCK_MONOTONIC;
+	res = qu_sync(&self->ring, QCHAN_UCMD_RECEIVE, &r2.a);
+	ASSERT_GT(res, 0);
+	EXPECT_STREQ("queued", r2.buf);
+	ASSERT_EQ(0, MsgReply(res, 0, NULL, 0));
+	ASSERT_EQ(0, qu_next(&self->ring, &ud, &res));
+	EXPECT_EQ(4, ud);
+}
+
+/* max_posted_receives caps the receives posted on one channel: EAGAIN beyond. */
+TEST_F(uring, posted_receive_cap)
+{
+	enum { N = 4 };
+	static struct qu_recv r[N + 1];
+	unsigned long old;
+	uint64_t ud;
+	int i, res, cancelled = 0;
+
+	ASSERT_EQ(0, qt_param_get("max_posted_receives", &old));
+	EXPECT_EQ(4096, old);
+	ASSERT_EQ(0, qt_param_set("max_posted_receives", N));
+	for (i = 0; i <= N; i++) {
+		qu_recv_init(&r[i], self->chid);
+		ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_RECEIVE, &r[i].a, 10 + i));
+	}
+	ASSERT_EQ(N + 1, io_uring_submit(&self->ring));
+	ASSERT_EQ(0, qu_next(&self->ring, &ud, &res));
+	EXPECT_EQ(10 + N, ud);
+	EXPECT_EQ(-EAGAIN, res);
+	/* once one completes there is room again */
+	EXPECT_EQ(0, qu_sync(&self->ring, QCHAN_UCMD_CANCEL, (void *)10));
+	ASSERT_EQ(0, qu_next(&self->ring, &ud, &res));
+	EXPECT_EQ(10, ud);
+	EXPECT_EQ(-ECANCELED, res);
+	ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_RECEIVE, &r[0].a, 10));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	ASSERT_EQ(0, qt_param_set("max_posted_receives", old));
+	for (i = 0; i < N; i++)
+		ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_CANCEL, (void *)(uintptr_t)(10 + i),
+					900 + i));
+	ASSERT_EQ(N, io_uring_submit(&self->ring));
+	for (i = 0; i < 2 * N && !qu_next(&self->ring, &ud, &res); i++) {
+		if (ud >= 900) {
+			EXPECT_EQ(0, res);
+		} else {
+			EXPECT_EQ(-ECANCELED, res);
+			cancelled++;
+		}
+	}
+	EXPECT_EQ(N, cancelled);
+}
+
+/*
+ * Commands issued by io_uring's workers (IOSQE_ASYNC), not in the
+ * submitting syscall: multi-part vectors, pulses and reply-receive still in
+ * the submitter's ABI (a 32-bit one's in msg_uring_test32).
+ */
+TEST_F(uring, async_issue_vectors)
+{
+	static struct qchan_msg_reply_receive rr;
+	struct io_uring_sqe *sqe;
+	struct qu_send s;
+	struct qu_recv r;
+	struct _pulse pulse;
+	char a[4] = "abc", b[8] = "defghij", ra[3], rb[16], rbuf[32];
+	iov_t sv[2], rv[2], qv[2], pv;
+	uint64_t ud;
+	int res, rcvid;
+
+	/* a posted receive with two parts, issued from a worker */
+	qu_recv_init(&r, self->chid);
+	SETIOV(&qv[0], rbuf, 5);
+	SETIOV(&qv[1], rbuf + 5, sizeof(rbuf) - 5);
+	r.a.iov_ptr = (uintptr_t)qv;
+	r.a.parts = 2;
+	sqe = qu_prep(&self->ring, QCHAN_UCMD_RECEIVE, &r.a, 1);
+	ASSERT_NE(NULL, sqe);
+	sqe->flags |= IOSQE_ASYNC;
+	/* a send with two parts each way, from a worker too */
+	qu_send_init(&s, self->coid, "");
+	SETIOV(&sv[0], a, 3);
+	SETIOV(&sv[1], b, 8);
+	SETIOV(&rv[0], ra, sizeof(ra));
+	SETIOV(&rv[1], rb, sizeof(rb));
+	s.a.send_iov_ptr = (uintptr_t)sv;
+	s.a.send_parts = 2;
+	s.a.reply_iov_ptr = (uintptr_t)rv;
+	s.a.reply_parts = 2;
+	sqe = qu_prep(&self->ring, QCHAN_UCMD_SEND, &s.a, 2);
+	ASSERT_NE(NULL, sqe);
+	sqe->flags |= IOSQE_ASYNC;
+	ASSERT_EQ(2, io_uring_submit(&self->ring));
+	ASSERT_EQ(0, qu_next(&self->ring, &ud, &res));
+	EXPECT_EQ(1, ud);
+	ASSERT_GT(res, 0);
+	rcvid = res;
+	EXPECT_EQ(11, r.a.bytes);
+	EXPECT_STREQ("abcdefghij", rbuf);
+	EXPECT_EQ(19, r.info.dstmsglen);
+
+	/* reply-receive from a worker: a two-part reply, then a pulse into the receive */
+	memset(&rr, 0, sizeof(rr));
+	SETIOV(&qv[0], "01", 2);
+	SETIOV(&qv[1], "23456", 6);
+	rr.reply.rcvid = rcvid;
+	rr.reply.status = 77;
+	rr.reply.iov_ptr = (uintptr_t)qv;
+	rr.reply.parts = 2;
+	SETIOV(&pv, &pulse, sizeof(pulse));
+	rr.receive.chid = self->chid;
+	rr.receive.iov_ptr = (uintptr_t)&pv;
+	rr.receive.parts = 1;
+	sqe = qu_prep(&self->ring, QCHAN_UCMD_REPLY_RECEIVE, &rr, 3);
+	ASSERT_NE(NULL, sqe);
+	sqe->flags |= IOSQE_ASYNC;
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	ASSERT_EQ(0, qu_next(&self->ring, &ud, &res));
+	EXPECT_EQ(2, ud);
+	EXPECT_EQ(0, res);
+	EXPECT_EQ(77, s.a.status);
+	EXPECT_EQ(0, rr.reply_result);
+	EXPECT_EQ(0, memcmp("012", ra, 3));
+	EXPECT_STREQ("3456", rb);
+	memset(&pulse, 0, sizeof(pulse));
+	ASSERT_EQ(0, MsgSendPulse(self->coid, -1, 5, 0x1234));
+	ASSERT_EQ(0, qu_next(&self->ring, &ud, &res));
+	EXPECT_EQ(3, ud);
+	EXPECT_EQ(0, res);
+	EXPECT_EQ(sizeof(pulse), rr.receive.bytes);
+	EXPECT_EQ(5, pulse.code);
+	EXPECT_EQ(0x1234, pulse.value.sival_int);
+	/* the scoid in its place: after a 4-byte value for a 32-bit receiver */
+	EXPECT_GE(pulse.scoid, (int)_NTO_SIDE_CHANNEL);
 }
 
 /* A posted receive on a destroyed channel fails with ESRCH. */
