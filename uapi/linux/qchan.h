@@ -602,14 +602,21 @@ struct qchan_server_info {
  * stay valid until then.  cqe->res is the command's result or -errno.
  *
  * SEND: MsgSend.  Send and reply data go through kernel buffers (both at
- * most QCHAN_URING_MAX_MSG bytes, else -EMSGSIZE); flags must be 0.  The
- * CQE (res 0) comes when the server replies (MSG_REPLY, from a blocking or
- * an async server); the status is in the struct.  A server's MSG_WRITE to
- * such a sender fails with EOPNOTSUPP.  Priority orders the queue but is
+ * most QCHAN_URING_MAX_MSG bytes, else -EMSGSIZE); flags: the
+ * QCHAN_SEND_TIMEOUT_* (with timeout, timeout_clock) as for MSG_SEND, which
+ * complete it -ETIMEDOUT (a received message on a QCHAN_CHF_UNBLOCK channel:
+ * the unblock protocol); QCHAN_SEND_FINISH is -EINVAL.  The CQE (res 0)
+ * comes when the server replies (MSG_REPLY, from a blocking or an async
+ * server); the status is in the struct.  A server's MSG_READ and MSG_WRITE
+ * work on the kernel buffers: the written bytes land in the reply buffers
+ * with the CQE, then the reply's over them, as for a blocking sender (a
+ * fault there fails the send -EFAULT).  Priority orders the queue but is
  * not inherited.
- * RECEIVE: a receive posted in advance, any number per channel; res is the
- * rcvid (0: a pulse), rcvid, bytes and info as for MSG_RECEIVE.  Without
- * QCHAN_RECEIVE_TIMEOUT (-EINVAL).  Served FIFO with the blocking receivers.
+ * RECEIVE: a receive posted in advance, at most max_posted_receives (a
+ * module parameter) per channel, else -EAGAIN; res is the rcvid (0: a
+ * pulse), rcvid, bytes and info as for MSG_RECEIVE, QCHAN_RECEIVE_TIMEOUT
+ * too (-ETIMEDOUT; a deadline passed polls).  Served FIFO with the blocking
+ * receivers.
  * REPLY_RECEIVE: the reply at once, then RECEIVE; reply_result as the ioctl.
  * SEND_PULSE: MsgSendPulse, completed at once.
  * CANCEL: arg_ptr is the user_data of a SEND or RECEIVE of this context,
