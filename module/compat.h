@@ -135,9 +135,17 @@ static inline bool qchan_uring_cancel_call(unsigned int issue_flags)
 	return issue_flags & IO_URING_F_CANCEL;
 }
 
+/*
+ * The ring cancels the command itself at its exit, and at the exit of the
+ * whole process (which closes it); not at the exit of a submitting thread
+ * whose process lives on: io_uring_cancel_generic() then stops at once when
+ * the thread has no tracked (REQ_F_INFLIGHT) request, and uring_cmds are not
+ * tracked.  So that case is polled, as on 6.1.  The request holds a
+ * reference to its task.
+ */
 static inline bool qchan_uring_ring_dying(struct io_uring_cmd *cmd)
 {
-	return false;	/* the ring cancels the command itself */
+	return READ_ONCE(cmd_to_io_kiocb(cmd)->task->flags) & PF_EXITING;
 }
 
 /*
@@ -180,13 +188,17 @@ static inline bool qchan_uring_cancel_call(unsigned int issue_flags)
  * The ring's references are killed first thing when its last file reference
  * goes.  And exec waits in io_uring_task_cancel() for every request its
  * thread submitted, before the close-on-exec that would end the context.
+ * A submitter that exits (its process living on) leaves its commands behind:
+ * they go with it.  The request holds a reference to its task, so the task's
+ * flags can be read.
  */
 static inline bool qchan_uring_ring_dying(struct io_uring_cmd *cmd)
 {
 	struct task_struct *submitter = cmd_to_io_kiocb(cmd)->task;
 
 	/* A racy read: a bit field; the next round sees what this one missed. */
-	return percpu_ref_is_dying(&cmd_to_io_kiocb(cmd)->ctx->refs) || submitter->in_execve;
+	return percpu_ref_is_dying(&cmd_to_io_kiocb(cmd)->ctx->refs) || submitter->in_execve ||
+	       (READ_ONCE(submitter->flags) & PF_EXITING);
 }
 
 static inline void qchan_uring_complete_lazy(struct io_uring_cmd *cmd,

@@ -25,11 +25,13 @@
  * (the submitter, or io_uring's fallback work when that thread is gone:
  * then nothing is copied).  The ring going away: 6.7+ calls ->uring_cmd
  * with IO_URING_F_CANCEL for the commands marked cancelable (the ring's exit
- * and the submitter's exit); 6.1 has no such call and its ring exit waits
- * for every command (and so does exec, for its thread's), so while commands
- * are pending a delayed work polls the rings' reference counts and the
- * submitters' exec once a second and cancels the commands of a ring being
- * torn down or of a thread in exec (compat.h).
+ * and the submitting process's exit); 6.1 has no such call and its ring exit
+ * waits for every command (and so does exec, for its thread's), so while
+ * commands are pending a delayed work polls the rings' reference counts and
+ * the submitters' exec once a second and cancels the commands of a ring
+ * being torn down or of a thread in exec.  On both kernels it also cancels
+ * the commands of a submitting thread that exited while its process lives
+ * on, which neither ring does (compat.h).
  *
  * Locking: ctx->uring_lock covers the list and is taken before any
  * ctx->lock (never inside one): the engine's state (msg->state, the
@@ -208,10 +210,10 @@ static void qchan_uasync_free(struct qchan_uasync *ua)
 	qchan_ctx_put(ctx);
 }
 
-/* Arms the 6.1 ring watch (see above); called with uring_lock held. */
+/* Arms the ring and submitter watch (see above); called with uring_lock held. */
 static void qchan_uring_reap_arm(struct qchan_ctx *ctx)
 {
-	if (!QCHAN_URING_CANCELABLE && !delayed_work_pending(&ctx->uring_reap))
+	if (!delayed_work_pending(&ctx->uring_reap))
 		queue_delayed_work(system_wq, &ctx->uring_reap, HZ);
 }
 
@@ -826,7 +828,7 @@ int qchan_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	return -ENOTTY;
 }
 
-/* Kernels without cancelable commands: cancels the commands of rings being torn down. */
+/* Cancels the commands of rings being torn down (6.1) and of submitters that exited. */
 static void qchan_uring_reap(struct work_struct *work)
 {
 	struct qchan_ctx *ctx = container_of(to_delayed_work(work), struct qchan_ctx, uring_reap);

@@ -1037,6 +1037,54 @@ TEST_F(uring, async_issue_vectors)
 	EXPECT_GE(pulse.scoid, (int)_NTO_SIDE_CHANNEL);
 }
 
+/* The thread that submitted commands exits, its process living on: they complete (-ECANCELED). */
+static struct io_uring qu_thread_ring;
+static struct qu_send qu_thread_send;
+static struct qu_recv qu_thread_recv;
+
+static void *qu_submitter_main(void *arg)
+{
+	int *ids = arg;
+
+	qu_send_init(&qu_thread_send, ids[1], "orphan");
+	qu_recv_init(&qu_thread_recv, ids[0]);
+	if (!qu_prep(&qu_thread_ring, QCHAN_UCMD_SEND, &qu_thread_send.a, 1) ||
+	    !qu_prep(&qu_thread_ring, QCHAN_UCMD_RECEIVE, &qu_thread_recv.a, 2) ||
+	    io_uring_submit(&qu_thread_ring) != 2)
+		return (void *)1;
+	return NULL;
+}
+
+TEST_F(uring, submitter_thread_exit)
+{
+	long cmds_before = qt_stat_read("uring_cmds");
+	int ids[2], chid2, coid2, i, res, seen = 0;
+	pthread_t t;
+	uint64_t ud;
+	void *ret;
+
+	chid2 = ChannelCreate(0);
+	ASSERT_GT(chid2, 0);
+	coid2 = ConnectAttach(0, 0, chid2, _NTO_SIDE_CHANNEL, 0);
+	ASSERT_GT(coid2, 0);
+	ids[0] = self->chid;	/* the receive waits here */
+	ids[1] = coid2;		/* the send queues there: nobody receives */
+	ASSERT_EQ(0, io_uring_queue_init(8, &qu_thread_ring, 0));
+	ASSERT_EQ(0, pthread_create(&t, NULL, qu_submitter_main, ids));
+	ASSERT_EQ(0, pthread_join(t, &ret));
+	ASSERT_EQ(NULL, ret);
+	/* the ring lives on in this thread; the commands do not (6.1: within the reap's second) */
+	for (i = 0; i < 2 && !qu_next(&qu_thread_ring, &ud, &res); i++) {
+		EXPECT_EQ(-ECANCELED, res) TH_LOG("user_data %llu", (unsigned long long)ud);
+		seen++;
+	}
+	EXPECT_EQ(2, seen);
+	EXPECT_EQ(0, qu_wait_cmds(cmds_before));
+	io_uring_queue_exit(&qu_thread_ring);
+	ConnectDetach(coid2);
+	ChannelDestroy(chid2);
+}
+
 /* A posted receive on a destroyed channel fails with ESRCH. */
 TEST_F(uring, channel_destroy)
 {
