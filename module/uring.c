@@ -148,7 +148,7 @@ static struct qchan_uasync *qchan_uasync_alloc(struct qchan_ctx *ctx, struct io_
 		return NULL;
 	memset(ua, 0, send ? QCHAN_UA_ZERO_SEND : QCHAN_UA_ZERO_RECEIVE);
 	ua->send = send;
-	/* Not in_compat_syscall(): io_uring's workers and task work are not in the submitter's syscall. */
+	/* Not in_compat_syscall(): io_uring's workers and task work are outside its syscall. */
 	ua->compat = qchan_uring_compat(cmd, issue_flags);
 	INIT_LIST_HEAD(&ua->node);
 	kref_get(&ctx->ref);
@@ -303,7 +303,7 @@ static void qchan_uring_timeout_work(struct work_struct *work)
 
 	ctx_lock(ectx);
 	if (ua->send) {
-		/* Only the states the send's flags cover; a received one unblocks as a sender would. */
+		/* Only in a state its flags cover; a received one unblocks as a sender would. */
 		if (qchan_msg_timed_out(&ua->s.msg))
 			qchan_msg_unblock(ectx, &ua->s.msg, -ETIMEDOUT);
 	} else if (ua->waiting && qchan_timeout_passed(&ua->tmo)) {
@@ -356,6 +356,7 @@ ssize_t qchan_uring_write(struct qchan_msg *msg, size_t offset, struct iov_iter 
 {
 	struct qchan_uasync *ua = msg->uasync;
 	struct qchan_ctx *ectx = msg->chan->ctx;
+	/* Pairs with the release below: a buffer seen is initialised, its map too. */
 	u8 *wbuf = smp_load_acquire(&ua->s.wbuf);
 	size_t n;
 
@@ -374,6 +375,7 @@ ssize_t qchan_uring_write(struct qchan_msg *msg, size_t offset, struct iov_iter 
 		ctx_lock(ectx);
 		if (!ua->s.wbuf) {
 			ua->s.wmap = map;
+			/* Writers that do not take the lock read wbuf: see the acquire above. */
 			smp_store_release(&ua->s.wbuf, wbuf);
 			map = NULL;
 		} else {
