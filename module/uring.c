@@ -523,8 +523,12 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 	if (atomic_inc_return(&ctx->nr_queued) >
 	    min(READ_ONCE(qchan_max_queued), QCHAN_RCVID_SEQ_MASK - 1)) {
 		atomic_dec(&ctx->nr_queued);
+		/*
+		 * In the CQE: -EAGAIN returned would have io_uring issue the
+		 * send again from a worker, whose tid the server would see.
+		 */
 		err = -EAGAIN;
-		goto err_free;
+		goto err_done;
 	}
 	get_task_struct(current);
 	msg->sender = current;

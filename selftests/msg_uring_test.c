@@ -955,6 +955,47 @@ TEST_F(uring, posted_receive_cap)
 }
 
 /*
+ * max_queued holds for async sends too, and the refusal is the CQE of the
+ * submitting call itself: not a retry from an io_uring worker, which would
+ * send under the worker's tid.
+ */
+TEST_F(uring, send_queue_cap)
+{
+	enum { N = 3 };
+	static struct qu_send s[N + 1];
+	struct io_uring_cqe *cqe;
+	unsigned long old;
+	uint64_t ud;
+	int i, res, cancelled = 0;
+
+	ASSERT_EQ(0, qt_param_get("max_queued", &old));
+	ASSERT_EQ(0, qt_param_set("max_queued", N));
+	for (i = 0; i <= N; i++) {
+		qu_send_init(&s[i], self->coid, "queued");
+		ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_SEND, &s[i].a, 10 + i));
+	}
+	ASSERT_EQ(N + 1, io_uring_submit(&self->ring));
+	ASSERT_EQ(0, io_uring_peek_cqe(&self->ring, &cqe));
+	EXPECT_EQ(10 + N, cqe->user_data);
+	EXPECT_EQ(-EAGAIN, cqe->res);
+	io_uring_cqe_seen(&self->ring, cqe);
+	ASSERT_EQ(0, qt_param_set("max_queued", old));
+	for (i = 0; i < N; i++)
+		ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_CANCEL, (void *)(uintptr_t)(10 + i),
+					900 + i));
+	ASSERT_EQ(N, io_uring_submit(&self->ring));
+	for (i = 0; i < 2 * N && !qu_next(&self->ring, &ud, &res); i++) {
+		if (ud >= 900) {
+			EXPECT_EQ(0, res);
+		} else {
+			EXPECT_EQ(-ECANCELED, res);
+			cancelled++;
+		}
+	}
+	EXPECT_EQ(N, cancelled);
+}
+
+/*
  * Commands issued by io_uring's workers (IOSQE_ASYNC), not in the
  * submitting syscall: multi-part vectors, pulses and reply-receive still in
  * the submitter's ABI (a 32-bit one's in msg_uring_test32).
