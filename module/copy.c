@@ -218,40 +218,204 @@ int qchan_scatter_to_user(const struct iovec *iov, unsigned long nr, const void 
 }
 
 /*
+ * Pages of each direction of a message the sender pins itself before it
+ * blocks (pin_user_pages_fast: its own mm, no mmap lock, one lockless walk
+ * for the lot), so the server copies without pinning.  What lies beyond
+ * them, or what that pin could not take, the server pins remotely a chunk at
+ * a time.  Bounds what one blocked sender holds pinned: 2 x 1 MiB by default.
+ */
+static unsigned int qchan_pin_max = 256;
+module_param_named(pin_max, qchan_pin_max, uint, 0644);
+MODULE_PARM_DESC(pin_max,
+		 "Pages per direction a direct-tier sender pins before it blocks (0: none)");
+
+#define QCHAN_PIN_LIMIT	(MAX_RW_COUNT >> PAGE_SHIFT)
+
+/* Pages @iov spans, part by part: a part's pages are its own even if it shares one. */
+static unsigned long qchan_iov_pages(const struct iovec *iov, unsigned long nr)
+{
+	unsigned long i, n = 0;
+
+	for (i = 0; i < nr; i++)
+		if (iov[i].iov_len)
+			n += DIV_ROUND_UP(offset_in_page(iov[i].iov_base) + iov[i].iov_len,
+					  PAGE_SIZE);
+	return n;
+}
+
+/* Pins the first pages of @iov, at most @max, into @pages; how many (a prefix). */
+static unsigned int qchan_pin_vec(const struct iovec *iov, unsigned long nr, unsigned int max,
+				  unsigned int gup_flags, struct page **pages)
+{
+	unsigned int done = 0;
+	unsigned long i;
+
+	for (i = 0; i < nr && done < max; i++) {
+		unsigned long addr = (unsigned long)iov[i].iov_base;
+		unsigned int n;
+		int got;
+
+		if (!iov[i].iov_len)
+			continue;
+		n = min_t(unsigned long, max - done,
+			  DIV_ROUND_UP(offset_in_page(addr) + iov[i].iov_len, PAGE_SIZE));
+		got = pin_user_pages_fast(addr & PAGE_MASK, n, gup_flags, pages + done);
+		if (got > 0)
+			done += got;
+		if (got != n)
+			break;	/* the server's remote pin meets the fault, as without this */
+	}
+	return done;
+}
+
+/*
+ * The sender, before it posts @msg: pins the start of its direct-tier send
+ * vector and, with @pin_reply, of its reply vector (reply first, for writing:
+ * where the two overlap, the send pins then find the very pages a MsgWrite
+ * changes).  Failing to pin is not an error: the server pins remotely then.
+ * True when the whole send vector is pinned, so known to be readable.
+ */
+bool qchan_msg_pin(struct qchan_msg *msg, bool pin_reply)
+{
+	unsigned int max = min_t(unsigned int, READ_ONCE(qchan_pin_max), QCHAN_PIN_LIMIT);
+	unsigned long sall = 0, ns = 0, nr = 0;
+	struct page **pins;
+
+	if (!msg->sbuf) {
+		sall = qchan_iov_pages(msg->siov, msg->sparts);
+		ns = min_t(unsigned long, sall, max);
+	}
+	if (pin_reply)
+		nr = min_t(unsigned long, qchan_iov_pages(msg->riov, msg->rparts), max);
+	if (!ns && !nr)
+		return false;
+	pins = msg->stack_pins;
+	if (ns + nr > ARRAY_SIZE(msg->stack_pins)) {
+		pins = kvmalloc_array(ns + nr, sizeof(*pins), GFP_KERNEL);
+		if (!pins)
+			return false;
+	}
+	msg->pins = pins;
+	if (nr)
+		msg->nr_rpins = qchan_pin_vec(msg->riov, msg->rparts, nr, FOLL_WRITE, pins);
+	if (ns)
+		msg->nr_spins = qchan_pin_vec(msg->siov, msg->sparts, ns, 0,
+					      pins + msg->nr_rpins);
+	qchan_stat_add(pinned_pages, msg->nr_spins + msg->nr_rpins);
+	return sall && msg->nr_spins == sall;
+}
+
+/* The sender, once no server can copy @msg any more: lets go of its pins. */
+void qchan_msg_unpin(struct qchan_msg *msg)
+{
+	if (!msg->pins)
+		return;
+	if (msg->nr_rpins) {
+		if (msg->rpins_dirty)
+			unpin_user_pages_dirty_lock(msg->pins, msg->nr_rpins, true);
+		else
+			unpin_user_pages(msg->pins, msg->nr_rpins);
+	}
+	if (msg->nr_spins)
+		unpin_user_pages(msg->pins + msg->nr_rpins, msg->nr_spins);
+	qchan_stat_add(pinned_pages, -(long)(msg->nr_spins + msg->nr_rpins));
+	if (msg->pins != msg->stack_pins)
+		kvfree(msg->pins);
+	msg->pins = NULL;
+	msg->nr_spins = 0;
+	msg->nr_rpins = 0;
+}
+
+/*
+ * Copies @len bytes between @pages (from @pgoff in the first) and @iter.
+ * Without highmem a page is its direct-map address, and pages that lie next
+ * to each other there (common for a freshly faulted buffer) are copied as
+ * one run: one user copy, one iterator step, instead of one per page.
+ * Returns the bytes not copied: nonzero when the caller's buffer is absent.
+ */
+static size_t qchan_copy_pages(struct page **pages, unsigned long pgoff, size_t len,
+			       struct iov_iter *iter, bool to_sender)
+{
+	unsigned long i = 0;
+
+	pagefault_disable();
+	while (len) {
+		size_t piece = min(len, PAGE_SIZE - pgoff);
+		unsigned long n = 1;
+		size_t copied;
+
+		if (IS_ENABLED(CONFIG_HIGHMEM)) {
+			copied = to_sender ? copy_page_from_iter(pages[i], pgoff, piece, iter) :
+					     copy_page_to_iter(pages[i], pgoff, piece, iter);
+		} else {
+			u8 *kaddr = page_address(pages[i]);
+
+			while (piece < len && page_address(pages[i + n]) == kaddr + n * PAGE_SIZE) {
+				piece += min_t(size_t, len - piece, PAGE_SIZE);
+				n++;
+			}
+			copied = to_sender ? _copy_from_iter(kaddr + pgoff, piece, iter) :
+					     _copy_to_iter(kaddr + pgoff, piece, iter);
+		}
+		len -= copied;
+		if (copied != piece)
+			break;
+		i += n;
+		pgoff = 0;
+	}
+	pagefault_enable();
+	return len;
+}
+
+/*
  * Moves up to iov_iter_count(@iter) bytes between the sender's vector
- * (@iov, @nr, @total bytes) from @offset and @iter, through pinned pages of
- * the sender's mm.  @to_sender: the iter is the source and the sender's
- * pages are written.
+ * (@iov, @nr, @total bytes) from @offset and @iter: through the pages the
+ * sender pinned (@pins, @npins: the vector's first pages), and beyond them
+ * through pages of the sender's mm pinned here a chunk at a time.
+ * @to_sender: the iter is the source and the sender's pages are written.
  */
 static ssize_t qchan_copy_remote(struct qchan_msg *msg, const struct iovec *iov,
 				 unsigned long nr, size_t total, size_t offset,
-				 struct iov_iter *iter, bool to_sender)
+				 struct iov_iter *iter, bool to_sender,
+				 struct page **pins, unsigned int npins)
 {
 	struct page *pages[QCHAN_PIN_CHUNK];
 	size_t want, done = 0;
-	unsigned long seg = 0;
+	unsigned long seg = 0, segpage = 0;	/* index of iov[seg]'s first page */
 
 	if (offset >= total)
 		return 0;
 	want = min(iov_iter_count(iter), total - offset);
 
 	while (done < want) {
-		unsigned long addr, pgoff, npages, i;
+		unsigned long addr, pgoff, npages, idx;
 		size_t chunk, left;
 		long pinned;
 
 		/* Find the part holding @offset (zero-length parts are skipped here too). */
 		while (seg < nr && offset >= iov[seg].iov_len) {
+			if (iov[seg].iov_len)
+				segpage += DIV_ROUND_UP(offset_in_page(iov[seg].iov_base) +
+							iov[seg].iov_len, PAGE_SIZE);
 			offset -= iov[seg].iov_len;
 			seg++;
 		}
 		if (WARN_ON_ONCE(seg >= nr))
 			break;
-		if (fatal_signal_pending(current))
-			return -EINTR;
 
 		addr = (unsigned long)iov[seg].iov_base + offset;
 		pgoff = offset_in_page(addr);
+		idx = segpage + ((offset_in_page(iov[seg].iov_base) + offset) >> PAGE_SHIFT);
+		if (idx < npins) {
+			/* The sender's own pins: no pinning here, and no chunk limit. */
+			chunk = min3(iov[seg].iov_len - offset, want - done,
+				     (size_t)(npins - idx) * PAGE_SIZE - pgoff);
+			left = qchan_copy_pages(pins + idx, pgoff, chunk, iter, to_sender);
+			goto advance;
+		}
+
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		chunk = min3(iov[seg].iov_len - offset, want - done,
 			     (size_t)QCHAN_PIN_CHUNK * PAGE_SIZE - pgoff);
 		npages = DIV_ROUND_UP(pgoff + chunk, PAGE_SIZE);
@@ -271,27 +435,14 @@ static ssize_t qchan_copy_remote(struct qchan_msg *msg, const struct iovec *iov,
 		if (pinned < npages)	/* copy what was pinned; the next round reports the fault */
 			chunk = pinned * PAGE_SIZE - pgoff;
 
-		pagefault_disable();
-		for (i = 0, left = chunk; left; i++) {
-			size_t piece = min(left, PAGE_SIZE - pgoff);
-			size_t copied;
-
-			if (to_sender)
-				copied = copy_page_from_iter(pages[i], pgoff, piece, iter);
-			else
-				copied = copy_page_to_iter(pages[i], pgoff, piece, iter);
-			left -= copied;
-			if (copied != piece)
-				break;	/* the caller's buffer is not present */
-			pgoff = 0;
-		}
-		pagefault_enable();
+		left = qchan_copy_pages(pages, pgoff, chunk, iter, to_sender);
 
 		if (to_sender)
 			unpin_user_pages_dirty_lock(pages, pinned, true);
 		else
 			unpin_user_pages(pages, pinned);
 		qchan_stat_add(pinned_pages, -pinned);
+advance:
 		if (left) {
 			done += chunk - left;
 			break;
@@ -310,7 +461,8 @@ ssize_t qchan_copy_from_sender(struct qchan_msg *msg, size_t offset, struct iov_
 	size_t n, copied;
 
 	if (!msg->sbuf)
-		return qchan_copy_remote(msg, msg->siov, msg->sparts, msg->slen, offset, to, false);
+		return qchan_copy_remote(msg, msg->siov, msg->sparts, msg->slen, offset, to, false,
+					 msg->pins + msg->nr_rpins, msg->nr_spins);
 
 	if (offset >= msg->slen)
 		return 0;
@@ -345,5 +497,8 @@ ssize_t qchan_copy_to_sender(struct qchan_msg *msg, size_t offset, struct iov_it
 	/* An io_uring sender's reply goes through a kernel buffer; there is no mm to write. */
 	if (msg->uasync)
 		return qchan_uring_write(msg, offset, from);
-	return qchan_copy_remote(msg, msg->riov, msg->rparts, msg->rlen, offset, from, true);
+	if (msg->nr_rpins && !msg->rpins_dirty)
+		WRITE_ONCE(msg->rpins_dirty, true);
+	return qchan_copy_remote(msg, msg->riov, msg->rparts, msg->rlen, offset, from, true,
+				 msg->pins, msg->nr_rpins);
 }

@@ -347,6 +347,8 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 	struct qchan_msg msg;
 	struct qchan_conn *conn;
 	struct qchan_prio *self;
+	unsigned int inline_max;
+	bool readable;
 	int err;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
@@ -384,9 +386,10 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 	msg.sparts = a.send_parts;
 	msg.riov = riov;
 	msg.rparts = a.reply_parts;
+	inline_max = READ_ONCE(qchan_inline_max);
 
 	/* Short tier: the sender copies now, so a bad send buffer never reaches a server. */
-	if (msg.slen <= READ_ONCE(qchan_inline_max)) {
+	if (msg.slen <= inline_max) {
 		msg.sbuf = msg.slen <= sizeof(msg.stack_sbuf) ? msg.stack_sbuf :
 			   kvmalloc(msg.slen, GFP_KERNEL_ACCOUNT);
 		if (!msg.sbuf) {
@@ -396,15 +399,18 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 		err = qchan_gather_from_user(msg.sbuf, siov, msg.sparts, msg.slen);
 		if (err)
 			goto out_free_sbuf;
-	} else {
+	}
+	/* Direct tier: what the sender pins now, no server has to (copy.c). */
+	readable = (!msg.sbuf || msg.rlen > inline_max) &&
+		   qchan_msg_pin(&msg, msg.rlen > inline_max);
+	if (!msg.sbuf && !readable) {
 		err = qchan_check_readable(siov, msg.sparts);
 		if (err)
-			goto out_free_riov;
+			goto out_free_sbuf;
 	}
 	trace_qchan_copy_tier(QCHAN_TRACE_SEND, msg.slen, !msg.sbuf);
 	/* The part of the reply buffer a short reply can reach: never found bad too late. */
-	err = qchan_check_writable(riov, msg.rparts,
-				   min_t(size_t, msg.rlen, READ_ONCE(qchan_inline_max)));
+	err = qchan_check_writable(riov, msg.rparts, min_t(size_t, msg.rlen, inline_max));
 	if (err)
 		goto out_free_sbuf;
 
@@ -464,6 +470,7 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 out_dec_queued:
 	atomic_dec(&ctx->nr_queued);
 out_free_sbuf:
+	qchan_msg_unpin(&msg);
 	if (msg.sbuf && msg.sbuf != msg.stack_sbuf)
 		kvfree(msg.sbuf);
 out_free_riov:

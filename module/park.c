@@ -50,6 +50,7 @@ static void qchan_parked_free(struct qchan_ctx *sctx, struct qchan_parked *pm)
 		kvfree(msg->sbuf);
 	if (msg->rbuf && msg->rbuf != msg->stack_rbuf)
 		kvfree(msg->rbuf);
+	qchan_msg_unpin(msg);
 	qchan_prio_msg_done(msg);
 	qchan_stat_dec(msgs_in_flight);
 	atomic_dec(&sctx->nr_queued);
@@ -116,6 +117,8 @@ int qchan_msg_park(struct qchan_ctx *sctx, struct qchan_msg *msg,
 	pm->msg.riov = pm->iov + msg->sparts;
 	if (msg->sbuf == msg->stack_sbuf)
 		pm->msg.sbuf = pm->msg.stack_sbuf;
+	if (msg->pins == msg->stack_pins)
+		pm->msg.pins = pm->msg.stack_pins;
 	/* The sender may exit while parked: servers may still reach its memory. */
 	mmget(pm->msg.mm);
 	get_task_struct(pm->msg.sender);

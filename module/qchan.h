@@ -428,6 +428,8 @@ enum qchan_msg_state {
 
 /* Messages up to this size use a buffer on the sender's stack. */
 #define QCHAN_STACK_INLINE	256
+/* Pins of a direct-tier message that fit in the message itself (4 KiB each way). */
+#define QCHAN_STACK_PINS	4
 
 struct qchan_uasync;
 
@@ -478,8 +480,19 @@ struct qchan_msg {
 	void *rbuf;
 	size_t rbuf_len;		/* bytes valid in rbuf */
 
+	/*
+	 * Direct tier: pages the sender pinned itself before it blocked
+	 * (copy.c), the send vector's first nr_spins pages, then the reply
+	 * vector's first nr_rpins.  Read-only once posted; the sender unpins.
+	 */
+	struct page **pins;
+	unsigned int nr_spins;
+	unsigned int nr_rpins;
+	bool rpins_dirty;		/* a server wrote through the reply pins */
+
 	u8 stack_sbuf[QCHAN_STACK_INLINE];
 	u8 stack_rbuf[QCHAN_STACK_INLINE];
+	struct page *stack_pins[QCHAN_STACK_PINS];
 };
 
 struct qchan_receiver {
@@ -715,6 +728,8 @@ int qchan_scatter_to_user(const struct iovec *iov, unsigned long nr, const void 
 ssize_t qchan_copy_from_sender(struct qchan_msg *msg, size_t offset, struct iov_iter *to);
 int qchan_copy_reply_inline(void *buf, size_t len, struct iov_iter *from);
 ssize_t qchan_copy_to_sender(struct qchan_msg *msg, size_t offset, struct iov_iter *from);
+bool qchan_msg_pin(struct qchan_msg *msg, bool pin_reply);
+void qchan_msg_unpin(struct qchan_msg *msg);
 
 /* uring.c: io_uring commands (compat.h: the kernels' differences) */
 struct io_uring_cmd;
