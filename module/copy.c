@@ -7,13 +7,16 @@
  * sender into a kernel buffer before it blocks (on its stack up to
  * QCHAN_STACK_INLINE bytes): no page is pinned and the server's copy-out is a
  * plain copy_to_iter().  A larger message is copied once, directly between
- * the address spaces: the server thread pins the sender's pages a bounded
- * chunk at a time (pin_user_pages_remote on the sender's mm) and copies
- * between them and its own buffers, so a message of any size never pins more
- * than QCHAN_PIN_CHUNK pages at once, and the bytes land in the cache of the
- * thread that uses them.  Replies mirror this: a short reply goes through a
- * kernel buffer that the sender copies out when it wakes, a long one is
- * written straight into the sender's pinned reply pages.
+ * the address spaces, by the server thread, so the bytes land in the cache
+ * of the thread that uses them.  The sender pins the first pin_max pages of
+ * its vectors itself before it blocks (pin_user_pages_fast on its own mm:
+ * lockless, one call for the lot) and unpins them when the message ends; the
+ * server copies through those and pins whatever lies beyond them itself, a
+ * bounded chunk at a time (pin_user_pages_remote on the sender's mm), so a
+ * message of any size never pins more than 2 x pin_max + QCHAN_PIN_CHUNK
+ * pages at once.  Replies mirror this: a short reply goes through a kernel
+ * buffer that the sender copies out when it wakes, a long one is written
+ * straight into the sender's pinned reply pages.
  *
  * The server side of every copy (its own buffers) runs with page faults
  * disabled: the caller holds the message busy, which keeps its sender from
@@ -269,8 +272,8 @@ static unsigned int qchan_pin_vec(const struct iovec *iov, unsigned long nr, uns
 }
 
 /*
- * The sender, before it posts @msg: pins the start of its direct-tier send
- * vector and, with @pin_reply, of its reply vector (reply first, for writing:
+ * The sender of a direct-tier @msg, before it posts it: pins the start of
+ * its send vector and, with @pin_reply, of its reply vector (reply first, for writing:
  * where the two overlap, the send pins then find the very pages a MsgWrite
  * changes).  Failing to pin is not an error: the server pins remotely then.
  * True when the whole send vector is pinned, so known to be readable.
@@ -281,10 +284,8 @@ bool qchan_msg_pin(struct qchan_msg *msg, bool pin_reply)
 	unsigned long sall = 0, ns = 0, nr = 0;
 	struct page **pins;
 
-	if (!msg->sbuf) {
-		sall = qchan_iov_pages(msg->siov, msg->sparts);
-		ns = min_t(unsigned long, sall, max);
-	}
+	sall = qchan_iov_pages(msg->siov, msg->sparts);
+	ns = min_t(unsigned long, sall, max);
 	if (pin_reply)
 		nr = min_t(unsigned long, qchan_iov_pages(msg->riov, msg->rparts), max);
 	if (!ns && !nr)

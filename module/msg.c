@@ -348,7 +348,6 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 	struct qchan_conn *conn;
 	struct qchan_prio *self;
 	unsigned int inline_max;
-	bool readable;
 	int err;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
@@ -400,11 +399,15 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 		if (err)
 			goto out_free_sbuf;
 	}
-	/* Direct tier: what the sender pins now, no server has to (copy.c). */
-	readable = (!msg.sbuf || msg.rlen > inline_max) &&
-		   qchan_msg_pin(&msg, msg.rlen > inline_max);
-	if (!msg.sbuf && !readable) {
-		err = qchan_check_readable(siov, msg.sparts);
+	/*
+	 * Direct tier: what the sender pins now, no server has to (copy.c).  A
+	 * long reply buffer only behind a long message: behind a short one it
+	 * may well get a short reply, and pinning it would cost more than that.
+	 */
+	if (!msg.sbuf) {
+		/* A send vector pinned whole is readable. */
+		err = qchan_msg_pin(&msg, msg.rlen > inline_max) ? 0 :
+		      qchan_check_readable(siov, msg.sparts);
 		if (err)
 			goto out_free_sbuf;
 	}
