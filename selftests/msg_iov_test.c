@@ -8,7 +8,9 @@
  * message through pinned pages), 1 MiB (everything here but the 64 MiB
  * message through a kernel buffer) and the module's default.  Results must
  * not depend on it; the bytes_inline/bytes_direct counters prove which tier
- * did the work.
+ * did the work.  Two more direct variants move the module's pin_max: 3 (the
+ * sender pins a few pages of each vector itself, the server pins the rest:
+ * every layout crosses from one to the other) and 0 (the server pins all).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -23,11 +25,26 @@ FIXTURE(iov) {
 	int chid;
 	int coid;
 	unsigned long saved_inline_max;
+	unsigned long saved_pin_max;
 	bool restore;
 };
 
 FIXTURE_VARIANT(iov) {
 	long inline_max;	/* -1: leave the module's value */
+	bool set_pin_max;
+	unsigned long pin_max;
+};
+
+FIXTURE_VARIANT_ADD(iov, direct_pin_window) {
+	.inline_max = 0,
+	.set_pin_max = true,
+	.pin_max = 3,
+};
+
+FIXTURE_VARIANT_ADD(iov, direct_server_pins) {
+	.inline_max = 0,
+	.set_pin_max = true,
+	.pin_max = 0,
 };
 
 FIXTURE_VARIANT_ADD(iov, direct) {
@@ -45,8 +62,13 @@ FIXTURE_VARIANT_ADD(iov, default_tier) {
 FIXTURE_SETUP(iov)
 {
 	ASSERT_EQ(0, qt_param_get("inline_max", &self->saved_inline_max));
+	ASSERT_EQ(0, qt_param_get("pin_max", &self->saved_pin_max));
 	if (variant->inline_max >= 0) {
 		ASSERT_EQ(0, qt_param_set("inline_max", (unsigned long)variant->inline_max));
+		self->restore = true;
+	}
+	if (variant->set_pin_max) {
+		ASSERT_EQ(0, qt_param_set("pin_max", variant->pin_max));
 		self->restore = true;
 	}
 	self->chid = ChannelCreate(0);
@@ -57,8 +79,10 @@ FIXTURE_SETUP(iov)
 
 FIXTURE_TEARDOWN(iov)
 {
-	if (self->restore)
+	if (self->restore) {
 		qt_param_set("inline_max", self->saved_inline_max);
+		qt_param_set("pin_max", self->saved_pin_max);
+	}
 	ConnectDetach(self->coid);
 	ChannelDestroy(self->chid);
 }
@@ -473,6 +497,50 @@ TEST_F(iov, tier_counters)
 	free(sbuf);
 	free(rbuf);
 	free(buf);
+}
+
+/*
+ * A direct-tier sender's own pins: held while its message is blocked (both
+ * vectors, up to pin_max pages each), all released when it is killed.
+ */
+TEST_F(iov, sender_pins_killed)
+{
+	enum { LEN = 100000 };	/* 25 pages each way */
+	struct qt_stats s0, s1;
+	unsigned long im, pm;
+	int rcvid, chid = self->chid;
+	char buf[2];
+	pid_t pid;
+
+	ASSERT_EQ(0, qt_param_get("inline_max", &im));
+	ASSERT_EQ(0, qt_param_get("pin_max", &pm));
+	if (LEN <= im)
+		SKIP(return, "the inline tier pins nothing");
+	ASSERT_EQ(0, qt_stats_read(&s0));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		char *sbuf = malloc(LEN), *rbuf = malloc(LEN);
+		int coid = ConnectAttach(0, getppid(), chid, _NTO_SIDE_CHANNEL, 0);
+
+		if (!sbuf || !rbuf || coid < 0)
+			_exit(2);
+		memset(sbuf, 1, LEN);
+		MsgSend(coid, sbuf, LEN, rbuf, LEN);
+		_exit(3);
+	}
+	rcvid = MsgReceive(chid, buf, sizeof(buf), NULL);
+	ASSERT_GT(rcvid, 0);
+	ASSERT_EQ(0, qt_stats_read(&s1));
+	if (pm)
+		EXPECT_GE(s1.pinned_pages - s0.pinned_pages, 2 * (long)(pm < 25 ? pm : 25));
+	else
+		EXPECT_EQ(s0.pinned_pages, s1.pinned_pages);
+	kill(pid, SIGKILL);
+	EXPECT_EQ(1000 + SIGKILL, qt_child_result(pid));
+	EXPECT_EQ(-1, MsgReply(rcvid, 0, NULL, 0));
+	EXPECT_EQ(0, qt_stats_wait_settled(&s0, &s1));
+	EXPECT_EQ(s0.pinned_pages, s1.pinned_pages);
 }
 
 /* MsgRead and MsgWrite at offsets that cross part boundaries of the client's vectors. */
