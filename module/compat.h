@@ -44,11 +44,12 @@ static inline int qchan_import_single(int dir, struct iovec *iov, struct iov_ite
  * copy through a kernel buffer (docs/PERFORMANCE.md, "Copy-tier crossover").
  * Above its 256-byte stack buffer the inline tier allocates per message: on
  * 6.1 that alone makes it dearer than pinning one page each way, so 6.1
- * crosses over at the end of the stack buffer; 6.12 allocates cheaper and
- * pins dearer, and inline wins there up to 768 B.
+ * crosses over at the end of the stack buffer; 6.12 allocates cheaper, and
+ * inline wins there up to 512 B (768 B before the sender pinned its own
+ * pages, which made the direct tier cheaper).
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
-#define QCHAN_INLINE_MAX_DEFAULT	768
+#define QCHAN_INLINE_MAX_DEFAULT	512
 #else
 #define QCHAN_INLINE_MAX_DEFAULT	256
 #endif
