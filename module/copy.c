@@ -292,7 +292,7 @@ bool qchan_msg_pin(struct qchan_msg *msg, bool pin_reply)
 		return false;
 	pins = msg->stack_pins;
 	if (ns + nr > ARRAY_SIZE(msg->stack_pins)) {
-		pins = kvmalloc_array(ns + nr, sizeof(*pins), GFP_KERNEL);
+		pins = kvmalloc_array(ns + nr, sizeof(*pins), GFP_KERNEL_ACCOUNT);
 		if (!pins)
 			return false;
 	}
