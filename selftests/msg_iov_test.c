@@ -532,10 +532,11 @@ TEST_F(iov, sender_pins_killed)
 	rcvid = MsgReceive(chid, buf, sizeof(buf), NULL);
 	ASSERT_GT(rcvid, 0);
 	ASSERT_EQ(0, qt_stats_read(&s1));
-	if (pm)
+	if (pm) {
 		EXPECT_GE(s1.pinned_pages - s0.pinned_pages, 2 * (long)(pm < 25 ? pm : 25));
-	else
+	} else {
 		EXPECT_EQ(s0.pinned_pages, s1.pinned_pages);
+	}
 	kill(pid, SIGKILL);
 	EXPECT_EQ(1000 + SIGKILL, qt_child_result(pid));
 	EXPECT_EQ(-1, MsgReply(rcvid, 0, NULL, 0));
