@@ -453,10 +453,11 @@ TEST_F(fault, client_unmaps_while_blocked)
 		EXPECT_EQ(-EFAULT, n);
 	}
 	n = MsgWrite_r(rcvid, buf, len, 0);
-	if (n >= 0)
+	if (n >= 0) {
 		EXPECT_EQ((ssize_t)len, n);
-	else
+	} else {
 		EXPECT_EQ(-EFAULT, n);
+	}
 	ASSERT_EQ(0, MsgReply(rcvid, 3, NULL, 0));
 	ASSERT_EQ(0, qt_client_join(&c));
 	EXPECT_EQ(3, c.ret);
