@@ -127,7 +127,10 @@
  * copy runs with page faults disabled, and a server whose own buffer is not
  * present drops busy, faults it in, and takes the message back by rcvid
  * (a killed sender may be gone by then).  A killed sender never waits for a
- * server's page fault.
+ * server's page fault.  The pages a direct-tier sender pinned itself
+ * (msg->pins, copy.c) follow the same rule: set before the message is
+ * posted, read-only to servers under busy, unpinned by the sender (or a
+ * parked message's release) when it returns, as for its buffers.
  *
  * An io_uring send (msg->uasync) has no sender thread: its message is on
  * the heap, its data in kernel buffers, and when it is DONE with busy == 0
