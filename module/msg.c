@@ -214,7 +214,7 @@ static void qchan_msg_bind(struct qchan_ctx *ctx, struct qchan_msg *msg)
 	scon->last_rcvid = rcvid;
 	scon->last_tid = task_pid_nr(msg->sender);
 	msg->rcvid = rcvid;
-	msg->since = jiffies;
+	qchan_wait_stamp(&msg->since);
 	hlist_add_head(&msg->rcvid_node, qchan_rcvid_bucket(ctx, rcvid));
 	WRITE_ONCE(ctx->nr_rcvids, ctx->nr_rcvids + 1);
 	msg->state = QCHAN_MSG_RECEIVED;
@@ -321,7 +321,7 @@ static int qchan_msg_post_wait(struct qchan_msg *msg)
 	struct qchan_ctx *ctx = chan->ctx;
 	struct qchan_prio *boost;
 
-	msg->since = jiffies;
+	qchan_wait_stamp(&msg->since);
 	qchan_rcvids_maybe_grow(ctx);
 	ctx_lock(ctx);
 	if (chan->dead) {
@@ -589,7 +589,7 @@ retry:
 		ctx_lock(ctx);
 		goto retry;
 	}
-	r.since = jiffies;
+	qchan_wait_stamp(&r.since);
 	list_add_tail(&r.node, &chan->receivers);
 	for (;;) {
 		set_current_state(TASK_INTERRUPTIBLE);

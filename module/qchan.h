@@ -511,6 +511,17 @@ struct qchan_receiver {
 	struct qchan_pulse_data pulse;
 };
 
+/*
+ * The view's wait stamp (waited_ms, view.c), taken as a thread starts to wait.
+ * QCHAN_NO_INTROSPECTION (a bench-only build, see trace.h) leaves it out.
+ */
+static inline void qchan_wait_stamp(unsigned long *since)
+{
+#ifndef QCHAN_NO_INTROSPECTION
+	*since = jiffies;
+#endif
+}
+
 /* A sender's priority: its real-time priority, 0 for the other policies. */
 static inline int qchan_current_priority(void)
 {

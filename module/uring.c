@@ -561,7 +561,7 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 	list_add_tail(&ua->node, &ctx->uring_cmds);
 	atomic_inc(&qchan_stats.uring_cmds);
 	qchan_uring_reap_arm(ctx);
-	msg->since = jiffies;
+	qchan_wait_stamp(&msg->since);
 	handed = qchan_msg_post_locked(msg, &boost);
 	qchan_uring_timer_start(ua);
 	ctx_unlock(chan->ctx);
@@ -629,7 +629,7 @@ static int qchan_uring_receive_try(struct qchan_uasync *ua)
 				ctx_unlock(ctx);
 				return -ETIMEDOUT;
 			}
-			ua->r.r.since = jiffies;
+			qchan_wait_stamp(&ua->r.r.since);
 			list_add_tail(&ua->r.r.node, &ua->r.chan->receivers);
 			qchan_uring_timer_start(ua);
 			ctx_unlock(ctx);
