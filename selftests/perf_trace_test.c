@@ -100,11 +100,14 @@ static const char *perf_path(void)
 	static const char *const paths[] = { "./perf", "/usr/bin/perf", "/usr/local/bin/perf" };
 	unsigned int i;
 
-	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(paths); i++)
 		if (!access(paths[i], X_OK))
 			return paths[i];
 	return NULL;
 }
+
+#define NO_PERF	"no perf binary (./perf or /usr/bin/perf): scripts/check copies the host's " \
+		"linux-perf, not into a guest under 512 MiB"
 
 /* The whole file, NUL-terminated (malloc'd), or NULL. */
 static char *read_file(const char *path)
@@ -185,14 +188,6 @@ static int run_perf(const char *perf, const char *args, struct facts *w)
 	return n == 5 + ROUNDS ? 0 : -EINVAL;
 }
 
-#define NEED_PERF(perf)								\
-	do {									\
-		perf = perf_path();						\
-		if (!perf)							\
-			SKIP(return, "no perf binary (./perf or /usr/bin/perf): " \
-			     "scripts/check copies the host's linux-perf, not into a guest under 512 MiB");	\
-	} while (0)
-
 /*
  * perf trace's own printer: "comm/tid qchan:event(field: value, ...)", where
  * a field that is zero is left out (prio 0, the send direction, the inline
@@ -201,11 +196,12 @@ static int run_perf(const char *perf, const char *args, struct facts *w)
 TEST(perf_trace)
 {
 	char a[160], b[160], *log, *out;
-	const char *perf;
+	const char *perf = perf_path();
 	struct facts w;
 	int i;
 
-	NEED_PERF(perf);
+	if (!perf)
+		SKIP(return, NO_PERF);
 	ASSERT_EQ(0, run_perf(perf, "trace -e 'qchan:*' -o " OUT_PATH, &w)) {
 		log = read_file(LOG_PATH);
 		TH_LOG("perf trace failed: %s", log ? log : "(no output)");
@@ -216,10 +212,10 @@ TEST(perf_trace)
 
 	snprintf(a, sizeof(a), "/%d qchan:qchan_copy_tier(len: %d)", w.pid, SLEN);
 	EXPECT_EQ(ROUNDS, count_lines(out, a, NULL)) TH_LOG("want '%s' in:\n%s", a, out);
-	snprintf(a, sizeof(a),
-		 "/%d qchan:qchan_send(server: %d, chid: %d, coid: %d, scoid: %d, slen: %d, rlen: %d, kprio: ",
-		 w.pid, w.pid, w.chid, w.coid, w.scoid, SLEN, RLEN);
-	EXPECT_EQ(ROUNDS, count_lines(out, a, NULL)) TH_LOG("want '%s' in:\n%s", a, out);
+	snprintf(a, sizeof(a), "/%d qchan:qchan_send(server: %d, chid: %d, coid: %d, scoid: %d, ",
+		 w.pid, w.pid, w.chid, w.coid, w.scoid);
+	snprintf(b, sizeof(b), ", slen: %d, rlen: %d, kprio: ", SLEN, RLEN);
+	EXPECT_EQ(ROUNDS, count_lines(out, a, b)) TH_LOG("want '%s' '%s' in:\n%s", a, b, out);
 	for (i = 0; i < ROUNDS; i++) {
 		snprintf(a, sizeof(a), "/%d qchan:qchan_receive(rcvid: %d, chid: %d, sender: %d, len: %d)",
 			 w.server_tid, w.rcvid[i], w.chid, w.pid, SLEN);
@@ -256,14 +252,15 @@ TEST(perf_trace)
 TEST(perf_record_script)
 {
 	char a[160], b[160], *out;
-	const char *perf;
+	const char *perf = perf_path();
 	struct facts w;
 	char cmd[256];
 	int i;
 
-	NEED_PERF(perf);
-	ASSERT_EQ(0, run_perf(perf, "record -e qchan:qchan_send -e qchan:qchan_receive "
-			      "-e qchan:qchan_reply -o " DATA_PATH, &w)) {
+	if (!perf)
+		SKIP(return, NO_PERF);
+	ASSERT_EQ(0, run_perf(perf, "record -e qchan:qchan_send,qchan:qchan_receive,qchan:qchan_reply -o "
+			      DATA_PATH, &w)) {
 		out = read_file(LOG_PATH);
 		TH_LOG("perf record failed: %s", out ? out : "(no output)");
 		free(out);
