@@ -598,11 +598,11 @@ static int qchan_uring_deliver(struct qchan_uasync *ua, struct qchan_msg *msg,
 }
 
 /*
- * Takes what is queued on the channel and delivers it here, or puts the
- * receive on the channel's receiver list (-EIOCBQUEUED).  Returns the
- * receive's result otherwise.
+ * Takes what is queued on the channel and delivers it here, or (@post) puts
+ * the receive on the channel's receiver list: -EIOCBQUEUED when nothing was
+ * delivered.  Returns the receive's result otherwise.
  */
-static int qchan_uring_receive_try(struct qchan_uasync *ua)
+static int qchan_uring_receive_take(struct qchan_uasync *ua, bool post)
 {
 	struct qchan_ctx *ctx = ua->ctx;
 	struct qchan_pulse_item *heap;
@@ -615,6 +615,10 @@ static int qchan_uring_receive_try(struct qchan_uasync *ua)
 		ctx_lock(ctx);
 		msg = qchan_receive_take_locked(ctx, ua->r.chan, ua->r.r.pulse_only, &pulse, &heap);
 		if (msg == ERR_PTR(-EAGAIN)) {
+			if (!post) {
+				ctx_unlock(ctx);
+				return -EIOCBQUEUED;
+			}
 			if (ua->canceled) {
 				ctx_unlock(ctx);
 				return -ECANCELED;
@@ -644,6 +648,11 @@ static int qchan_uring_receive_try(struct qchan_uasync *ua)
 		if (res || !msg)
 			return res;
 	}
+}
+
+static int qchan_uring_receive_try(struct qchan_uasync *ua)
+{
+	return qchan_uring_receive_take(ua, true);
 }
 
 static void qchan_uring_receive_tw(struct io_uring_cmd *cmd, unsigned int issue_flags)
@@ -720,10 +729,29 @@ static int qchan_uring_receive(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 				  &ua->r.iov, &ua->r.len, ua->compat);
 	if (err)
 		goto err_free;
+	/*
+	 * Something queued (the DragonFly rule): delivered in the submitting
+	 * call by a command that never waits, so nothing can cancel it and it
+	 * is not listed.
+	 */
+	ua->r.r.pulse_only = a->flags & QCHAN_RECEIVE_PULSE_ONLY;
+	/*
+	 * A look without the lock at whether the queues are empty, so that a
+	 * receive with nothing to find pays one round trip of ctx->lock, not
+	 * two: a stale answer costs only that round trip or the shortcut.
+	 */
+	err = list_empty_careful(&ua->r.chan->send_queue) &&
+	      list_empty_careful(&ua->r.chan->pulses) ? -EIOCBQUEUED :
+	      qchan_uring_receive_take(ua, false);
+	if (err != -EIOCBQUEUED) {
+		atomic_long_inc(&qchan_stats.uring_recv_inline);
+		qchan_uasync_free(ua);
+		io_uring_cmd_done(cmd, err, 0, issue_flags);
+		return -EIOCBQUEUED;
+	}
 	get_task_struct(current);
 	ua->r.r.task = current;
 	ua->r.r.uasync = ua;
-	ua->r.r.pulse_only = a->flags & QCHAN_RECEIVE_PULSE_ONLY;
 
 	qchan_uring_mark_cancelable(cmd, issue_flags);
 	err = qchan_uring_track(ua);
