@@ -137,6 +137,7 @@ FIXTURE_SETUP(uring)
 	ASSERT_GE(qchan_context_fd(), 0);
 	ASSERT_EQ(0, ioctl(qchan_context_fd(), QCHAN_IOC_GET_FEATURES, &f));
 	ASSERT_TRUE(!!(f.features & QCHAN_FEAT_URING));
+	ASSERT_TRUE(!!(f.features & QCHAN_FEAT_URING_TIMEOUT));
 	ASSERT_EQ(0, qt_stats_read(&self->before));
 	ASSERT_EQ(0, io_uring_queue_init(64, &self->ring, 0));
 	self->chid = ChannelCreate(0);

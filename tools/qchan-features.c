@@ -36,6 +36,8 @@ static const struct {
 	{ QCHAN_FEAT_POLL, "POLL", "channel fds for poll/epoll (qchan_channel_fd)" },
 	{ QCHAN_FEAT_URING, "URING", "io_uring commands: async send, receive, reply-receive, pulse" },
 	{ QCHAN_FEAT_BUSY_POLL, "BUSY_POLL", "opt-in busy polling per channel (qchan_channel_busy_poll)" },
+	{ QCHAN_FEAT_URING_TIMEOUT, "URING_TIMEOUT",
+	  "io_uring send/receive timeouts, MsgWrite to async senders" },
 };
 
 int main(int argc, char **argv)

@@ -76,6 +76,8 @@
 #define QCHAN_FEAT_URING		(1ULL << 14)
 /* QCHAN_IOC_CHANNEL_BUSY_POLL: opt-in busy polling per channel */
 #define QCHAN_FEAT_BUSY_POLL		(1ULL << 16)
+/* io_uring SEND/RECEIVE take their timeouts; MsgWrite reaches an async sender */
+#define QCHAN_FEAT_URING_TIMEOUT	(1ULL << 17)
 
 /* QNX's "server fault" errno: a fault in the server's buffers, reported to the client. */
 #define QCHAN_ESRVRFAULT	312
