@@ -86,6 +86,32 @@ static int qu_next(struct io_uring *ring, uint64_t *ud, int *res)
 	return 0;
 }
 
+/*
+ * CANCELs the commands with user_data @first .. @first + @n - 1 and reaps
+ * both sides: how many ended -ECANCELED, or -1 if a CANCEL failed or another
+ * result came.
+ */
+static int qu_cancel_range(struct io_uring *ring, uint64_t first, int n)
+{
+	int i, res, cancelled = 0, bad = 0;
+	uint64_t ud;
+
+	for (i = 0; i < n; i++)
+		if (!qu_prep(ring, QCHAN_UCMD_CANCEL, (void *)(uintptr_t)(first + i), 900 + i))
+			return -1;
+	if (io_uring_submit(ring) != n)
+		return -1;
+	for (i = 0; i < 2 * n && !qu_next(ring, &ud, &res); i++) {
+		if (ud >= 900)
+			bad |= res != 0;
+		else if (res == -ECANCELED)
+			cancelled++;
+		else
+			bad = 1;
+	}
+	return bad ? -1 : cancelled;
+}
+
 /* An async send: its argument block and buffers must live until its CQE. */
 struct qu_send {
 	struct qchan_msg_send a;
@@ -919,7 +945,7 @@ TEST_F(uring, posted_receive_cap)
 	static struct qu_recv r[N + 1];
 	unsigned long old;
 	uint64_t ud;
-	int i, res, cancelled = 0;
+	int i, res;
 
 	ASSERT_EQ(0, qt_param_get("max_posted_receives", &old));
 	EXPECT_EQ(4096, old);
@@ -940,19 +966,7 @@ TEST_F(uring, posted_receive_cap)
 	ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_RECEIVE, &r[0].a, 10));
 	ASSERT_EQ(1, io_uring_submit(&self->ring));
 	ASSERT_EQ(0, qt_param_set("max_posted_receives", old));
-	for (i = 0; i < N; i++)
-		ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_CANCEL, (void *)(uintptr_t)(10 + i),
-					900 + i));
-	ASSERT_EQ(N, io_uring_submit(&self->ring));
-	for (i = 0; i < 2 * N && !qu_next(&self->ring, &ud, &res); i++) {
-		if (ud >= 900) {
-			EXPECT_EQ(0, res);
-		} else {
-			EXPECT_EQ(-ECANCELED, res);
-			cancelled++;
-		}
-	}
-	EXPECT_EQ(N, cancelled);
+	EXPECT_EQ(N, qu_cancel_range(&self->ring, 10, N));
 }
 
 /*
@@ -966,8 +980,7 @@ TEST_F(uring, send_queue_cap)
 	static struct qu_send s[N + 1];
 	struct io_uring_cqe *cqe;
 	unsigned long old;
-	uint64_t ud;
-	int i, res, cancelled = 0;
+	int i;
 
 	ASSERT_EQ(0, qt_param_get("max_queued", &old));
 	ASSERT_EQ(0, qt_param_set("max_queued", N));
@@ -981,19 +994,7 @@ TEST_F(uring, send_queue_cap)
 	EXPECT_EQ(-EAGAIN, cqe->res);
 	io_uring_cqe_seen(&self->ring, cqe);
 	ASSERT_EQ(0, qt_param_set("max_queued", old));
-	for (i = 0; i < N; i++)
-		ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_CANCEL, (void *)(uintptr_t)(10 + i),
-					900 + i));
-	ASSERT_EQ(N, io_uring_submit(&self->ring));
-	for (i = 0; i < 2 * N && !qu_next(&self->ring, &ud, &res); i++) {
-		if (ud >= 900) {
-			EXPECT_EQ(0, res);
-		} else {
-			EXPECT_EQ(-ECANCELED, res);
-			cancelled++;
-		}
-	}
-	EXPECT_EQ(N, cancelled);
+	EXPECT_EQ(N, qu_cancel_range(&self->ring, 10, N));
 }
 
 /*
