@@ -22,12 +22,12 @@
  * disabled: the caller holds the message busy, which keeps its sender from
  * leaving, and a server's page fault may take forever (userfaultfd, FUSE).
  * A copy that stops short because the server's buffer is not present returns
- * the bytes it did copy; msg.c then lets go of the message, faults the pages
- * in, takes the message back and copies the rest.
+ * the bytes it did copy; server.c then lets go of the message, faults the
+ * pages in, takes the message back and copies the rest.
  *
  * Errors: -EREMOTEIO is a fault in the sender's buffers, -EINTR the caller
- * being killed (a long copy stops between chunks); msg.c turns them into the
- * errnos each side sees.
+ * being killed (a long copy stops between chunks); server.c turns them into
+ * the errnos each side sees.
  */
 #include <linux/compat.h>
 #include <linux/futex.h>

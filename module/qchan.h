@@ -591,7 +591,7 @@ int qchan_conn_coid_now(struct qchan_conn *conn, int coid);
 struct qchan_conn *qchan_conn_get_remote(struct pid *tgid, int coid);
 void qchan_ctx_shutdown_conns(struct qchan_ctx *ctx);
 
-/* msg.c */
+/* msg.c, server.c */
 int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg);
 int qchan_msg_receive(struct qchan_ctx *ctx, struct qchan_msg_receive __user *uarg);
 int qchan_msg_reply(struct qchan_ctx *ctx, struct qchan_msg_reply __user *uarg);
