@@ -808,38 +808,13 @@ TEST_F(basic, receive_bad_channel)
 }
 
 /* A send that finds a thread RECEIVE-blocked hands the message to it. */
-struct receiver {
-	pthread_t thread;
-	int chid;
-	_Atomic pid_t tid;
-	_Atomic int done;
-	int rcvid;
-	int err;
-	char buf[32];
-	struct _msg_info info;
-};
-
-static void *receiver_fn(void *arg)
-{
-	struct receiver *r = arg;
-
-	atomic_store(&r->tid, qt_gettid());
-	r->rcvid = MsgReceive(r->chid, r->buf, sizeof(r->buf), &r->info);
-	r->err = r->rcvid < 0 ? errno : 0;
-	atomic_store(&r->done, 1);
-	return NULL;
-}
-
 TEST_F(basic, receive_blocked_then_send)
 {
-	struct receiver r;
+	struct qt_receiver r;
 	struct qt_client c;
 	char reply[8] = { 0 };
 
-	memset(&r, 0, sizeof(r));
-	r.chid = self->chid;
-	ASSERT_EQ(0, pthread_create(&r.thread, NULL, receiver_fn, &r));
-	ASSERT_EQ(0, qt_wait_blocked(getpid(), qt_wait_tid(&r.tid)));
+	ASSERT_EQ(0, qt_receiver_start(&r, self->chid));
 	EXPECT_FALSE(atomic_load(&r.done));
 
 	/* The receiver thread gets the message; the main thread replies for it. */
@@ -903,16 +878,13 @@ TEST_F(basic, signal_reply_blocked_eintr)
 
 TEST_F(basic, signal_receive_blocked_eintr)
 {
-	struct receiver r;
+	struct qt_receiver r;
 	struct qt_client c;
 	int rcvid;
 	char buf[8];
 
 	ASSERT_EQ(0, qt_install_noop_handler(SIGUSR1));
-	memset(&r, 0, sizeof(r));
-	r.chid = self->chid;
-	ASSERT_EQ(0, pthread_create(&r.thread, NULL, receiver_fn, &r));
-	ASSERT_EQ(0, qt_wait_blocked(getpid(), qt_wait_tid(&r.tid)));
+	ASSERT_EQ(0, qt_receiver_start(&r, self->chid));
 	ASSERT_EQ(0, pthread_kill(r.thread, SIGUSR1));
 	ASSERT_EQ(0, pthread_join(r.thread, NULL));
 	EXPECT_EQ(-1, r.rcvid);
@@ -931,7 +903,7 @@ TEST_F(basic, signal_receive_blocked_eintr)
 TEST_F(basic, channel_destroy_with_clients)
 {
 	struct qt_client queued, replyb;
-	struct receiver r;
+	struct qt_receiver r;
 	struct qt_stats before, now;
 	int chid2, coid2, rcvid;
 
@@ -962,10 +934,7 @@ TEST_F(basic, channel_destroy_with_clients)
 	/* A receiver blocked on a channel being destroyed is released too. */
 	chid2 = ChannelCreate(0);
 	ASSERT_GT(chid2, 0);
-	memset(&r, 0, sizeof(r));
-	r.chid = chid2;
-	ASSERT_EQ(0, pthread_create(&r.thread, NULL, receiver_fn, &r));
-	ASSERT_EQ(0, qt_wait_blocked(getpid(), qt_wait_tid(&r.tid)));
+	ASSERT_EQ(0, qt_receiver_start(&r, chid2));
 	ASSERT_EQ(0, ChannelDestroy(chid2));
 	ASSERT_EQ(0, pthread_join(r.thread, NULL));
 	EXPECT_EQ(-1, r.rcvid);

@@ -760,26 +760,9 @@ TEST_F(death, client_killed_during_server_copy)
  * REPLY-blocked): the fork neither waits for them nor disturbs them, and
  * the child has a working context of its own.
  */
-struct recv_thread {
-	pthread_t thread;
-	int chid;
-	_Atomic pid_t tid;
-	int rcvid;
-	char buf[16];
-};
-
-static void *recv_thread_fn(void *arg)
-{
-	struct recv_thread *r = arg;
-
-	atomic_store(&r->tid, qt_gettid());
-	r->rcvid = MsgReceive(r->chid, r->buf, sizeof(r->buf), NULL);
-	return NULL;
-}
-
 TEST_F(death, fork_while_threads_blocked)
 {
-	struct recv_thread r = { .chid = self->chid };
+	struct qt_receiver r;
 	struct qt_client c, c2;
 	int chid2, coid2, rcvid, status;
 
@@ -791,8 +774,7 @@ TEST_F(death, fork_while_threads_blocked)
 	ASSERT_EQ(0, qt_client_send(&c, coid2, "held", 5, NULL, 0));
 	rcvid = MsgReceive(chid2, NULL, 0, NULL);
 	ASSERT_GT(rcvid, 0);
-	ASSERT_EQ(0, pthread_create(&r.thread, NULL, recv_thread_fn, &r));
-	ASSERT_EQ(0, qt_wait_blocked(getpid(), qt_wait_tid(&r.tid)));
+	ASSERT_EQ(0, qt_receiver_start(&r, self->chid));
 	ASSERT_EQ(0, qt_wait_blocked(getpid(), qt_wait_tid(&c.tid)));
 
 	self->child = fork();

@@ -311,36 +311,14 @@ TEST_F(err, server_read_write_buffer_esrvrfault)
 
 /* ---- EFAULT: the client's reply buffer ---- */
 
-struct receiver {
-	pthread_t thread;
-	int chid;
-	_Atomic pid_t tid;
-	_Atomic int done;
-	int rcvid;
-	char buf[16];
-};
-
-static void *receiver_fn(void *arg)
-{
-	struct receiver *r = arg;
-
-	atomic_store(&r->tid, qt_gettid());
-	r->rcvid = MsgReceive(r->chid, r->buf, sizeof(r->buf), NULL);
-	atomic_store(&r->done, 1);
-	return NULL;
-}
-
 /* A reply buffer a reply could not be written to fails the send before any server sees it. */
 TEST_F(err, client_reply_buffer_bad_at_send_efault)
 {
 	struct qt_client sentinel;
-	struct receiver r;
+	struct qt_receiver r;
 	iov_t riov[3];
 
-	memset(&r, 0, sizeof(r));
-	r.chid = self->chid;
-	ASSERT_EQ(0, pthread_create(&r.thread, NULL, receiver_fn, &r));
-	ASSERT_EQ(0, qt_wait_blocked(getpid(), qt_wait_tid(&r.tid)));
+	ASSERT_EQ(0, qt_receiver_start(&r, self->chid));
 
 	expect_send_fails_now(_metadata, self->coid, self->noaccess, LEN, EFAULT, "PROT_NONE");
 	expect_send_fails_now(_metadata, self->coid, self->readonly, LEN, EFAULT, "PROT_READ");

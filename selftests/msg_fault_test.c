@@ -138,38 +138,16 @@ TEST_F(fault, bad_send_buffer_queued)
 	}
 }
 
-struct receiver {
-	pthread_t thread;
-	int chid;
-	_Atomic pid_t tid;
-	_Atomic int done;
-	int rcvid;
-	int err;
-	char buf[LEN];	/* covers a whole bad message */
-};
-
-static void *receiver_fn(void *arg)
-{
-	struct receiver *r = arg;
-
-	atomic_store(&r->tid, qt_gettid());
-	r->rcvid = MsgReceive(r->chid, r->buf, sizeof(r->buf), NULL);
-	r->err = r->rcvid < 0 ? errno : 0;
-	atomic_store(&r->done, 1);
-	return NULL;
-}
+_Static_assert(LEN <= QT_RECEIVER_BUF, "a receiver takes a whole bad message");
 
 TEST_F(fault, bad_send_buffer_handoff)
 {
 	struct qt_client bad, sentinel;
-	struct receiver r;
+	struct qt_receiver r;
 	iov_t iov[3];
 
 	for (int kind = 0; kind < 4; kind++) {
-		memset(&r, 0, sizeof(r));
-		r.chid = self->chid;
-		ASSERT_EQ(0, pthread_create(&r.thread, NULL, receiver_fn, &r));
-		ASSERT_EQ(0, qt_wait_blocked(getpid(), qt_wait_tid(&r.tid)));
+		ASSERT_EQ(0, qt_receiver_start(&r, self->chid));
 
 		if (kind < 3) {
 			ASSERT_EQ(0, qt_client_send(&bad, self->coid, bad_buf(self, kind), LEN,

@@ -665,6 +665,54 @@ static inline int qt_client_join(struct qt_client *c)
 	return -pthread_join(c->thread, NULL);
 }
 
+/* ---- a server thread blocked in MsgReceive ---- */
+
+#define QT_RECEIVER_BUF	8192	/* msg_fault_test's whole bad message fits */
+
+/*
+ * One MsgReceive on its own thread: the main thread sends to it, signals
+ * it or destroys its channel, and reads the outcome after
+ * pthread_join(r->thread).
+ */
+struct qt_receiver {
+	pthread_t thread;
+	int chid;
+	_Atomic pid_t tid;	/* published just before the receive */
+	_Atomic int done;
+	int rcvid;		/* MsgReceive's return value */
+	int err;		/* errno when rcvid == -1 */
+	struct _msg_info info;
+	char buf[QT_RECEIVER_BUF];
+};
+
+static inline void *qt_receiver_fn(void *arg)
+{
+	struct qt_receiver *r = arg;
+
+	atomic_store(&r->tid, qt_gettid());
+	r->rcvid = MsgReceive(r->chid, r->buf, sizeof(r->buf), &r->info);
+	r->err = r->rcvid < 0 ? errno : 0;
+	atomic_store(&r->done, 1);
+	return NULL;
+}
+
+/* Starts a receiver on @chid and waits until it sleeps in the module. */
+static inline int qt_receiver_start(struct qt_receiver *r, int chid)
+{
+	pid_t tid;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	r->chid = chid;
+	err = pthread_create(&r->thread, NULL, qt_receiver_fn, r);
+	if (err)
+		return -err;
+	tid = qt_wait_tid(&r->tid);
+	if (!tid)
+		return -ETIMEDOUT;
+	return qt_wait_blocked(getpid(), tid);
+}
+
 /* ---- child processes ---- */
 
 /*
