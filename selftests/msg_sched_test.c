@@ -13,6 +13,9 @@
  * the call's timeout, on a signal, and kill -9 of a spinning receiver or
  * sender leaves nothing behind.  Windows here are long (1 s) so that the
  * spin is surely under way; the checks only need it to end well before.
+ *
+ * libchan's getprio()/setprio() against the priority the module reports
+ * for a sender in _msg_info.priority.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -360,6 +363,73 @@ TEST(reply_wake)
 			ASSERT_EQ(0, pthread_join(srv[i], NULL));
 	}
 	qt_param_set("reply_wake", old);
+}
+
+/* libchan's, declared by the libc overlay's <sched.h>, which is not on this include path. */
+extern int getprio(pid_t pid);
+extern int setprio(pid_t pid, int prio);
+
+/*
+ * getprio() is the priority the module gives the thread's messages, which
+ * the server reads in _msg_info.priority: 0 under SCHED_OTHER, then 7
+ * after setprio(0, 7) (SCHED_RR), then 0 again after setprio(0, 0).
+ */
+#define PRIO_STEPS	3
+
+struct prio_client {
+	pthread_t thread;
+	int coid;
+	int policy[PRIO_STEPS];	/* after each setprio() */
+	int prio[PRIO_STEPS];	/* getprio() before each send */
+	int set_err;		/* errno of a setprio() that failed */
+	int send_err;
+};
+
+static const int prio_step[PRIO_STEPS] = { 0, 7, 0 };
+
+static void *prio_client_fn(void *arg)
+{
+	struct prio_client *c = arg;
+
+	for (int i = 0; i < PRIO_STEPS; i++) {
+		/* A failed step still sends, so that the server is not left waiting. */
+		if (setprio(0, prio_step[i]) < 0 && !c->set_err)
+			c->set_err = errno;
+		c->policy[i] = sched_getscheduler(0);
+		c->prio[i] = getprio(0);
+		if (MsgSend(c->coid, &i, sizeof(i), NULL, 0) && !c->send_err)
+			c->send_err = errno;
+	}
+	return NULL;
+}
+
+TEST(getprio_is_msg_info_priority)
+{
+	struct prio_client c;
+	struct _msg_info info;
+	int chid, rcvid, n;
+
+	memset(&c, 0, sizeof(c));
+	/* No inheritance: the server thread's own priority stays out of it. */
+	chid = ChannelCreate(_NTO_CHF_FIXED_PRIORITY);
+	ASSERT_LT(0, chid);
+	c.coid = ConnectAttach(0, 0, chid, _NTO_SIDE_CHANNEL, 0);
+	ASSERT_LE(0, c.coid);
+	ASSERT_EQ(0, pthread_create(&c.thread, NULL, prio_client_fn, &c));
+	for (int i = 0; i < PRIO_STEPS; i++) {
+		rcvid = MsgReceive(chid, &n, sizeof(n), &info);
+		ASSERT_LT(0, rcvid);
+		ASSERT_EQ(i, n);
+		EXPECT_EQ(prio_step[i], c.prio[i]);
+		EXPECT_EQ(c.prio[i], info.priority) TH_LOG("step %d", i);
+		EXPECT_EQ(prio_step[i] ? SCHED_RR : SCHED_OTHER, c.policy[i]) TH_LOG("step %d", i);
+		ASSERT_EQ(0, MsgReply(rcvid, 0, NULL, 0));
+	}
+	ASSERT_EQ(0, pthread_join(c.thread, NULL));
+	EXPECT_EQ(0, c.set_err);
+	EXPECT_EQ(0, c.send_err);
+	EXPECT_EQ(0, ConnectDetach(c.coid));
+	EXPECT_EQ(0, ChannelDestroy(chid));
 }
 
 TEST_HARNESS_MAIN

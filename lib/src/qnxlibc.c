@@ -4,6 +4,8 @@
  * libc overlay (lib/include/qnx-overlay, which this file is compiled
  * against so that the definitions are checked against those declarations).
  */
+#define _GNU_SOURCE	/* SCHED_BATCH, SCHED_IDLE, SCHED_RESET_ON_FORK */
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -131,9 +133,13 @@ QCHAN_EXPORT char *ulltoa(unsigned long long value, char *buf, int radix)
 }
 
 /*
- * QNX's getprio()/setprio() on Linux's scheduling parameters: a real-time
- * thread's priority is QNX's, a SCHED_OTHER thread's is 0 (as qchan counts
- * it for messages and pulses).  pid 0: the calling thread, as QNX does.
+ * QNX's getprio()/setprio() on Linux's scheduling parameters, on the scale
+ * qchan reports priorities on (_msg_info.priority, a pulse's priority -1):
+ * a real-time thread's priority is its SCHED_FIFO/SCHED_RR one (1..99), and
+ * every SCHED_OTHER (SCHED_BATCH, SCHED_IDLE) thread's is 0, below them all,
+ * as Linux runs them.  QNX's default 10 would sit above real-time 1..9 here
+ * and make `MsgSendPulse(coid, getprio(0), ...)` a real-time pulse.  pid 0:
+ * the calling thread, as QNX does.
  */
 QCHAN_EXPORT int getprio(pid_t pid)
 {
@@ -144,16 +150,56 @@ QCHAN_EXPORT int getprio(pid_t pid)
 	return sp.sched_priority;
 }
 
+/*
+ * A priority is set within the thread's policy, except across 0: as on QNX,
+ * whose threads are round-robin by default, a priority above 0 makes a
+ * SCHED_OTHER thread SCHED_RR (where the kernel allows it: CAP_SYS_NICE or
+ * RLIMIT_RTPRIO, else EPERM), and 0 returns a real-time thread to
+ * SCHED_OTHER at the nice value it kept, so that setprio(pid, old) undoes
+ * old = setprio(pid, prio).
+ */
 QCHAN_EXPORT int setprio(pid_t pid, int prio)
 {
 	struct sched_param sp;
-	int old;
+	int policy, flags, old;
 
-	if (sched_getparam(pid, &sp))
+	policy = sched_getscheduler(pid);
+	if (policy < 0 || sched_getparam(pid, &sp))
 		return -1;
+	flags = policy & SCHED_RESET_ON_FORK;
+	policy &= ~SCHED_RESET_ON_FORK;
 	old = sp.sched_priority;
 	sp.sched_priority = prio;
-	if (sched_setparam(pid, &sp))
+	switch (policy) {
+	case SCHED_FIFO:
+	case SCHED_RR:
+		if (prio == 0)
+			policy = SCHED_OTHER;
+		break;
+	case SCHED_OTHER:
+	case SCHED_BATCH:
+	case SCHED_IDLE:
+		if (prio > 0)
+			policy = SCHED_RR;
+		break;
+	}
+	/* SCHED_DEADLINE has no priority: EINVAL from the kernel. */
+	if (sched_setscheduler(pid, policy | flags, &sp))
 		return -1;
 	return old;
+}
+
+/* QNX's <string.h>: @s converted in place with toupper()/tolower(), as QNX's do. */
+QCHAN_EXPORT char *strupr(char *s)
+{
+	for (unsigned char *p = (unsigned char *)s; *p; p++)
+		*p = (unsigned char)toupper(*p);
+	return s;
+}
+
+QCHAN_EXPORT char *strlwr(char *s)
+{
+	for (unsigned char *p = (unsigned char *)s; *p; p++)
+		*p = (unsigned char)tolower(*p);
+	return s;
 }

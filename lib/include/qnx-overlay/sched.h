@@ -17,7 +17,10 @@ extern "C" {
  * (the priority qchan gives its messages and pulses); -1 and errno on error.
  */
 extern int getprio(pid_t __pid);
-/* Set it within the thread's policy; the previous priority, or -1 and errno. */
+/*
+ * Set it; a SCHED_OTHER thread given 1..99 becomes SCHED_RR, a real-time
+ * one given 0 SCHED_OTHER.  The previous priority, or -1 and errno.
+ */
 extern int setprio(pid_t __pid, int __prio);
 #ifdef __cplusplus
 }

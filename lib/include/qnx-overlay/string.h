@@ -2,7 +2,8 @@
 /*
  * libchan's QNX libc overlay: <string.h> plus what QNX's has and glibc
  * lacks.  strlcpy and strlcat came to glibc in 2.38; before that libchan
- * provides them (BSD semantics, as QNX documents).
+ * provides them (BSD semantics, as QNX documents).  strupr and strlwr:
+ * always libchan's.
  */
 #pragma GCC system_header	/* #include_next is a GCC extension */
 #include_next <string.h>
@@ -21,6 +22,16 @@ extern size_t strlcat(char *__restrict __dst, const char *__restrict __src, size
 #ifdef __cplusplus
 }
 #endif
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+/* Convert the string to upper (strupr) or lower case in place; return it. */
+extern char *strupr(char *__s);
+extern char *strlwr(char *__s);
+#ifdef __cplusplus
+}
 #endif
 
 #endif

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * A QNX-style program using what QNX's libc has beyond glibc's (written
- * from the QNX C Library Reference: strlcpy, strlcat, itoa, delay,
- * getprio/setprio, and pthread_create with a NULL thread argument).  It runs without the qchan
- * module, and "make -C lib check" runs it: the exit status says whether
- * every call behaved as QNX documents.
+ * from the QNX C Library Reference: strlcpy, strlcat, strupr, strlwr, itoa,
+ * delay, getprio/setprio, and pthread_create with a NULL thread argument).
+ * It runs without the qchan module, and "make -C lib check" runs it: the
+ * exit status says whether every call behaved as QNX documents.
  */
 #include <errno.h>
 #include <process.h>
@@ -43,6 +43,33 @@ static int expect(int ok, const char *what)
 	return ok ? 0 : 1;
 }
 
+/*
+ * setprio() to a real-time priority makes a SCHED_OTHER thread SCHED_RR,
+ * as QNX's default policy is, and 0 takes it back: where the caller may
+ * (root, CAP_SYS_NICE or RLIMIT_RTPRIO); elsewhere EPERM, and no change.
+ */
+static int setprio_rt(void)
+{
+	int bad = 0, old;
+
+	errno = 0;
+	old = setprio(0, 5);
+	if (old == -1) {
+		bad += expect(errno == EPERM && sched_getscheduler(0) == SCHED_OTHER,
+			      "setprio(0, 5) unprivileged: EPERM, still SCHED_OTHER");
+		return bad;
+	}
+	bad += expect(old == 0, "setprio(0, 5) returns the old priority 0");
+	bad += expect(getprio(0) == 5 && sched_getscheduler(0) == SCHED_RR,
+		      "setprio(0, 5): SCHED_RR at 5");
+	bad += expect(setprio(0, 7) == 5 && getprio(0) == 7 && sched_getscheduler(0) == SCHED_RR,
+		      "setprio(0, 7) of a SCHED_RR thread: 7, still SCHED_RR");
+	bad += expect(setprio(0, old) == 7 && getprio(0) == 0 &&
+		      sched_getscheduler(0) == SCHED_OTHER,
+		      "setprio(0, old) undoes it: SCHED_OTHER again");
+	return bad;
+}
+
 int main(void)
 {
 	char small[8], buf[40];
@@ -65,14 +92,24 @@ int main(void)
 	errno = 0;
 	bad += expect(itoa(1, buf, 37)[0] == '\0' && errno == EINVAL, "itoa radix 37: EINVAL");
 	bad += expect(delay(1) == 0, "delay(1) returns 0");
-	/* A SCHED_OTHER thread: priority 0; setprio keeps the policy's rules. */
+	/* A SCHED_OTHER thread: priority 0, what qchan reports for its messages. */
 	bad += expect(getprio(0) == 0 && getprio(getpid()) == 0, "getprio: 0 under SCHED_OTHER");
-	bad += expect(setprio(0, 0) == 0, "setprio(0, 0) returns the old priority");
+	bad += expect(setprio(0, 0) == 0 && sched_getscheduler(0) == SCHED_OTHER,
+		      "setprio(0, 0) returns the old priority, stays SCHED_OTHER");
+	bad += setprio_rt();
 	errno = 0;
-	bad += expect(setprio(0, 5) == -1 && errno == EINVAL,
-		      "setprio: SCHED_OTHER has no priority 5 (EINVAL)");
+	bad += expect(setprio(0, 100) == -1 && errno == EINVAL, "setprio(0, 100): EINVAL");
+	errno = 0;
+	bad += expect(setprio(0, -1) == -1 && errno == EINVAL, "setprio(0, -1): EINVAL");
+	bad += expect(getprio(0) == 0 && sched_getscheduler(0) == SCHED_OTHER,
+		      "a failed setprio changes nothing");
 	errno = 0;
 	bad += expect(getprio(-1) == -1 && errno == EINVAL, "getprio(-1): EINVAL");
+	strlcpy(buf, "Mixed Case 123 _x", sizeof(buf));
+	bad += expect(strupr(buf) == buf && strcmp(buf, "MIXED CASE 123 _X") == 0, "strupr");
+	bad += expect(strlwr(buf) == buf && strcmp(buf, "mixed case 123 _x") == 0, "strlwr");
+	buf[0] = '\0';
+	bad += expect(strupr(buf) == buf && buf[0] == '\0', "strupr of an empty string");
 
 	/* QNX lets the thread argument be NULL when nobody needs the id. */
 	pthread_attr_init(&attr);
