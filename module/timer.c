@@ -92,6 +92,10 @@ struct qchan_timer {
 	ktime_t interval;
 	clockid_t clock;
 	int id;
+	/* For QCHAN_IOC_TIMER_INFO, as created: the pulse's coid and priority (-1 kept). */
+	s32 coid;
+	s16 priority;
+	bool abstime;			/* armed with QCHAN_TIMER_ABSTIME; ctx->timer_lock */
 };
 
 static bool qchan_timer_clock_ok(s32 clock)
@@ -220,6 +224,8 @@ int qchan_timer_create(struct qchan_ctx *ctx, struct qchan_timer_create __user *
 	t->pulse.d.scoid = conn->scoid;
 	t->conn = conn;
 	t->clock = a.clock;
+	t->coid = a.coid;
+	t->priority = a.priority;
 	atomic_inc(&qchan_stats.timers);
 
 	mutex_lock(&ctx->timer_lock);
@@ -314,6 +320,7 @@ int qchan_timer_settime(struct qchan_ctx *ctx, struct qchan_timer_settime __user
 	old_interval = ktime_to_ns(t->interval);
 	qchan_timer_stop(t);
 	t->interval = a.value ? ns_to_ktime(a.interval) : 0;
+	t->abstime = a.value && (a.flags & QCHAN_TIMER_ABSTIME);
 	if (t->interval && t->interval < QCHAN_TIMER_MIN_INTERVAL)
 		t->interval = QCHAN_TIMER_MIN_INTERVAL;
 	if (a.value) {
@@ -334,15 +341,25 @@ int qchan_timer_info(struct qchan_ctx *ctx, struct qchan_timer_info __user *uarg
 	struct qchan_timer_info a;
 	struct qchan_timer *t;
 	struct qchan_ctx *cctx;
+	unsigned long id;
+	u64 *count;
 	u64 overrun;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
-	if (a.flags || memchr_inv(a.reserved, 0, sizeof(a.reserved)))
+	if ((a.flags & ~(QCHAN_TIMER_INFO_SEARCH | QCHAN_TIMER_INFO_RESET_OVERRUNS)) ||
+	    a.event_value || a.event_coid || a.event_priority || a.event_code || a.info_flags)
 		return -EINVAL;
 
 	mutex_lock(&ctx->timer_lock);
-	t = qchan_timer_find(ctx, a.timer_id);
+	if (a.flags & QCHAN_TIMER_INFO_SEARCH) {
+		id = a.timer_id;
+		t = a.timer_id < 0 ? NULL : xa_find(&ctx->timers, &id, INT_MAX, XA_PRESENT);
+		if (t)
+			a.timer_id = id;
+	} else {
+		t = qchan_timer_find(ctx, a.timer_id);
+	}
 	if (!t) {
 		mutex_unlock(&ctx->timer_lock);
 		return -EINVAL;
@@ -350,9 +367,18 @@ int qchan_timer_info(struct qchan_ctx *ctx, struct qchan_timer_info __user *uarg
 	a.value = qchan_timer_left(t);
 	a.interval = ktime_to_ns(t->interval);
 	a.clock = t->clock;
+	a.event_value = t->pulse.d.value;
+	a.event_coid = t->coid;
+	a.event_priority = t->priority;
+	a.event_code = t->pulse.d.code;
+	a.info_flags = t->abstime && a.value ? QCHAN_TIMER_INFO_ABSTIME : 0;
 	cctx = t->conn->chan->ctx;
 	ctx_lock(cctx);
-	overrun = list_empty(&t->pulse.node) ? t->pending : t->last;
+	/* The count of the last pulse taken: see the overrun rules above. */
+	count = list_empty(&t->pulse.node) ? &t->pending : &t->last;
+	overrun = *count;
+	if (a.flags & QCHAN_TIMER_INFO_RESET_OVERRUNS)
+		*count = 0;
 	ctx_unlock(cctx);
 	mutex_unlock(&ctx->timer_lock);
 	a.overrun = min_t(u64, overrun, INT_MAX);

@@ -576,6 +576,25 @@ TEST_F(timer, bad_args)
 	ASSERT_EQ(0, qt_param_set("max_timers", saved));
 	for (i = 0; i < 3; i++)
 		EXPECT_EQ(0, timer_delete(more[i]));
+
+	/* TIMER_INFO: unknown flags, and its out-only fields nonzero on the way in. */
+	ASSERT_EQ(0, pulse_timer(CLOCK_MONOTONIC, self->coid, 1, NULL, &tid));
+	memset(&in, 0, sizeof(in));
+	in.flags = QCHAN_TIMER_INFO_SEARCH;
+	EXPECT_EQ(0, raw_ioctl(QCHAN_IOC_TIMER_INFO, &in));
+	in.flags = 1U << 2;
+	EXPECT_EQ(-EINVAL, raw_ioctl(QCHAN_IOC_TIMER_INFO, &in));
+	memset(&in, 0, sizeof(in));
+	in.event_code = 1;
+	EXPECT_EQ(-EINVAL, raw_ioctl(QCHAN_IOC_TIMER_INFO, &in));
+	memset(&in, 0, sizeof(in));
+	in.info_flags = QCHAN_TIMER_INFO_ABSTIME;
+	EXPECT_EQ(-EINVAL, raw_ioctl(QCHAN_IOC_TIMER_INFO, &in));
+	memset(&in, 0, sizeof(in));
+	in.timer_id = -1;
+	in.flags = QCHAN_TIMER_INFO_SEARCH;
+	EXPECT_EQ(-EINVAL, raw_ioctl(QCHAN_IOC_TIMER_INFO, &in));
+	EXPECT_EQ(0, timer_delete(tid));
 }
 
 /* QNX's kernel calls: TimerCreate's id, struct _itimer, an int value. */
@@ -610,6 +629,81 @@ TEST_F(timer, qnx_api)
 	/* A SIGEV_SIGNAL event is not TimerCreate's here: glibc's timer_create serves it. */
 	SIGEV_SIGNAL_INIT(&ev, SIGUSR1);
 	EXPECT_EQ(-EINVAL, TimerCreate_r(CLOCK_MONOTONIC, &ev));
+}
+
+/*
+ * TimerInfo's event is the one the timer was created with (priority -1
+ * kept); _NTO_TI_ABSOLUTE while armed with TIMER_ABSTIME; _NTO_TIMER_SEARCH
+ * finds the first timer from an id on; _NTO_TIMER_RESET_OVERRUNS reports
+ * the count and starts it again.
+ */
+TEST_F(timer, timer_info_event_search_reset)
+{
+	struct _itimer it = { 5000 * MS, 0 };
+	struct sigevent ev;
+	struct _timer_info ti;
+	struct _pulse p;
+	int id[3], i;
+
+	memset(&ev, 0, sizeof(ev));
+	for (i = 0; i < 3; i++) {
+		SIGEV_PULSE_INIT(&ev, self->coid, i == 1 ? SIGEV_PULSE_PRIO_INHERIT : 10 + i,
+				 _PULSE_CODE_MINAVAIL + i, 70 + i);
+		id[i] = TimerCreate(CLOCK_MONOTONIC, &ev);
+		ASSERT_GE(id[i], 0);
+	}
+	ASSERT_LT(id[0], id[1]);
+	ASSERT_LT(id[1], id[2]);
+	for (i = 0; i < 3; i++) {
+		memset(&ti, 0x5a, sizeof(ti));
+		EXPECT_EQ(id[i], TimerInfo(0, (timer_t)(intptr_t)id[i], 0, &ti));
+		EXPECT_EQ(SIGEV_PULSE, SIGEV_GET_TYPE(&ti.event));
+		EXPECT_EQ(self->coid, ti.event.sigev_coid);
+		EXPECT_EQ(i == 1 ? SIGEV_PULSE_PRIO_INHERIT : 10 + i, ti.event.sigev_priority);
+		EXPECT_EQ(_PULSE_CODE_MINAVAIL + i, ti.event.sigev_code);
+		EXPECT_EQ(70 + i, ti.event.sigev_value.sival_int);
+		EXPECT_EQ(0u, ti.flags & (unsigned int)_NTO_TI_ABSOLUTE);
+	}
+
+	/* Absolute while armed so; a relative settime or a disarm clears it. */
+	it.nsec = (uint64_t)now_ns(CLOCK_MONOTONIC) + 5000 * MS;
+	ASSERT_EQ(0, TimerSettime((timer_t)(intptr_t)id[0], TIMER_ABSTIME, &it, NULL));
+	EXPECT_EQ(id[0], TimerInfo(0, (timer_t)(intptr_t)id[0], 0, &ti));
+	EXPECT_EQ((unsigned int)(_NTO_TI_ACTIVE | _NTO_TI_ABSOLUTE),
+		  ti.flags & (_NTO_TI_ACTIVE | _NTO_TI_ABSOLUTE));
+	it.nsec = 5000 * MS;
+	ASSERT_EQ(0, TimerSettime((timer_t)(intptr_t)id[0], 0, &it, NULL));
+	EXPECT_EQ(id[0], TimerInfo(0, (timer_t)(intptr_t)id[0], 0, &ti));
+	EXPECT_EQ((unsigned int)_NTO_TI_ACTIVE, ti.flags & (_NTO_TI_ACTIVE | _NTO_TI_ABSOLUTE));
+
+	/* Search: the id itself, the next one after a gap, none past the last. */
+	EXPECT_EQ(id[0], TimerInfo(0, (timer_t)0, _NTO_TIMER_SEARCH, &ti));
+	EXPECT_EQ(70, ti.event.sigev_value.sival_int);
+	ASSERT_EQ(0, TimerDestroy((timer_t)(intptr_t)id[1]));
+	EXPECT_EQ(id[2], TimerInfo(0, (timer_t)(intptr_t)id[1], _NTO_TIMER_SEARCH, &ti));
+	EXPECT_EQ(72, ti.event.sigev_value.sival_int);
+	EXPECT_EQ(id[2], TimerInfo_r(0, (timer_t)(intptr_t)id[1], _NTO_TIMER_SEARCH, NULL));
+	EXPECT_EQ(-EINVAL, TimerInfo_r(0, (timer_t)(intptr_t)id[1], 0, &ti));
+	EXPECT_EQ(-EINVAL, TimerInfo_r(0, (timer_t)(intptr_t)(id[2] + 1), _NTO_TIMER_SEARCH, &ti));
+
+	/*
+	 * Overruns: a 1 ms timer whose pulse nobody takes for 100 ms, then
+	 * disarmed; once the pulse is taken, its count is the overruns.
+	 */
+	it.nsec = 1 * MS;
+	it.interval_nsec = 1 * MS;
+	ASSERT_EQ(0, TimerSettime((timer_t)(intptr_t)id[2], 0, &it, NULL));
+	qt_sleep_ms(100);
+	it.nsec = 0;
+	ASSERT_EQ(0, TimerSettime((timer_t)(intptr_t)id[2], 0, &it, NULL));
+	ASSERT_EQ(0, recv_pulse(self->chid, &p, QT_WAIT_MS));
+	EXPECT_EQ(_PULSE_CODE_MINAVAIL + 2, p.code);
+	EXPECT_EQ(id[2], TimerInfo(0, (timer_t)(intptr_t)id[2], _NTO_TIMER_RESET_OVERRUNS, &ti));
+	EXPECT_LT(0u, ti.overruns);
+	EXPECT_EQ(id[2], TimerInfo(0, (timer_t)(intptr_t)id[2], 0, &ti));
+	EXPECT_EQ(0u, ti.overruns);
+	EXPECT_EQ(0, TimerDestroy((timer_t)(intptr_t)id[0]));
+	EXPECT_EQ(0, TimerDestroy((timer_t)(intptr_t)id[2]));
 }
 
 /* TimerInfo: QNX's struct _timer_info of a disarmed, an armed and a gone timer. */
@@ -663,8 +757,7 @@ TEST_F(timer, timer_info)
 	errno = 0;
 	EXPECT_EQ(-1, TimerInfo(getpid() + 100000, (timer_t)(intptr_t)id, 0, &ti));
 	EXPECT_EQ(ESRCH, errno);
-	EXPECT_EQ(-EINVAL, TimerInfo_r(0, (timer_t)(intptr_t)id, _NTO_TIMER_SEARCH, &ti));
-	EXPECT_EQ(-EINVAL, TimerInfo_r(0, (timer_t)(intptr_t)id, _NTO_TIMER_RESET_OVERRUNS, &ti));
+	EXPECT_EQ(-EINVAL, TimerInfo_r(0, (timer_t)(intptr_t)id, 4, &ti));
 	ASSERT_EQ(0, TimerDestroy((timer_t)(intptr_t)id));
 	errno = 0;
 	EXPECT_EQ(-1, TimerInfo(0, (timer_t)(intptr_t)id, 0, &ti));

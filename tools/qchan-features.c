@@ -38,6 +38,8 @@ static const struct {
 	{ QCHAN_FEAT_BUSY_POLL, "BUSY_POLL", "opt-in busy polling per channel (qchan_channel_busy_poll)" },
 	{ QCHAN_FEAT_URING_TIMEOUT, "URING_TIMEOUT",
 	  "io_uring send/receive timeouts, MsgWrite to async senders" },
+	{ QCHAN_FEAT_TIMER_INFO_EVENT, "TIMER_INFO_EVENT",
+	  "TimerInfo: _NTO_TIMER_SEARCH, _NTO_TIMER_RESET_OVERRUNS, the event, ABSTIME" },
 };
 
 int main(int argc, char **argv)

@@ -123,7 +123,7 @@ static int pulse_timer_settime(int id, int flags, int64_t value, int64_t interva
 	return 0;
 }
 
-static int pulse_timer_info(int id, struct qchan_timer_info *a)
+static int pulse_timer_info(int id, uint32_t flags, struct qchan_timer_info *a)
 {
 	int fd = qchan_ctx();
 
@@ -131,6 +131,7 @@ static int pulse_timer_info(int id, struct qchan_timer_info *a)
 		return fd;
 	memset(a, 0, sizeof(*a));
 	a->timer_id = id;
+	a->flags = flags;
 	return qchan_ioctl(fd, QCHAN_IOC_TIMER_INFO, a);
 }
 
@@ -193,7 +194,7 @@ QCHAN_EXPORT int libchan_timer_gettime(timer_t timerid, struct itimerspec *value
 
 	if (id < 0)
 		return timer_gettime(timerid, value);
-	err = pulse_timer_info(id, &a);
+	err = pulse_timer_info(id, 0, &a);
 	if (err < 0)
 		return (int)qchan_set_errno(err);
 	ns_ts(a.value, &value->it_value);
@@ -209,7 +210,7 @@ QCHAN_EXPORT int libchan_timer_getoverrun(timer_t timerid)
 
 	if (id < 0)
 		return timer_getoverrun(timerid);
-	err = pulse_timer_info(id, &a);
+	err = pulse_timer_info(id, 0, &a);
 	return err < 0 ? (int)qchan_set_errno(err) : a.overrun;
 }
 
@@ -286,39 +287,50 @@ QCHAN_EXPORT int TimerDestroy(timer_t id)
 }
 
 /*
- * What the module reports of a timer, in QNX's struct _timer_info.  The
- * module has no next-timer lookup (_NTO_TIMER_SEARCH) and no overrun reset
- * (_NTO_TIMER_RESET_OVERRUNS), and keeps the event's coid, code, priority and
- * value to itself: those are EINVAL and zero, never a guess.
+ * What the module reports of a timer, in QNX's struct _timer_info.
+ * _NTO_TIMER_SEARCH and _NTO_TIMER_RESET_OVERRUNS are the module's
+ * QCHAN_TIMER_INFO_* (QCHAN_FEAT_TIMER_INFO_EVENT; an older module answers
+ * EINVAL and reports no event: zero, never a guess).
  */
 QCHAN_EXPORT int TimerInfo_r(pid_t pid, timer_t id, int flags, struct _timer_info *info)
 {
 	struct qchan_timer_info a;
 	int tid = qnx_timer_id(id);
+	uint32_t kflags = 0;
 	struct timespec now;
 	int err;
 
 	if (pid != 0 && pid != getpid())
 		return -ESRCH;
-	if (flags || tid < 0)
+	if ((flags & ~(_NTO_TIMER_SEARCH | _NTO_TIMER_RESET_OVERRUNS)) || tid < 0)
 		return -EINVAL;
-	err = pulse_timer_info(tid, &a);
+	if (flags & _NTO_TIMER_SEARCH)
+		kflags |= QCHAN_TIMER_INFO_SEARCH;
+	if (flags & _NTO_TIMER_RESET_OVERRUNS)
+		kflags |= QCHAN_TIMER_INFO_RESET_OVERRUNS;
+	err = pulse_timer_info(tid, kflags, &a);
 	if (err < 0)
 		return err;
 	if (!info)
-		return tid;
+		return a.timer_id;
 	memset(info, 0, sizeof(*info));
 	if (a.value > 0 && !clock_gettime(a.clock, &now))
 		info->itime.nsec = (uint64_t)ts_ns(&now) + (uint64_t)a.value;
 	info->itime.interval_nsec = (uint64_t)a.interval;
 	info->otime.nsec = (uint64_t)a.value;
 	info->otime.interval_nsec = (uint64_t)a.interval;
-	info->flags = _NTO_TI_TARGET_PROCESS | (a.value > 0 ? _NTO_TI_ACTIVE : 0);
+	info->flags = _NTO_TI_TARGET_PROCESS | (a.value > 0 ? _NTO_TI_ACTIVE : 0) |
+		      (a.info_flags & QCHAN_TIMER_INFO_ABSTIME ? _NTO_TI_ABSOLUTE : 0);
 	info->notify = SIGEV_PULSE;
 	info->clockid = a.clock;
 	info->overruns = (uint32_t)a.overrun;
 	info->event.sigev_notify = SIGEV_PULSE;
-	return tid;
+	info->event.sigev_coid = a.event_coid;
+	info->event.sigev_priority = a.event_priority;
+	info->event.sigev_code = a.event_code;
+	/* As TimerCreate() took it: the 64-bit value, sign-extended from an int. */
+	info->event.sigev_value.sival_ptr = (void *)(uintptr_t)a.event_value;
+	return a.timer_id;
 }
 
 QCHAN_EXPORT int TimerInfo(pid_t pid, timer_t id, int flags, struct _timer_info *info)

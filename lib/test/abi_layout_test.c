@@ -216,7 +216,11 @@ FIELD(struct qchan_timer_info, value, 8, 8);
 FIELD(struct qchan_timer_info, interval, 16, 8);
 FIELD(struct qchan_timer_info, overrun, 24, 4);
 FIELD(struct qchan_timer_info, clock, 28, 4);
-FIELD(struct qchan_timer_info, reserved, 32, 16);
+FIELD(struct qchan_timer_info, event_value, 32, 8);
+FIELD(struct qchan_timer_info, event_coid, 40, 4);
+FIELD(struct qchan_timer_info, event_priority, 44, 2);
+FIELD(struct qchan_timer_info, event_code, 46, 1);
+FIELD(struct qchan_timer_info, info_flags, 47, 1);
 
 SIZE(struct qchan_name_attach, 32);
 FIELD(struct qchan_name_attach, name_ptr, 0, 8);

@@ -78,6 +78,8 @@
 #define QCHAN_FEAT_BUSY_POLL		(1ULL << 16)
 /* io_uring SEND/RECEIVE take their timeouts; MsgWrite reaches an async sender */
 #define QCHAN_FEAT_URING_TIMEOUT	(1ULL << 17)
+/* QCHAN_IOC_TIMER_INFO: QCHAN_TIMER_INFO_SEARCH, _RESET_OVERRUNS; reports the pulse and ABSTIME */
+#define QCHAN_FEAT_TIMER_INFO_EVENT	(1ULL << 22)
 
 /* QNX's "server fault" errno: a fault in the server's buffers, reported to the client. */
 #define QCHAN_ESRVRFAULT	312
@@ -475,9 +477,16 @@ struct qchan_timer_settime {
 	__u64 reserved[2];	/* in: 0 */
 };
 
+/* info: report the caller's timer with the lowest id >= timer_id (QNX's _NTO_TIMER_SEARCH). */
+#define QCHAN_TIMER_INFO_SEARCH		(1U << 0)
+/* info: the overrun count reported starts again from 0 (_NTO_TIMER_RESET_OVERRUNS). */
+#define QCHAN_TIMER_INFO_RESET_OVERRUNS	(1U << 1)
+/* info_flags: armed by a settime with QCHAN_TIMER_ABSTIME */
+#define QCHAN_TIMER_INFO_ABSTIME	(1U << 0)
+
 struct qchan_timer_info {
-	__s32 timer_id;		/* in */
-	__u32 flags;		/* in: 0 */
+	__s32 timer_id;		/* in; out: the timer reported (QCHAN_TIMER_INFO_SEARCH) */
+	__u32 flags;		/* in: QCHAN_TIMER_INFO_SEARCH, _RESET_OVERRUNS */
 	__s64 value;		/* out: ns until the next expiry, 0 if disarmed */
 	__s64 interval;		/* out: ns */
 	/*
@@ -487,7 +496,16 @@ struct qchan_timer_info {
 	 */
 	__s32 overrun;
 	__s32 clock;		/* out */
-	__u64 reserved[2];	/* in: 0 */
+	/*
+	 * in: 0.  out (QCHAN_FEAT_TIMER_INFO_EVENT; 0 before): the pulse as
+	 * QCHAN_IOC_TIMER_CREATE was given it (coid, priority -1 included),
+	 * and QCHAN_TIMER_INFO_ABSTIME.  Were reserved[2].
+	 */
+	__u64 event_value;
+	__s32 event_coid;
+	__s16 event_priority;
+	__s8 event_code;
+	__u8 info_flags;
 };
 
 /*

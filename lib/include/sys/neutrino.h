@@ -437,10 +437,12 @@ extern int ClockPeriod_r(clockid_t __id, const struct _clockperiod *__new,
  * TimerInfo: a timer of the caller's (pid 0 or getpid(), else ESRCH), as
  * QNX's struct _timer_info describes it: itime the absolute expiry on the
  * timer's clock (0: disarmed) and the interval, otime the time left and the
- * interval, flags _NTO_TI_ACTIVE while armed (and _NTO_TI_TARGET_PROCESS),
- * notify and event.sigev_notify SIGEV_PULSE (the event's coid, code,
- * priority and value are not reported: zero), clockid, overruns.  Returns
- * the timer's id.  _NTO_TIMER_SEARCH and _NTO_TIMER_RESET_OVERRUNS: EINVAL.
+ * interval, flags _NTO_TI_ACTIVE while armed, _NTO_TI_ABSOLUTE when armed
+ * with TIMER_ABSTIME (and _NTO_TI_TARGET_PROCESS), notify SIGEV_PULSE,
+ * event the SIGEV_PULSE event the timer was created with (coid, priority,
+ * code, value), clockid, overruns.  Returns the timer's id: with
+ * _NTO_TIMER_SEARCH, the first timer from @id on.  _NTO_TIMER_RESET_OVERRUNS
+ * restarts the overrun count after reporting it.
  */
 #define _NTO_TIMER_SEARCH		0x00000001
 #define _NTO_TIMER_RESET_OVERRUNS	0x00000002
