@@ -39,26 +39,17 @@ static void *receiver_fn(void *arg)
 
 static _Atomic pid_t receiver_tid;
 
-static void *receiver_tid_fn(void *arg)
-{
-	atomic_store(&receiver_tid, qt_gettid());
-	return receiver_fn(arg);
-}
-
 TEST(receive_blocked)
 {
 	char pat[64], *buf, *line;
-	pthread_t th;
+	struct qt_receiver r;
 	pid_t tid;
 	int chid;
 
 	chid = ChannelCreate(0);
 	ASSERT_GT(chid, 0);
-	atomic_store(&receiver_tid, 0);
-	ASSERT_EQ(0, pthread_create(&th, NULL, receiver_tid_fn, (void *)(intptr_t)chid));
-	tid = qt_wait_tid(&receiver_tid);
-	ASSERT_NE(0, tid);
-	ASSERT_EQ(0, qt_wait_blocked(getpid(), tid));
+	ASSERT_EQ(0, qt_receiver_start(&r, chid));
+	tid = atomic_load(&r.tid);
 
 	line = wait_thread(tid, "RECEIVE", NULL);
 	ASSERT_NE(NULL, line) TH_LOG("no RECEIVE line for tid %d", tid);
@@ -89,7 +80,8 @@ TEST(receive_blocked)
 	free(buf);
 
 	ASSERT_EQ(0, ChannelDestroy(chid));
-	ASSERT_EQ(0, pthread_join(th, NULL));
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	EXPECT_EQ(-1, r.rcvid);
 }
 
 /* SEND-blocked, then REPLY-blocked on the same message. */
