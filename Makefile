@@ -57,8 +57,9 @@ modules:
 	@set -e; for k in $(KERNELS); do $(TOP)/scripts/build-module --kernel $$k; done
 
 # ------------------------------------------------------------------ userspace
+# libchan, and libchan-resmgr (the resource-manager layer, over libfuse3).
 lib:
-	$(call SUBMAKE,lib)
+	$(call SUBMAKE,lib) all resmgr
 
 # libchan for 32-bit programs (-m32), in $(BUILD)/lib32: the ia32 selftests link it.
 lib32:

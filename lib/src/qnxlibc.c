@@ -203,3 +203,29 @@ QCHAN_EXPORT char *strlwr(char *s)
 		*p = (unsigned char)tolower(*p);
 	return s;
 }
+
+/* QNX's SchedGet() over sched_getscheduler()/sched_getparam() of a Linux tid. */
+QCHAN_EXPORT int SchedGet_r(pid_t pid, int tid, struct sched_param *param)
+{
+	struct sched_param sp;
+	pid_t who = tid ? tid : (pid && pid != getpid() ? pid : 0);
+	int saved = errno;
+	int policy;
+
+	if (pid < 0 || tid < 0)
+		return -EINVAL;
+	policy = sched_getscheduler(who);
+	if (policy == -1 || sched_getparam(who, &sp) == -1) {
+		policy = -errno;
+		errno = saved;
+		return policy;
+	}
+	if (param)
+		*param = sp;
+	return policy & ~0x40000000;	/* SCHED_RESET_ON_FORK */
+}
+
+QCHAN_EXPORT int SchedGet(pid_t pid, int tid, struct sched_param *param)
+{
+	return (int)qchan_set_errno(SchedGet_r(pid, tid, param));
+}

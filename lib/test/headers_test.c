@@ -8,6 +8,7 @@
  * compare them).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <sys/neutrino.h>
 #include <sys/dispatch.h>
 #include <sys/netmgr.h>
@@ -16,11 +17,29 @@
 #include <sys/resmgr.h>
 #include <sys/siginfo.h>
 #include <process.h>
+#include <devctl.h>
 
 /* A compile-time check that works in C99 and C++98 alike. */
 #define QNX_VALUE(name, value) typedef char check_##name[(name) == (value) ? 1 : -1]
 #define QNX_SIZE(type, tag, size) typedef char size_##tag[sizeof(type) == (size) ? 1 : -1]
 
+/* The handler tables: QNX 7's sizes, the I/O entries in _IO_* order. */
+#define QNX_ASSERT(tag, cond) typedef char assert_##tag[(cond) ? 1 : -1]
+QNX_ASSERT(connect_nfuncs, _RESMGR_CONNECT_NFUNCS == 8);
+QNX_ASSERT(io_nfuncs, _RESMGR_IO_NFUNCS == _IO_UTIME64 - _IO_READ + 1);
+QNX_ASSERT(io_devctl, offsetof(resmgr_io_funcs_t, devctl) - offsetof(resmgr_io_funcs_t, read) ==
+	   (_IO_DEVCTL - _IO_READ) * sizeof(void *));
+QNX_ASSERT(io_close, offsetof(resmgr_io_funcs_t, close_dup) - offsetof(resmgr_io_funcs_t, read) ==
+	   (_IO_CLOSE - _IO_READ) * sizeof(void *));
+QNX_ASSERT(io_utime64, offsetof(resmgr_io_funcs_t, utime64) - offsetof(resmgr_io_funcs_t, read) ==
+	   (_IO_UTIME64 - _IO_READ) * sizeof(void *));
+QNX_ASSERT(iofunc_nfuncs, _IOFUNC_NFUNCS == 2);
+QNX_ASSERT(nparts, _RESMGR_NPARTS(2) == -2);
+QNX_VALUE(IOFUNC_ATTR_ATIME, 1);
+QNX_VALUE(IOFUNC_ATTR_CTIME, 2);
+QNX_VALUE(IOFUNC_ATTR_MTIME, 4);
+QNX_ASSERT(getflags, (unsigned)DCMD_ALL_GETFLAGS == 0x40040101u);
+QNX_ASSERT(setflags, (unsigned)DCMD_ALL_SETFLAGS == 0x80040102u);
 QNX_VALUE(_NTO_TIMEOUT_NANOSLEEP, 0x1000);
 QNX_VALUE(_NTO_TIMER_SEARCH, 1);
 QNX_VALUE(_NTO_TIMER_RESET_OVERRUNS, 2);

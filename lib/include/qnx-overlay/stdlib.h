@@ -33,6 +33,14 @@ extern char *ultoa(unsigned long __value, char *__buf, int __radix);
 extern char *ulltoa(unsigned long long __value, char *__buf, int __radix);
 #ifdef __cplusplus
 }
+#else
+/* QNX's <stdlib.h> has them for C (resource managers' min(nb, msg->i.nbytes)). */
+#ifndef max
+#define max(__a, __b)	(((__a) > (__b)) ? (__a) : (__b))
+#endif
+#ifndef min
+#define min(__a, __b)	(((__a) < (__b)) ? (__a) : (__b))
+#endif
 #endif
 
 #endif

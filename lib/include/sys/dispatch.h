@@ -12,9 +12,10 @@
  * unchanged; name_close() detaches the connection, and the server gets its
  * _PULSE_CODE_DISCONNECT pulse.
  *
- * The resource-manager dispatch layer (dispatch_create, resmgr_attach,
- * ...) is not part of libchan yet: dispatch_t is opaque and name_attach's
- * dpp is only stored (pass NULL).
+ * The dispatch layer (dispatch_create, dispatch_block, dispatch_handler,
+ * pulse_attach, message_attach, and resmgr_attach in <sys/resmgr.h>) is in
+ * libchan-resmgr (pkg-config libchan-resmgr), not in libchan; name_attach()
+ * only stores its dpp.  docs/RESMGR.md.
  */
 #ifndef _SYS_DISPATCH_H_INCLUDED
 #define _SYS_DISPATCH_H_INCLUDED
@@ -34,7 +35,10 @@
 extern "C" {
 #endif
 
+#ifndef _DISPATCH_T_DECLARED
+#define _DISPATCH_T_DECLARED
 typedef struct _dispatch dispatch_t;
+#endif
 
 typedef struct _name_attach {
 	dispatch_t	*dpp;
@@ -47,6 +51,47 @@ typedef struct _name_attach {
 #define NAME_FLAG_DETACH_SAVEDPP	0x00000001
 /* name_attach, name_open: global name; accepted, the name stays local. */
 #define NAME_FLAG_ATTACH_GLOBAL		0x00000002
+
+/*
+ * A dispatch context: what dispatch_block() received and dispatch_handler()
+ * hands to a resource manager's, pulse_attach()'s or message_attach()'s
+ * handler.  All views share one layout (QNX: a union of equal prefixes).
+ */
+typedef resmgr_context_t message_context_t;
+
+typedef union _dispatch_context {
+	resmgr_context_t	resmgr_context;
+	message_context_t	message_context;
+} dispatch_context_t;
+
+/* dispatch_create_channel() flags. */
+#define DISPATCH_FLAG_NOLOCK		0x00000001
+
+/* pulse_attach() and message_attach() flags. */
+#define MSG_FLAG_TYPE_PULSE		0x00000001
+#define MSG_FLAG_ALLOC_PULSE		0x00000002
+#define MSG_FLAG_DEFAULT_FUNC		0x00000100
+#define MSG_FLAG_CROSS_ENDIAN		0x00000200
+#define _DISPATCH_MAX_PULSE_CODE	127
+
+extern dispatch_t *dispatch_create(void);
+extern dispatch_t *dispatch_create_channel(int __chid, unsigned __flags);
+extern int dispatch_destroy(dispatch_t *__dpp);
+extern dispatch_context_t *dispatch_context_alloc(dispatch_t *__dpp);
+extern void dispatch_context_free(dispatch_context_t *__ctp);
+extern dispatch_context_t *dispatch_block(dispatch_context_t *__ctp);
+extern int dispatch_handler(dispatch_context_t *__ctp);
+extern int dispatch_unblock(dispatch_context_t *__ctp);
+extern int pulse_attach(dispatch_t *__dpp, int __flags, int __code,
+			int (*__func)(message_context_t *__ctp, int __code, unsigned __flags,
+				      void *__handle),
+			void *__handle);
+extern int pulse_detach(dispatch_t *__dpp, int __code, int __flags);
+extern int message_attach(dispatch_t *__dpp, resmgr_attr_t *__attr, int __low, int __high,
+			  int (*__func)(message_context_t *__ctp, int __code, unsigned __flags,
+					void *__handle),
+			  void *__handle);
+extern int message_detach(dispatch_t *__dpp, int __low, int __high, int __flags);
 
 extern name_attach_t *name_attach(dispatch_t *__dpp, const char *__path, unsigned __flags);
 extern int name_detach(name_attach_t *__attach, unsigned __flags);

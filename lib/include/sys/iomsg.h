@@ -5,15 +5,16 @@
  * receive loop switching on msg.hdr.type (_IO_CONNECT, the range
  * _IO_BASE < type <= _IO_MAX, or a pulse) and replying to each.
  *
- * Types and constants only.  The resource-manager framework that builds
- * and routes these messages (resmgr_attach, iofunc_*_default, dispatch
- * contexts) is not part of libchan yet, and no Linux call sends them: a
- * server sees them only from QNX-style clients that build them too.
+ * Types and constants only.  libchan-resmgr (<sys/resmgr.h>, <sys/iofunc.h>)
+ * routes them to a resource manager's handlers; its CUSE bridge builds them
+ * from Linux programs' open/read/write/ioctl/close of the manager's /dev node.
  */
 #ifndef _SYS_IOMSG_H_INCLUDED
 #define _SYS_IOMSG_H_INCLUDED
 
 #include <sys/types.h>
+#include <sys/stat.h>
+#include <utime.h>
 #include <sys/neutrino.h>
 #include <sys/ftype.h>
 
@@ -287,6 +288,230 @@ struct _io_msg {
 typedef union {
 	struct _io_msg		i;
 } io_msg_t;
+
+/*
+ * The connect messages other than open: one header, told apart by subtype.
+ * Their extra data (rename and link sources, mount options) is not decoded.
+ */
+typedef union {
+	struct _io_connect	connect;
+} io_unlink_t;
+typedef union {
+	struct _io_connect	connect;
+} io_rename_t;
+typedef union {
+	struct _io_connect	connect;
+} io_mknod_t;
+typedef union {
+	struct _io_connect	connect;
+} io_readlink_t;
+typedef union {
+	struct _io_connect	connect;
+} io_link_t;
+typedef union {
+	struct _io_connect	connect;
+} io_mount_t;
+typedef union _io_rename_extra io_rename_extra_t;
+typedef union _io_link_extra io_link_extra_t;
+typedef union _io_mount_extra io_mount_extra_t;
+
+/* _IO_STAT: the reply is the Linux struct stat (QNX has its own layout). */
+struct _io_stat {
+	_Uint16t	type;
+	_Uint16t	combine_len;
+	_Uint32t	zero;
+};
+
+typedef union {
+	struct _io_stat		i;
+	struct stat		o;
+} io_stat_t;
+
+struct _io_notify {
+	_Uint16t	type;
+	_Uint16t	combine_len;
+	_Int32t		action;
+	_Int32t		flags;
+	_Int32t		mgr[2];
+	_Int32t		flags_extra_mask;
+	_Int32t		flags_exten;
+	_Int32t		nfds;
+	_Int32t		fd_first;
+	_Int32t		nfds_ready;
+	_Int64t		timo;
+	/* A struct sigevent (64 bytes): strict C99 has none; notify is not routed yet. */
+	_Uint64t	event[8];
+};
+
+struct _io_notify_reply {
+	_Uint32t	zero;
+	_Uint32t	flags;
+	_Int32t		flags2;
+	_Int32t		flags_extra_mask;
+	_Int32t		flags_exten;
+	_Int32t		nfds;
+	_Int32t		nfds_ready;
+	_Int32t		zero2[3];
+};
+
+typedef union {
+	struct _io_notify	i;
+	struct _io_notify_reply	o;
+} io_notify_t;
+
+struct _io_chmod {
+	_Uint16t	type;
+	_Uint16t	combine_len;
+	mode_t		mode;
+};
+
+typedef union {
+	struct _io_chmod	i;
+} io_chmod_t;
+
+struct _io_chown {
+	_Uint16t	type;
+	_Uint16t	combine_len;
+	_Int32t		gid;
+	_Int32t		uid;
+};
+
+typedef union {
+	struct _io_chown	i;
+} io_chown_t;
+
+struct _io_utime {
+	_Uint16t	type;
+	_Uint16t	combine_len;
+	_Int32t		cur_flag;	/* nonzero: set both times to now */
+	struct utimbuf	times;
+};
+
+typedef union {
+	struct _io_utime	i;
+} io_utime_t;
+
+struct _io_openfd {
+	_Uint16t	type;
+	_Uint16t	combine_len;
+	_Uint32t	ioflag;
+	_Uint16t	sflag;
+	_Uint16t	xtype;
+	struct _msg_info info;
+	_Uint32t	reserved2;
+	_Uint32t	key;
+};
+
+typedef union {
+	struct _io_openfd	i;
+} io_openfd_t;
+
+struct _io_fdinfo {
+	_Uint16t	type;
+	_Uint16t	combine_len;
+	_Uint32t	flags;
+	_Int32t		path_len;
+	_Uint32t	reserved;
+};
+
+typedef union {
+	struct _io_fdinfo	i;
+} io_fdinfo_t;
+
+struct _io_lock {
+	_Uint16t	type;
+	_Uint16t	combine_len;
+	_Uint32t	subtype;
+	_Int32t		nbytes;
+};
+
+typedef union {
+	struct _io_lock		i;
+} io_lock_t;
+
+struct _io_space {
+	_Uint16t	type;
+	_Uint16t	combine_len;
+	_Uint16t	subtype;
+	short		whence;
+	_Uint64t	start;
+	_Uint64t	len;
+};
+
+typedef union {
+	struct _io_space	i;
+	_Uint64t		o;
+} io_space_t;
+
+struct _io_shutdown {
+	_Uint16t	type;
+	_Uint16t	combine_len;
+};
+
+typedef union {
+	struct _io_shutdown	i;
+} io_shutdown_t;
+
+struct _io_mmap {
+	_Uint16t	type;
+	_Uint16t	combine_len;
+	_Uint32t	prot;
+	_Uint64t	offset;
+	struct _msg_info info;
+	_Uint32t	required_prot;
+	_Uint32t	zero[5];
+};
+
+typedef union {
+	struct _io_mmap		i;
+} io_mmap_t;
+
+struct _io_dup {
+	_Uint16t	type;
+	_Uint16t	combine_len;
+	struct _msg_info info;
+	_Uint32t	reserved;
+	_Uint32t	key;
+};
+
+typedef union {
+	struct _io_dup		i;
+} io_dup_t;
+
+struct _io_sync {
+	_Uint16t	type;
+	_Uint16t	combine_len;
+	_Uint32t	flag;
+};
+
+typedef union {
+	struct _io_sync		i;
+} io_sync_t;
+
+struct _io_power {
+	_Uint16t	type;
+	_Uint16t	combine_len;
+	_Uint32t	subtype;
+	_Uint32t	zero[2];
+};
+
+typedef union {
+	struct _io_power	i;
+} io_power_t;
+
+struct _io_acl {
+	_Uint16t	type;
+	_Uint16t	combine_len;
+	_Uint32t	subtype;
+	_Uint32t	zero[2];
+};
+
+typedef union {
+	struct _io_acl		i;
+} io_acl_t;
+
+/* The data that follows a devctl header, in or out: _DEVCTL_DATA(msg->i). */
+#define _DEVCTL_DATA(__msg)	((void *)((char *)&(__msg) + sizeof(__msg)))
 
 #ifdef __cplusplus
 }

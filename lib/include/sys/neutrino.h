@@ -428,6 +428,14 @@ struct _clockperiod {
 	long		fract;
 };
 
+/*
+ * SchedGet: the scheduling policy (SCHED_OTHER, SCHED_FIFO, SCHED_RR: Linux's
+ * values) and, with @param, the priority of thread @tid (Linux tid; 0: the
+ * caller) of process @pid (0: the caller's).
+ */
+extern int SchedGet(pid_t __pid, int __tid, struct sched_param *__param);
+extern int SchedGet_r(pid_t __pid, int __tid, struct sched_param *__param);
+
 extern int ClockPeriod(clockid_t __id, const struct _clockperiod *__new,
 		       struct _clockperiod *__old, int __reserved);
 extern int ClockPeriod_r(clockid_t __id, const struct _clockperiod *__new,

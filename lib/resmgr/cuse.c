@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The CUSE bridge: resmgr_attach("/dev/<name>") creates that character
+ * device through the kernel's CUSE (libfuse3's low-level CUSE API) and
+ * serves it from bridge threads in the resource manager's process.  Each
+ * Linux open() gets its own side-channel connection to the dispatch's
+ * channel and every request becomes the QNX message a QNX client's libc
+ * would send (_IO_CONNECT, _IO_READ, _IO_WRITE, _IO_DEVCTL, _IO_CLOSE), so
+ * the manager's handlers and its dispatch loop run exactly as on QNX.
+ *
+ * The bridge threads block in MsgSend while a handler works (or holds a
+ * reply back): a new thread starts whenever none is left waiting for
+ * requests, up to RM_CUSE_MAX_THREADS.
+ */
+#define FUSE_USE_VERSION 31
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <cuse_lowlevel.h>
+#include <fuse_lowlevel.h>
+#include <devctl.h>
+
+#include "rm.h"
+
+#define RM_CUSE_MAX_THREADS	64
+#define RM_CUSE_INIT_TIMEOUT_S	20
+
+struct rm_cuse {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct fuse_session *se;
+	int efd;			/* readable: the bridge is stopping */
+	int chid;
+	int id;
+	int state;			/* 0 starting, 1 device created, -1 failed */
+	int refs;			/* bridge threads + the attach */
+	int nthreads;
+	int idle;
+	mode_t mode;
+	char path[];
+};
+
+/* The credentials of the Linux program behind each bridged connection. */
+struct rm_creds {
+	struct rm_creds *next;
+	int coid;
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+};
+
+static pthread_mutex_t creds_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rm_creds *creds_list;
+
+int rm_bridge_creds(int coid, uid_t *uid, gid_t *gid, pid_t *pid)
+{
+	struct rm_creds *c;
+	int ret = -1;
+
+	pthread_mutex_lock(&creds_lock);
+	for (c = creds_list; c; c = c->next) {
+		if (c->coid == coid) {
+			*uid = c->uid;
+			*gid = c->gid;
+			*pid = c->pid;
+			ret = 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&creds_lock);
+	return ret;
+}
+
+static int creds_add(int coid, const struct fuse_ctx *ctx)
+{
+	struct rm_creds *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -1;
+	c->coid = coid;
+	c->uid = ctx->uid;
+	c->gid = ctx->gid;
+	c->pid = ctx->pid;
+	pthread_mutex_lock(&creds_lock);
+	c->next = creds_list;
+	creds_list = c;
+	pthread_mutex_unlock(&creds_lock);
+	return 0;
+}
+
+static void creds_del(int coid)
+{
+	struct rm_creds **pp, *c;
+
+	pthread_mutex_lock(&creds_lock);
+	for (pp = &creds_list; (c = *pp); pp = &c->next)
+		if (c->coid == coid)
+			break;
+	if (c)
+		*pp = c->next;
+	pthread_mutex_unlock(&creds_lock);
+	free(c);
+}
+
+static void cuse_put(struct rm_cuse *c)
+{
+	int last;
+
+	pthread_mutex_lock(&c->lock);
+	last = --c->refs == 0;
+	pthread_mutex_unlock(&c->lock);
+	if (!last)
+		return;
+	/* Closing /dev/cuse removes the device; open files then get ENODEV. */
+	fuse_session_destroy(c->se);
+	close(c->efd);
+	pthread_cond_destroy(&c->cond);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+static struct rm_cuse *req_cuse(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+static void bridge_open(fuse_req_t req, struct fuse_file_info *fi)
+{
+	struct rm_cuse *c = req_cuse(req);
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct _io_connect msg;
+	int coid, acc, err;
+
+	coid = ConnectAttach(ND_LOCAL_NODE, 0, c->chid, _NTO_SIDE_CHANNEL, 0);
+	if (coid == -1) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	if (creds_add(coid, ctx)) {
+		ConnectDetach(coid);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	/* What QNX's open() sends for the path's remainder below the attach point: "". */
+	memset(&msg, 0, sizeof(msg));
+	msg.type = _IO_CONNECT;
+	msg.subtype = _IO_CONNECT_OPEN;
+	msg.file_type = _FTYPE_ANY;
+	acc = fi->flags & O_ACCMODE;
+	msg.ioflag = (uint32_t)((fi->flags & ~O_ACCMODE) | (acc + 1));
+	msg.handle = (uint32_t)c->id;
+	msg.access = (uint16_t)(acc + 1);
+	msg.path_len = 1;
+	if (MsgSend(coid, &msg, offsetof(struct _io_connect, path) + 1, NULL, 0) == -1) {
+		err = errno;
+		creds_del(coid);
+		ConnectDetach(coid);
+		fuse_reply_err(req, err);
+		return;
+	}
+	fi->fh = (uint64_t)coid;
+	fi->direct_io = 1;
+	fi->nonseekable = 1;
+	if (fuse_reply_open(req, fi) != 0) {
+		/* The opener is gone (killed): nobody will release it. */
+		struct _io_close cm = { .type = _IO_CLOSE, .combine_len = sizeof(cm) };
+
+		MsgSend(coid, &cm, sizeof(cm), NULL, 0);
+		creds_del(coid);
+		ConnectDetach(coid);
+	}
+}
+
+static void bridge_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi)
+{
+	struct _io_read msg;
+	char *buf;
+	long n;
+
+	(void)off;
+	if (size > INT_MAX)
+		size = INT_MAX;
+	buf = calloc(1, size ? size : 1);
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	memset(&msg, 0, sizeof(msg));
+	msg.type = _IO_READ;
+	msg.combine_len = sizeof(msg);
+	msg.nbytes = (uint32_t)size;
+	msg.xtype = _IO_XTYPE_NONE | ((fi->flags & O_NONBLOCK) ? _IO_XFLAG_NONBLOCK : 0);
+	n = MsgSend((int)fi->fh, &msg, sizeof(msg), buf, size);
+	if (n == -1)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_buf(req, buf, (size_t)n < size ? (size_t)n : size);
+	free(buf);
+}
+
+static void bridge_write(fuse_req_t req, const char *buf, size_t size, off_t off,
+			 struct fuse_file_info *fi)
+{
+	struct _io_write msg;
+	iov_t iov[2];
+	long n;
+
+	(void)off;
+	memset(&msg, 0, sizeof(msg));
+	msg.type = _IO_WRITE;
+	msg.combine_len = sizeof(msg);
+	msg.nbytes = (uint32_t)size;
+	msg.xtype = _IO_XTYPE_NONE | ((fi->flags & O_NONBLOCK) ? _IO_XFLAG_NONBLOCK : 0);
+	SETIOV(&iov[0], &msg, sizeof(msg));
+	SETIOV(&iov[1], buf, size);
+	n = MsgSendv((int)fi->fh, iov, 2, NULL, 0);
+	if (n == -1)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_write(req, (size_t)n < size ? (size_t)n : size);
+}
+
+/*
+ * The kernel copies an ioctl's data by the size and direction encoded in
+ * its number (restricted ioctls), which is how a dcmd encodes them: only
+ * the direction bits swap places (<devctl.h>).
+ */
+static void bridge_ioctl(fuse_req_t req, int cmd, void *arg, struct fuse_file_info *fi,
+			 unsigned int flags, const void *in_buf, size_t in_bufsz, size_t out_bufsz)
+{
+	struct _io_devctl msg;
+	struct _io_devctl_reply rep;
+	unsigned int ucmd = (unsigned int)cmd;
+	uint32_t dcmd;
+	iov_t siov[2], riov[2];
+	void *out = NULL;
+	long n;
+
+	(void)arg;
+	(void)flags;
+	dcmd = (ucmd & ~(_POSIX_DEVDIR_TO | _POSIX_DEVDIR_FROM)) |
+	       (_IOC_DIR(ucmd) & _IOC_WRITE ? _POSIX_DEVDIR_TO : 0) |
+	       (_IOC_DIR(ucmd) & _IOC_READ ? _POSIX_DEVDIR_FROM : 0);
+	if (out_bufsz) {
+		out = calloc(1, out_bufsz);
+		if (!out) {
+			fuse_reply_err(req, ENOMEM);
+			return;
+		}
+	}
+	memset(&msg, 0, sizeof(msg));
+	memset(&rep, 0, sizeof(rep));
+	msg.type = _IO_DEVCTL;
+	msg.combine_len = sizeof(msg);
+	msg.dcmd = (int32_t)dcmd;
+	msg.nbytes = (uint32_t)(in_bufsz > out_bufsz ? in_bufsz : out_bufsz);
+	SETIOV(&siov[0], &msg, sizeof(msg));
+	SETIOV(&siov[1], in_buf, in_bufsz);
+	SETIOV(&riov[0], &rep, sizeof(rep));
+	SETIOV(&riov[1], out, out_bufsz);
+	n = MsgSendv((int)fi->fh, siov, in_bufsz ? 2 : 1, riov, out_bufsz ? 2 : 1);
+	if (n == -1)
+		/* devctl() and ioctl() agree: a command nobody handles is ENOTTY. */
+		fuse_reply_err(req, errno == ENOSYS ? ENOTTY : errno);
+	else if (rep.ret_val < 0)
+		fuse_reply_err(req, EINVAL);
+	else
+		fuse_reply_ioctl(req, rep.ret_val, out, out_bufsz);
+	free(out);
+}
+
+static void bridge_release(fuse_req_t req, struct fuse_file_info *fi)
+{
+	struct _io_close msg = { .type = _IO_CLOSE, .combine_len = sizeof(msg) };
+	int coid = (int)fi->fh;
+
+	MsgSend(coid, &msg, sizeof(msg), NULL, 0);
+	creds_del(coid);
+	ConnectDetach(coid);
+	fuse_reply_err(req, 0);
+}
+
+static void bridge_init_done(void *userdata)
+{
+	struct rm_cuse *c = userdata;
+
+	/* The kernel created the node as it took the init reply: give it the attr's mode. */
+	chmod(c->path, c->mode & 07777);
+	pthread_mutex_lock(&c->lock);
+	c->state = 1;
+	pthread_cond_broadcast(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+}
+
+static const struct cuse_lowlevel_ops bridge_ops = {
+	.init_done = bridge_init_done,
+	.open = bridge_open,
+	.read = bridge_read,
+	.write = bridge_write,
+	.ioctl = bridge_ioctl,
+	.release = bridge_release,
+};
+
+static int spawn_worker(struct rm_cuse *c);
+
+static void *worker(void *arg)
+{
+	struct rm_cuse *c = arg;
+	struct fuse_buf fbuf;
+	struct pollfd p[2];
+	int fd = fuse_session_fd(c->se);
+	int res;
+
+	memset(&fbuf, 0, sizeof(fbuf));
+	for (;;) {
+		p[0].fd = fd;
+		p[0].events = POLLIN;
+		p[1].fd = c->efd;
+		p[1].events = POLLIN;
+		if (poll(p, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents || fuse_session_exited(c->se))
+			break;
+		res = fuse_session_receive_buf(c->se, &fbuf);
+		if (res == -EINTR || res == -EAGAIN)
+			continue;
+		if (res <= 0)
+			break;	/* the kernel ended the connection (ENODEV) */
+		pthread_mutex_lock(&c->lock);
+		if (--c->idle == 0 && c->nthreads < RM_CUSE_MAX_THREADS)
+			spawn_worker(c);
+		pthread_mutex_unlock(&c->lock);
+		fuse_session_process_buf(c->se, &fbuf);
+		pthread_mutex_lock(&c->lock);
+		c->idle++;
+		pthread_mutex_unlock(&c->lock);
+	}
+	free(fbuf.mem);
+	pthread_mutex_lock(&c->lock);
+	c->nthreads--;
+	c->idle--;
+	if (c->state == 0) {
+		c->state = -1;
+		pthread_cond_broadcast(&c->cond);
+	}
+	pthread_mutex_unlock(&c->lock);
+	cuse_put(c);
+	return NULL;
+}
+
+/* Called with c->lock held.  Bridge threads take no signals: the program's threads do. */
+static int spawn_worker(struct rm_cuse *c)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	pthread_t t;
+	int ret;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	c->refs++;
+	c->nthreads++;
+	c->idle++;
+	ret = pthread_create(&t, &attr, worker, c);
+	if (ret) {
+		c->refs--;
+		c->nthreads--;
+		c->idle--;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	return ret;
+}
+
+/* cuse_lowlevel_setup() installs fuse's exit handlers: a library must not. */
+static const int fuse_signals[] = { SIGHUP, SIGINT, SIGTERM, SIGPIPE, SIGCHLD };
+
+int rm_cuse_start(dispatch_t *dpp, struct rm_attach *a, const char *path, mode_t mode)
+{
+	struct sigaction saved[sizeof(fuse_signals) / sizeof(fuse_signals[0])];
+	char arg0[] = "libchan-resmgr", arg1[] = "-f";
+	char *argv[] = { arg0, arg1, NULL };
+	const char *dev_info_argv[1];
+	struct cuse_info ci;
+	struct rm_cuse *c;
+	struct timespec deadline;
+	struct stat st;
+	char *devname;
+	size_t len = strlen(path);
+	int multithreaded, fd, ret = 0;
+	unsigned i;
+
+	if (stat(path, &st) == 0)
+		return EEXIST;
+	c = calloc(1, sizeof(*c) + len + 1);
+	devname = malloc(len + sizeof("DEVNAME="));
+	if (!c || !devname) {
+		free(c);
+		free(devname);
+		return ENOMEM;
+	}
+	memcpy(c->path, path, len + 1);
+	/* DEVNAME is below /dev; a '/' in it makes subdirectories (local/mydevice). */
+	snprintf(devname, len + sizeof("DEVNAME="), "DEVNAME=%s", path + 5);
+	dev_info_argv[0] = devname;
+	c->chid = dpp->chid;
+	c->id = a->id;
+	c->mode = mode;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->cond, NULL);
+	c->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->efd == -1) {
+		ret = errno;
+		goto err_free;
+	}
+
+	memset(&ci, 0, sizeof(ci));
+	ci.dev_info_argc = 1;
+	ci.dev_info_argv = dev_info_argv;
+	for (i = 0; i < sizeof(fuse_signals) / sizeof(fuse_signals[0]); i++)
+		sigaction(fuse_signals[i], NULL, &saved[i]);
+	c->se = cuse_lowlevel_setup(2, argv, &ci, &bridge_ops, &multithreaded, c);
+	if (c->se)
+		fuse_remove_signal_handlers(c->se);
+	for (i = 0; i < sizeof(fuse_signals) / sizeof(fuse_signals[0]); i++)
+		sigaction(fuse_signals[i], &saved[i], NULL);
+	if (!c->se) {
+		/* No /dev/cuse (module not loaded) or no permission to open it. */
+		ret = access("/dev/cuse", F_OK) ? ENODEV : EACCES;
+		goto err_efd;
+	}
+	fd = fuse_session_fd(c->se);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+
+	pthread_mutex_lock(&c->lock);
+	c->refs = 1;	/* the attach's */
+	if (spawn_worker(c)) {
+		pthread_mutex_unlock(&c->lock);
+		fuse_session_destroy(c->se);
+		ret = EAGAIN;
+		goto err_efd;
+	}
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += RM_CUSE_INIT_TIMEOUT_S;
+	while (c->state == 0 && ret == 0)
+		ret = pthread_cond_timedwait(&c->cond, &c->lock, &deadline);
+	ret = c->state == 1 ? 0 : EBUSY;
+	pthread_mutex_unlock(&c->lock);
+	free(devname);
+	if (ret) {
+		rm_cuse_stop(c);
+		return ret;
+	}
+	a->cuse = c;
+	return 0;
+
+err_efd:
+	close(c->efd);
+err_free:
+	pthread_cond_destroy(&c->cond);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+	free(devname);
+	return ret;
+}
+
+void rm_cuse_stop(struct rm_cuse *c)
+{
+	uint64_t one = 1;
+
+	/* Threads leave when back from their request; the last one closes the device. */
+	if (write(c->efd, &one, sizeof(one)) != sizeof(one))
+		fuse_session_exit(c->se);
+	cuse_put(c);
+}
