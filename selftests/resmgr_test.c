@@ -60,6 +60,7 @@ static char rt_data[256] = "hello from resmgr\n";
 static int rt_value;
 static int rt_pending;
 static int rt_hold_reads;
+static int rt_quit;
 
 static int rt_read(resmgr_context_t *ctp, io_read_t *msg, RESMGR_OCB_T *ocb)
 {
@@ -97,6 +98,7 @@ static int rt_write(resmgr_context_t *ctp, io_write_t *msg, RESMGR_OCB_T *ocb)
 	if (resmgr_msgget(ctp, rt_data, nb, sizeof(msg->i)) != (ssize_t)nb)
 		return errno;
 	rt_data[nb] = '\0';
+	rt_quit = !strcmp(rt_data, "quit\n");
 	_IO_SET_WRITE_NBYTES(ctp, msg->i.nbytes);
 	return _RESMGR_NPARTS(0);
 }
@@ -143,6 +145,22 @@ static int rt_devctl(resmgr_context_t *ctp, io_devctl_t *msg, RESMGR_OCB_T *ocb)
 	return _RESMGR_PTR(ctp, &msg->o, sizeof(msg->o) + sizeof(v));
 }
 
+#define RT_PULSE_CODE	5
+#define RT_MSG_TYPE	0x2000
+
+static int rt_pulses;
+
+static int rt_on_pulse(message_context_t *ctp, int code, unsigned flags, void *handle)
+{
+	rt_pulses += ctp->msg->pulse.value.sival_int;
+	return 0;
+}
+
+static int rt_on_msg(message_context_t *ctp, int type, unsigned flags, void *handle)
+{
+	return MsgReply(ctp->rcvid, rt_pulses + (type - RT_MSG_TYPE) * 1000, NULL, 0);
+}
+
 struct rt_server {
 	pid_t pid;
 	int chid;
@@ -178,6 +196,9 @@ static int rt_server_start(struct rt_server *s, const char *path, mode_t mode, i
 		iof.write = no_write ? NULL : rt_write;
 		iof.devctl = rt_devctl;
 		iofunc_attr_init(&rt_attr, S_IFCHR | mode, NULL, NULL);
+		if (pulse_attach(dpp, 0, RT_PULSE_CODE, rt_on_pulse, NULL) != RT_PULSE_CODE ||
+		    message_attach(dpp, NULL, RT_MSG_TYPE, RT_MSG_TYPE + 1, rt_on_msg, NULL))
+			_exit(14);
 		if (resmgr_attach(dpp, NULL, path, _FTYPE_ANY, 0, &cf, &iof, &rt_attr) == -1) {
 			qt_write_int(p[1], -errno);
 			_exit(11);
@@ -190,6 +211,8 @@ static int rt_server_start(struct rt_server *s, const char *path, mode_t mode, i
 			if (!dispatch_block(ctp))
 				_exit(13);
 			dispatch_handler(ctp);
+			if (rt_quit)
+				exit(0);	/* atexit: the bridge delivers the reply first */
 		}
 	}
 	close(p[1]);
@@ -443,6 +466,101 @@ TEST(kill9_server_reader_blocked)
 	EXPECT_EQ(-1, ioctl(fd, L_PENDING, &v));
 	close(fd);
 	EXPECT_EQ(0, qt_stats_wait_settled(&before, &now));
+}
+
+/* A manager that exits as soon as it replied: the writer still gets its count. */
+TEST(reply_then_exit)
+{
+	struct rt_server s;
+	int fd;
+
+	RT_NEED_CUSE();
+	for (int i = 0; i < 5; i++) {
+		ASSERT_EQ(0, rt_server_start(&s, RT_PATH, 0666, 0, 0));
+		fd = open(RT_PATH, O_WRONLY);
+		ASSERT_LE(0, fd);
+		EXPECT_EQ(5, write(fd, "quit\n", 5));
+		close(fd);
+		EXPECT_EQ(0, qt_child_result(s.pid));
+		for (int j = 0; j < 1000 && access(RT_PATH, F_OK) == 0; j++)
+			qt_sleep_ms(5);
+	}
+}
+
+/* dispatch_handler() routes pulse_attach()ed codes and message_attach()ed types. */
+TEST(pulse_and_message_attach)
+{
+	struct rt_server s;
+	_Uint16t type;
+	int coid;
+
+	RT_NEED_CUSE();
+	ASSERT_EQ(0, rt_server_start(&s, RT_PATH, 0666, 0, 0));
+	coid = ConnectAttach(ND_LOCAL_NODE, s.pid, 1, _NTO_SIDE_CHANNEL, 0);
+	ASSERT_LE(0, coid);
+	EXPECT_EQ(0, MsgSendPulse(coid, -1, RT_PULSE_CODE, 3));
+	EXPECT_EQ(0, MsgSendPulse(coid, -1, RT_PULSE_CODE, 4));
+	type = RT_MSG_TYPE;
+	EXPECT_EQ(7, MsgSend(coid, &type, sizeof(type), NULL, 0));
+	type = RT_MSG_TYPE + 1;
+	EXPECT_EQ(1007, MsgSend(coid, &type, sizeof(type), NULL, 0));
+	EXPECT_EQ(0, ConnectDetach(coid));
+	rt_server_stop(&s);
+}
+
+/*
+ * A QNX client that a signal wants out of a send the manager holds: the
+ * kernel's _PULSE_CODE_UNBLOCK reaches the I/O unblock handler, whose default
+ * (iofunc_unblock_default, _RESMGR_DEFAULT) makes the library reply EINTR.
+ */
+TEST(qnx_client_unblock)
+{
+	struct rt_server s;
+	pid_t client;
+	int fd, v = 0;
+
+	RT_NEED_CUSE();
+	ASSERT_EQ(0, rt_server_start(&s, RT_PATH, 0666, 0, 1));
+	client = fork();
+	ASSERT_LE(0, client);
+	if (client == 0) {
+		struct _io_connect cm;
+		struct _io_read rm;
+		char buf[16];
+		int c;
+
+		if (qt_install_noop_handler(SIGUSR1))
+			_exit(40);
+		c = ConnectAttach(ND_LOCAL_NODE, s.pid, 1, _NTO_SIDE_CHANNEL, 0);
+		if (c == -1)
+			_exit(41);
+		memset(&cm, 0, sizeof(cm));
+		cm.type = _IO_CONNECT;
+		cm.subtype = _IO_CONNECT_OPEN;
+		cm.ioflag = _IO_FLAG_RD;
+		cm.path_len = 1;
+		if (MsgSend(c, &cm, offsetof(struct _io_connect, path) + 1, NULL, 0))
+			_exit(42);
+		memset(&rm, 0, sizeof(rm));
+		rm.type = _IO_READ;
+		rm.combine_len = sizeof(rm);
+		rm.nbytes = sizeof(buf);
+		if (MsgSend(c, &rm, sizeof(rm), buf, sizeof(buf)) != -1 || errno != EINTR)
+			_exit(43);
+		_exit(0);
+	}
+	fd = open(RT_PATH, O_RDONLY);
+	ASSERT_LE(0, fd);
+	for (int i = 0; i < 2000 && v < 1; i++) {
+		ASSERT_EQ(0, ioctl(fd, L_PENDING, &v));
+		if (v < 1)
+			qt_sleep_ms(5);
+	}
+	ASSERT_EQ(1, v);
+	EXPECT_EQ(0, kill(client, SIGUSR1));
+	EXPECT_EQ(0, qt_child_result(client));
+	close(fd);
+	rt_server_stop(&s);
 }
 
 TEST_HARNESS_MAIN

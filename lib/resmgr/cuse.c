@@ -112,6 +112,57 @@ static void creds_del(int coid)
 	free(c);
 }
 
+/*
+ * Requests between their MsgSend and their reply to the kernel.  A manager
+ * that exits right after replying (a "quit" write) would otherwise close
+ * /dev/cuse under the bridge thread still carrying that reply, and the
+ * Linux caller would get ECONNABORTED where a QNX client has its answer:
+ * exit() waits for them, briefly (a send the manager holds never ends).
+ */
+#define RM_DRAIN_MS	250
+
+static pthread_mutex_t flight_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t flight_cond = PTHREAD_COND_INITIALIZER;
+static int in_flight;
+static pthread_once_t drain_once = PTHREAD_ONCE_INIT;
+
+static void flight_begin(void)
+{
+	pthread_mutex_lock(&flight_lock);
+	in_flight++;
+	pthread_mutex_unlock(&flight_lock);
+}
+
+static void flight_end(void)
+{
+	pthread_mutex_lock(&flight_lock);
+	if (--in_flight == 0)
+		pthread_cond_broadcast(&flight_cond);
+	pthread_mutex_unlock(&flight_lock);
+}
+
+static void drain_at_exit(void)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_nsec += RM_DRAIN_MS * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&flight_lock);
+	while (in_flight > 0)
+		if (pthread_cond_timedwait(&flight_cond, &flight_lock, &deadline))
+			break;
+	pthread_mutex_unlock(&flight_lock);
+}
+
+static void register_drain(void)
+{
+	atexit(drain_at_exit);
+}
+
 static void cuse_put(struct rm_cuse *c)
 {
 	int last;
@@ -134,7 +185,7 @@ static struct rm_cuse *req_cuse(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
-static void bridge_open(fuse_req_t req, struct fuse_file_info *fi)
+static void do_bridge_open(fuse_req_t req, struct fuse_file_info *fi)
 {
 	struct rm_cuse *c = req_cuse(req);
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
@@ -181,7 +232,7 @@ static void bridge_open(fuse_req_t req, struct fuse_file_info *fi)
 	}
 }
 
-static void bridge_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi)
+static void do_bridge_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct _io_read msg;
 	char *buf;
@@ -208,7 +259,7 @@ static void bridge_read(fuse_req_t req, size_t size, off_t off, struct fuse_file
 	free(buf);
 }
 
-static void bridge_write(fuse_req_t req, const char *buf, size_t size, off_t off,
+static void do_bridge_write(fuse_req_t req, const char *buf, size_t size, off_t off,
 			 struct fuse_file_info *fi)
 {
 	struct _io_write msg;
@@ -235,7 +286,7 @@ static void bridge_write(fuse_req_t req, const char *buf, size_t size, off_t off
  * its number (restricted ioctls), which is how a dcmd encodes them: only
  * the direction bits swap places (<devctl.h>).
  */
-static void bridge_ioctl(fuse_req_t req, int cmd, void *arg, struct fuse_file_info *fi,
+static void do_bridge_ioctl(fuse_req_t req, int cmd, void *arg, struct fuse_file_info *fi,
 			 unsigned int flags, const void *in_buf, size_t in_bufsz, size_t out_bufsz)
 {
 	struct _io_devctl msg;
@@ -279,7 +330,7 @@ static void bridge_ioctl(fuse_req_t req, int cmd, void *arg, struct fuse_file_in
 	free(out);
 }
 
-static void bridge_release(fuse_req_t req, struct fuse_file_info *fi)
+static void do_bridge_release(fuse_req_t req, struct fuse_file_info *fi)
 {
 	struct _io_close msg = { .type = _IO_CLOSE, .combine_len = sizeof(msg) };
 	int coid = (int)fi->fh;
@@ -289,6 +340,24 @@ static void bridge_release(fuse_req_t req, struct fuse_file_info *fi)
 	ConnectDetach(coid);
 	fuse_reply_err(req, 0);
 }
+
+#define BRIDGE_OP(name, params, args)	\
+static void bridge_##name params	\
+{					\
+	flight_begin();			\
+	do_bridge_##name args;		\
+	flight_end();			\
+}
+
+BRIDGE_OP(open, (fuse_req_t req, struct fuse_file_info *fi), (req, fi))
+BRIDGE_OP(read, (fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi),
+	  (req, size, off, fi))
+BRIDGE_OP(write, (fuse_req_t req, const char *buf, size_t size, off_t off,
+		  struct fuse_file_info *fi), (req, buf, size, off, fi))
+BRIDGE_OP(ioctl, (fuse_req_t req, int cmd, void *arg, struct fuse_file_info *fi,
+		  unsigned int flags, const void *in_buf, size_t in_bufsz, size_t out_bufsz),
+	  (req, cmd, arg, fi, flags, in_buf, in_bufsz, out_bufsz))
+BRIDGE_OP(release, (fuse_req_t req, struct fuse_file_info *fi), (req, fi))
 
 static void bridge_init_done(void *userdata)
 {
@@ -407,6 +476,7 @@ int rm_cuse_start(dispatch_t *dpp, struct rm_attach *a, const char *path, mode_t
 
 	if (stat(path, &st) == 0)
 		return EEXIST;
+	pthread_once(&drain_once, register_drain);
 	c = calloc(1, sizeof(*c) + len + 1);
 	devname = malloc(len + sizeof("DEVNAME="));
 	if (!c || !devname) {

@@ -3,6 +3,7 @@
  * The POSIX layer (<sys/iofunc.h>): attributes, OCBs and the default
  * handlers, with QNX's documented semantics and errnos.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -30,6 +31,8 @@ RM_EXPORT void iofunc_func_init(unsigned nconnect, resmgr_connect_funcs_t *conne
 	f.unblock = iofunc_unblock_default;
 	f.lseek = iofunc_lseek_default;
 	f.close_dup = iofunc_close_dup_default;
+	f.lock_ocb = iofunc_lock_ocb_default;
+	f.unlock_ocb = iofunc_unlock_ocb_default;
 
 	/* A table sized for an older header gets the first n entries. */
 	if (connect) {
@@ -75,7 +78,8 @@ RM_EXPORT void iofunc_attr_init(iofunc_attr_t *attr, mode_t mode, iofunc_attr_t 
  * The client's credentials.  An open bridged from a Linux program (CUSE)
  * arrives from this very process: the credentials are that program's.
  */
-RM_EXPORT int iofunc_client_info(resmgr_context_t *ctp, int ioflag, struct _client_info *info)
+RM_EXPORT int iofunc_client_info(const resmgr_context_t *const ctp, const int ioflag,
+				 struct _client_info *info)
 {
 	uid_t uid;
 	gid_t gid;
@@ -173,6 +177,89 @@ static iofunc_funcs_t *mount_funcs(iofunc_attr_t *attr)
 	return f && f->nfuncs >= 2 ? f : NULL;
 }
 
+/*
+ * The attribute lock the library takes around each I/O handler
+ * (lock_ocb/unlock_ocb), recursive per thread: lock_tid and lock_count,
+ * waited on under one process-wide mutex.  A mount's own attr_lock wins.
+ */
+static pthread_mutex_t attr_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t attr_cond = PTHREAD_COND_INITIALIZER;
+
+static int attr_lock(iofunc_attr_t *attr, int wait)
+{
+	int32_t self = (int32_t)gettid();
+	int ret = EOK;
+
+	pthread_mutex_lock(&attr_mutex);
+	while (attr->lock_count && attr->lock_tid != self) {
+		if (!wait) {
+			ret = EBUSY;
+			break;
+		}
+		pthread_cond_wait(&attr_cond, &attr_mutex);
+	}
+	if (ret == EOK) {
+		attr->lock_tid = self;
+		attr->lock_count++;
+	}
+	pthread_mutex_unlock(&attr_mutex);
+	return ret;
+}
+
+RM_EXPORT int iofunc_attr_lock(iofunc_attr_t *attr)
+{
+	iofunc_funcs_t *f = attr && attr->mount ? attr->mount->funcs : NULL;
+
+	if (!attr)
+		return EINVAL;
+	if (f && f->nfuncs >= 3 && f->attr_lock)
+		return f->attr_lock(attr);
+	return attr_lock(attr, 1);
+}
+
+RM_EXPORT int iofunc_attr_trylock(iofunc_attr_t *attr)
+{
+	iofunc_funcs_t *f = attr && attr->mount ? attr->mount->funcs : NULL;
+
+	if (!attr)
+		return EINVAL;
+	if (f && f->nfuncs >= 5 && f->attr_trylock)
+		return f->attr_trylock(attr);
+	return attr_lock(attr, 0);
+}
+
+RM_EXPORT int iofunc_attr_unlock(iofunc_attr_t *attr)
+{
+	iofunc_funcs_t *f = attr && attr->mount ? attr->mount->funcs : NULL;
+	int ret = EOK;
+
+	if (!attr)
+		return EINVAL;
+	if (f && f->nfuncs >= 4 && f->attr_unlock)
+		return f->attr_unlock(attr);
+	pthread_mutex_lock(&attr_mutex);
+	if (!attr->lock_count || attr->lock_tid != (int32_t)gettid())
+		ret = EPERM;
+	else if (--attr->lock_count == 0)
+		pthread_cond_broadcast(&attr_cond);
+	pthread_mutex_unlock(&attr_mutex);
+	return ret;
+}
+
+RM_EXPORT int iofunc_lock_ocb_default(resmgr_context_t *ctp, void *reserved, iofunc_ocb_t *ocb)
+{
+	(void)ctp;
+	(void)reserved;
+	return ocb && ocb->attr ? iofunc_attr_lock(ocb->attr) : EOK;
+}
+
+RM_EXPORT int iofunc_unlock_ocb_default(resmgr_context_t *ctp, void *reserved, iofunc_ocb_t *ocb)
+{
+	(void)ctp;
+	(void)reserved;
+	return ocb && ocb->attr ? iofunc_attr_unlock(ocb->attr) : EOK;
+}
+
 RM_EXPORT int iofunc_ocb_attach(resmgr_context_t *ctp, io_open_t *msg, iofunc_ocb_t *ocb,
 				iofunc_attr_t *attr, const resmgr_io_funcs_t *io_funcs)
 {
@@ -210,21 +297,23 @@ RM_EXPORT int iofunc_ocb_attach(resmgr_context_t *ctp, io_open_t *msg, iofunc_oc
 	return EOK;
 }
 
+/* Returns which last user left: IOFUNC_OCB_LAST_*. */
 RM_EXPORT int iofunc_ocb_detach(resmgr_context_t *ctp, iofunc_ocb_t *ocb)
 {
 	iofunc_attr_t *attr;
+	int last = 0;
 
 	(void)ctp;
 	if (!ocb || !ocb->attr)
 		return 0;
 	attr = ocb->attr;
-	if (attr->count)
-		attr->count--;
-	if ((ocb->ioflag & _IO_FLAG_RD) && attr->rcount)
-		attr->rcount--;
-	if ((ocb->ioflag & _IO_FLAG_WR) && attr->wcount)
-		attr->wcount--;
-	return 0;
+	if (attr->count && --attr->count == 0)
+		last |= IOFUNC_OCB_LAST_INUSE;
+	if ((ocb->ioflag & _IO_FLAG_RD) && attr->rcount && --attr->rcount == 0)
+		last |= IOFUNC_OCB_LAST_READER;
+	if ((ocb->ioflag & _IO_FLAG_WR) && attr->wcount && --attr->wcount == 0)
+		last |= IOFUNC_OCB_LAST_WRITER;
+	return last;
 }
 
 RM_EXPORT int iofunc_open_default(resmgr_context_t *ctp, io_open_t *msg, iofunc_attr_t *attr,

@@ -333,7 +333,12 @@ int rm_handle_io(resmgr_context_t *ctp)
 		MsgError(ctp->rcvid, ENOSYS);
 		return 0;
 	}
+	/* QNX's lock_ocb/unlock_ocb bracket: the attr is locked while a handler runs. */
+	if (b->io_funcs->nfuncs > 22 && b->io_funcs->lock_ocb)
+		b->io_funcs->lock_ocb(ctp, NULL, b->ocb);
 	ret = fn(ctp, ctp->msg, b->ocb);
+	if (b->io_funcs->nfuncs > 23 && b->io_funcs->unlock_ocb)
+		b->io_funcs->unlock_ocb(ctp, NULL, b->ocb);
 	if (ret == (int)_RESMGR_DEFAULT && type == _IO_DEVCTL) {
 		/* devctl()'s answer to a command nobody handles. */
 		MsgError(ctp->rcvid, ENOTTY);

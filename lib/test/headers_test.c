@@ -33,11 +33,11 @@ QNX_ASSERT(io_close, offsetof(resmgr_io_funcs_t, close_dup) - offsetof(resmgr_io
 	   (_IO_CLOSE - _IO_READ) * sizeof(void *));
 QNX_ASSERT(io_utime64, offsetof(resmgr_io_funcs_t, utime64) - offsetof(resmgr_io_funcs_t, read) ==
 	   (_IO_UTIME64 - _IO_READ) * sizeof(void *));
-QNX_ASSERT(iofunc_nfuncs, _IOFUNC_NFUNCS == 2);
+QNX_ASSERT(iofunc_nfuncs, _IOFUNC_NFUNCS == 5);
 QNX_ASSERT(nparts, _RESMGR_NPARTS(2) == -2);
-QNX_VALUE(IOFUNC_ATTR_ATIME, 1);
-QNX_VALUE(IOFUNC_ATTR_CTIME, 2);
-QNX_VALUE(IOFUNC_ATTR_MTIME, 4);
+QNX_VALUE(IOFUNC_ATTR_MTIME, 1);
+QNX_VALUE(IOFUNC_ATTR_ATIME, 2);
+QNX_VALUE(IOFUNC_ATTR_CTIME, 4);
 QNX_ASSERT(getflags, (unsigned)DCMD_ALL_GETFLAGS == 0x40040101u);
 QNX_ASSERT(setflags, (unsigned)DCMD_ALL_SETFLAGS == 0x80040102u);
 QNX_VALUE(_NTO_TIMEOUT_NANOSLEEP, 0x1000);

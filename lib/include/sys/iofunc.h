@@ -7,7 +7,8 @@
  * A manager extends the structures QNX's way: define IOFUNC_ATTR_T,
  * IOFUNC_OCB_T (and IOFUNC_MOUNT_T) to its own struct, whose first member is
  * the iofunc one, before including this header; RESMGR_HANDLE_T and
- * RESMGR_OCB_T follow them into <sys/resmgr.h>'s handler tables.
+ * RESMGR_OCB_T follow them into <sys/resmgr.h>'s handler tables and the
+ * OCB allocators, while the helpers take the iofunc types, as QNX's do.
  */
 #ifndef _SYS_IOFUNC_H_INCLUDED
 #define _SYS_IOFUNC_H_INCLUDED
@@ -43,11 +44,17 @@ IOFUNC_MOUNT_T;
 extern "C" {
 #endif
 
-/* How a manager allocates its own (larger) OCBs: iofunc_mount_t's funcs. */
+/*
+ * How a manager allocates its own (larger) OCBs and locks its attributes:
+ * iofunc_mount_t's funcs (NULL entries: the library's own).
+ */
 typedef struct _iofunc_funcs {
 	unsigned	nfuncs;
 	IOFUNC_OCB_T	*(*ocb_calloc)(resmgr_context_t *__ctp, IOFUNC_ATTR_T *__attr);
 	void		(*ocb_free)(IOFUNC_OCB_T *__ocb);
+	int		(*attr_lock)(IOFUNC_ATTR_T *__attr);
+	int		(*attr_unlock)(IOFUNC_ATTR_T *__attr);
+	int		(*attr_trylock)(IOFUNC_ATTR_T *__attr);
 } iofunc_funcs_t;
 
 #define _IOFUNC_NFUNCS	((sizeof(iofunc_funcs_t) - sizeof(unsigned)) / sizeof(void *))
@@ -58,7 +65,7 @@ typedef struct _iofunc_mount {
 	dev_t		dev;
 	int32_t		blocksize;
 	iofunc_funcs_t	*funcs;
-	void		*authorization;
+	void		*power;		/* reserved */
 } iofunc_mount_t;
 
 /* What a resource (the handle of resmgr_attach) is: stat()'s fields and counts. */
@@ -74,8 +81,8 @@ typedef struct _iofunc_attr {
 	uint16_t	wlocks;
 	struct _iofunc_mmap_list *mmap_list;
 	struct _iofunc_lock_list *lock_list;
-	void		*list;
-	uint32_t	list_size;
+	void		*lockobj;
+	void		*acl;
 	int64_t		nbytes;
 	ino_t		inode;
 	uid_t		uid;
@@ -99,17 +106,18 @@ typedef struct _iofunc_ocb {
 } iofunc_ocb_t;
 
 /* iofunc_attr_t flags: times to update, and what changed. */
-#define IOFUNC_ATTR_ATIME		0x00000001
-#define IOFUNC_ATTR_CTIME		0x00000002
-#define IOFUNC_ATTR_MTIME		0x00000004
-#define IOFUNC_ATTR_SYNCTIME		0x00000008
-#define IOFUNC_ATTR_DIRTY_SIZE		0x00000100
-#define IOFUNC_ATTR_DIRTY_OWNER		0x00000200
-#define IOFUNC_ATTR_DIRTY_TIME		0x00000400
-#define IOFUNC_ATTR_DIRTY_MODE		0x00000800
-#define IOFUNC_ATTR_DIRTY_NLINK		0x00001000
-#define IOFUNC_ATTR_DIRTY_RDEV		0x00002000
-#define IOFUNC_ATTR_DIRTY_MASK		0x0000ff00
+#define IOFUNC_ATTR_MTIME		0x00000001
+#define IOFUNC_ATTR_ATIME		0x00000002
+#define IOFUNC_ATTR_CTIME		0x00000004
+#define IOFUNC_ATTR_DIRTY_MASK		0x00000ff0
+#define IOFUNC_ATTR_DIRTY_SIZE		0x00000010
+#define IOFUNC_ATTR_DIRTY_OWNER		0x00000020
+#define IOFUNC_ATTR_DIRTY_TIME		0x00000040
+#define IOFUNC_ATTR_DIRTY_MODE		0x00000080
+#define IOFUNC_ATTR_DIRTY_NLINK		0x00000100
+#define IOFUNC_ATTR_DIRTY_RDEV		0x00000200
+#define IOFUNC_ATTR_RSVD		0x0000ffff
+#define IOFUNC_ATTR_PRIVATE		0xffff0000
 
 /* iofunc_ocb_t flags. */
 #define IOFUNC_OCB_PRIVILEGED		0x0001
@@ -117,48 +125,60 @@ typedef struct _iofunc_ocb {
 #define IOFUNC_OCB_FLAGS_PRIVATE	0xf000
 
 /* iofunc_mount_t flags. */
+#define IOFUNC_MOUNT_FLAGS		0x000000ff
 #define IOFUNC_MOUNT_32BIT		0x00000100
-#define IOFUNC_MOUNT_FLAGS_PRIVATE	0xff000000
+#define IOFUNC_MOUNT_FLAGS_PRIVATE	0xfffff000
+
+/* What iofunc_ocb_detach() returns. */
+#define IOFUNC_OCB_LAST_INUSE		0x0001
+#define IOFUNC_OCB_LAST_READER		0x0002
+#define IOFUNC_OCB_LAST_WRITER		0x0004
 
 extern void iofunc_func_init(unsigned __nconnect, resmgr_connect_funcs_t *__connect,
 			     unsigned __nio, resmgr_io_funcs_t *__io);
-extern void iofunc_attr_init(IOFUNC_ATTR_T *__attr, mode_t __mode, IOFUNC_ATTR_T *__dattr,
+extern void iofunc_attr_init(iofunc_attr_t *__attr, mode_t __mode, iofunc_attr_t *__dattr,
 			     struct _client_info *__info);
-extern int iofunc_client_info(resmgr_context_t *__ctp, int __ioflag,
+extern int iofunc_client_info(const resmgr_context_t *const __ctp, const int __ioflag,
 			      struct _client_info *__info);
-extern int iofunc_check_access(resmgr_context_t *__ctp, const IOFUNC_ATTR_T *__attr,
+extern int iofunc_check_access(resmgr_context_t *__ctp, const iofunc_attr_t *__attr,
 			       mode_t __checkmode, const struct _client_info *__info);
-extern int iofunc_open(resmgr_context_t *__ctp, io_open_t *__msg, IOFUNC_ATTR_T *__attr,
-		       IOFUNC_ATTR_T *__dattr, struct _client_info *__info);
-extern int iofunc_ocb_attach(resmgr_context_t *__ctp, io_open_t *__msg, IOFUNC_OCB_T *__ocb,
-			     IOFUNC_ATTR_T *__attr, const resmgr_io_funcs_t *__io_funcs);
-extern int iofunc_ocb_detach(resmgr_context_t *__ctp, IOFUNC_OCB_T *__ocb);
+extern int iofunc_open(resmgr_context_t *__ctp, io_open_t *__msg, iofunc_attr_t *__attr,
+		       iofunc_attr_t *__dattr, struct _client_info *__info);
+extern int iofunc_ocb_attach(resmgr_context_t *__ctp, io_open_t *__msg, iofunc_ocb_t *__ocb,
+			     iofunc_attr_t *__attr, const resmgr_io_funcs_t *__io_funcs);
+extern int iofunc_ocb_detach(resmgr_context_t *__ctp, iofunc_ocb_t *__ocb);
 extern IOFUNC_OCB_T *iofunc_ocb_calloc(resmgr_context_t *__ctp, IOFUNC_ATTR_T *__attr);
 extern void iofunc_ocb_free(IOFUNC_OCB_T *__ocb);
 extern int iofunc_open_default(resmgr_context_t *__ctp, io_open_t *__msg,
-			       IOFUNC_ATTR_T *__attr, void *__extra);
-extern int iofunc_read_verify(resmgr_context_t *__ctp, io_read_t *__msg, IOFUNC_OCB_T *__ocb,
+			       iofunc_attr_t *__attr, void *__extra);
+extern int iofunc_read_verify(resmgr_context_t *__ctp, io_read_t *__msg, iofunc_ocb_t *__ocb,
 			      int *__nonblock);
 extern int iofunc_write_verify(resmgr_context_t *__ctp, io_write_t *__msg,
-			       IOFUNC_OCB_T *__ocb, int *__nonblock);
-extern int iofunc_read_default(resmgr_context_t *__ctp, io_read_t *__msg, IOFUNC_OCB_T *__ocb);
+			       iofunc_ocb_t *__ocb, int *__nonblock);
+extern int iofunc_read_default(resmgr_context_t *__ctp, io_read_t *__msg, iofunc_ocb_t *__ocb);
 extern int iofunc_write_default(resmgr_context_t *__ctp, io_write_t *__msg,
-				IOFUNC_OCB_T *__ocb);
+				iofunc_ocb_t *__ocb);
 extern int iofunc_close_ocb_default(resmgr_context_t *__ctp, void *__reserved,
-				    IOFUNC_OCB_T *__ocb);
+				    iofunc_ocb_t *__ocb);
 extern int iofunc_close_dup_default(resmgr_context_t *__ctp, io_close_t *__msg,
-				    IOFUNC_OCB_T *__ocb);
-extern int iofunc_stat(resmgr_context_t *__ctp, IOFUNC_ATTR_T *__attr, struct stat *__stat);
-extern int iofunc_stat_default(resmgr_context_t *__ctp, io_stat_t *__msg, IOFUNC_OCB_T *__ocb);
-extern int iofunc_devctl(resmgr_context_t *__ctp, io_devctl_t *__msg, IOFUNC_OCB_T *__ocb,
-			 IOFUNC_ATTR_T *__attr);
+				    iofunc_ocb_t *__ocb);
+extern int iofunc_stat(resmgr_context_t *__ctp, iofunc_attr_t *__attr, struct stat *__stat);
+extern int iofunc_stat_default(resmgr_context_t *__ctp, io_stat_t *__msg, iofunc_ocb_t *__ocb);
+extern int iofunc_devctl(resmgr_context_t *__ctp, io_devctl_t *__msg, iofunc_ocb_t *__ocb,
+			 iofunc_attr_t *__attr);
 extern int iofunc_devctl_default(resmgr_context_t *__ctp, io_devctl_t *__msg,
-				 IOFUNC_OCB_T *__ocb);
+				 iofunc_ocb_t *__ocb);
 extern int iofunc_unblock_default(resmgr_context_t *__ctp, io_pulse_t *__msg,
-				  IOFUNC_OCB_T *__ocb);
+				  iofunc_ocb_t *__ocb);
 extern int iofunc_lseek_default(resmgr_context_t *__ctp, io_lseek_t *__msg,
-				IOFUNC_OCB_T *__ocb);
-extern int iofunc_time_update(IOFUNC_ATTR_T *__attr);
+				iofunc_ocb_t *__ocb);
+extern int iofunc_time_update(iofunc_attr_t *__attr);
+extern int iofunc_attr_lock(iofunc_attr_t *__attr);
+extern int iofunc_attr_trylock(iofunc_attr_t *__attr);
+extern int iofunc_attr_unlock(iofunc_attr_t *__attr);
+extern int iofunc_lock_ocb_default(resmgr_context_t *__ctp, void *__reserved, iofunc_ocb_t *__ocb);
+extern int iofunc_unlock_ocb_default(resmgr_context_t *__ctp, void *__reserved,
+				     iofunc_ocb_t *__ocb);
 
 #ifdef __cplusplus
 }

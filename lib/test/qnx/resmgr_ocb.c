@@ -56,7 +56,7 @@ static void dev_ocb_free(struct dev_ocb *o)
 
 static int dev_read(resmgr_context_t *ctp, io_read_t *msg, RESMGR_OCB_T *o)
 {
-	int ret = iofunc_read_verify(ctp, msg, o, NULL);
+	int ret = iofunc_read_verify(ctp, msg, &o->ocb, NULL);
 	size_t len, nb;
 
 	if (ret != EOK)
@@ -72,7 +72,7 @@ static int dev_read(resmgr_context_t *ctp, io_read_t *msg, RESMGR_OCB_T *o)
 
 static int dev_devctl(resmgr_context_t *ctp, io_devctl_t *msg, RESMGR_OCB_T *o)
 {
-	int ret = iofunc_devctl_default(ctp, msg, o);
+	int ret = iofunc_devctl_default(ctp, msg, &o->ocb);
 	int unit;
 
 	if (ret != (int)_RESMGR_DEFAULT)
@@ -106,7 +106,8 @@ static int on_private(message_context_t *ctp, int type, unsigned flags, void *ha
 
 int main(int argc, char *argv[])
 {
-	static iofunc_funcs_t ocb_funcs = { _IOFUNC_NFUNCS, dev_ocb_calloc, dev_ocb_free };
+	static iofunc_funcs_t ocb_funcs = { _IOFUNC_NFUNCS, dev_ocb_calloc, dev_ocb_free,
+					      NULL, NULL, NULL };
 	static iofunc_mount_t mount = { 0, 0, 0, 0, &ocb_funcs, NULL };
 	static struct dev_attr attrs[2];
 	static const char *const paths[2] = { "/dev/qchan-unit0", "/dev/qchan-unit1" };
@@ -141,7 +142,7 @@ int main(int argc, char *argv[])
 		return EXIT_FAILURE;
 	}
 	for (i = 0; i < 2; i++) {
-		iofunc_attr_init(&attrs[i], S_IFCHR | 0666, NULL, NULL);
+		iofunc_attr_init(&attrs[i].attr, S_IFCHR | 0666, NULL, NULL);
 		attrs[i].attr.mount = &mount;
 		attrs[i].unit = i;
 		if (dry)
