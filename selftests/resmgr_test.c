@@ -468,6 +468,77 @@ TEST(kill9_server_reader_blocked)
 	EXPECT_EQ(0, qt_stats_wait_settled(&before, &now));
 }
 
+static void rt_wait_pending(struct __test_metadata *_metadata, int fd, int want)
+{
+	int v = -1;
+
+	for (int i = 0; i < 2000 && v < want; i++) {
+		ASSERT_EQ(0, ioctl(fd, L_PENDING, &v));
+		if (v < want)
+			qt_sleep_ms(5);
+	}
+	ASSERT_EQ(want, v);
+}
+
+/*
+ * A Linux reader the manager holds (_RESMGR_NOREPLY) takes a signal: FUSE's
+ * interrupt becomes QNX's unblock pulse, the default unblock answer EINTR
+ * is read()'s.  Then one is killed: it dies, and its close reaches the
+ * manager.
+ */
+TEST(linux_reader_interrupted)
+{
+	struct rt_server s;
+	pid_t reader;
+	int fd, v;
+
+	RT_NEED_CUSE();
+	ASSERT_EQ(0, rt_server_start(&s, RT_PATH, 0666, 0, 1));
+	fd = open(RT_PATH, O_RDONLY);
+	ASSERT_LE(0, fd);
+	reader = fork();
+	ASSERT_LE(0, reader);
+	if (reader == 0) {
+		char buf[16];
+		int rfd = open(RT_PATH, O_RDONLY);
+
+		if (rfd == -1 || qt_install_noop_handler(SIGUSR1))
+			_exit(50);
+		if (read(rfd, buf, sizeof(buf)) != -1 || errno != EINTR)
+			_exit(51);
+		_exit(0);
+	}
+	rt_wait_pending(_metadata, fd, 1);
+	EXPECT_EQ(0, kill(reader, SIGUSR1));
+	EXPECT_EQ(0, qt_child_result(reader));
+
+	reader = fork();
+	ASSERT_LE(0, reader);
+	if (reader == 0) {
+		char buf[16];
+		int rfd = open(RT_PATH, O_RDONLY);
+
+		if (rfd == -1)
+			_exit(50);
+		read(rfd, buf, sizeof(buf));
+		_exit(52);
+	}
+	rt_wait_pending(_metadata, fd, 2);
+	EXPECT_EQ(0, kill(reader, SIGKILL));
+	EXPECT_EQ(1000 + SIGKILL, qt_child_result(reader));
+	/* Its fd closed: only ours is open again. */
+	v = 0;
+	for (int i = 0; i < 2000; i++) {
+		ASSERT_EQ(0, ioctl(fd, L_COUNT, &v));
+		if (v == 1)
+			break;
+		qt_sleep_ms(5);
+	}
+	EXPECT_EQ(1, v);
+	close(fd);
+	rt_server_stop(&s);
+}
+
 /* A manager that exits as soon as it replied: the writer still gets its count. */
 TEST(reply_then_exit)
 {

@@ -163,6 +163,144 @@ static void register_drain(void)
 	atexit(drain_at_exit);
 }
 
+/*
+ * A Linux caller interrupted by a signal (or killed) while the manager
+ * holds its request: FUSE sends an INTERRUPT, which becomes what a signal
+ * does to a QNX client REPLY-blocked on an _NTO_CHF_UNBLOCK channel.  The
+ * bridge thread in MsgSend gets RM_KICK_SIG (a handler that does nothing,
+ * installed only if the program left the signal alone): the kernel sends
+ * the manager _PULSE_CODE_UNBLOCK, whose default answer is EINTR, and that
+ * is what the caller's read() returns.  A kicker thread repeats the signal
+ * until the send is over, which covers the gap between the bridge thread
+ * checking for an interrupt and entering MsgSend.
+ */
+#define RM_KICK_SIG		(SIGRTMAX)
+#define RM_KICK_PERIOD_MS	5
+#define RM_KICK_MAX		400	/* 2 s: a manager may take its time to answer */
+
+static int kick_enabled;
+static pthread_once_t kick_once = PTHREAD_ONCE_INIT;
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+static void kick_setup(void)
+{
+	struct sigaction old, sa;
+
+	if (sigaction(RM_KICK_SIG, NULL, &old) || (old.sa_flags & SA_SIGINFO) ||
+	    old.sa_handler != SIG_DFL)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler;	/* no SA_RESTART: the point is the EINTR */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(RM_KICK_SIG, &sa, NULL) == 0)
+		kick_enabled = 1;
+}
+
+struct rm_send {
+	pthread_mutex_t lock;
+	pthread_t thread;
+	int state;		/* 0 before MsgSend, 1 in it, 2 over */
+	int interrupted;
+	int refs;		/* the bridge thread, a kicker */
+};
+
+static void send_put(struct rm_send *s)
+{
+	int last;
+
+	pthread_mutex_lock(&s->lock);
+	last = --s->refs == 0;
+	pthread_mutex_unlock(&s->lock);
+	if (last) {
+		pthread_mutex_destroy(&s->lock);
+		free(s);
+	}
+}
+
+static void *kicker(void *arg)
+{
+	struct rm_send *s = arg;
+	struct timespec ts = { 0, RM_KICK_PERIOD_MS * 1000000L };
+	int i, over;
+
+	for (i = 0; i < RM_KICK_MAX; i++) {
+		pthread_mutex_lock(&s->lock);
+		over = s->state == 2;
+		/* Under the lock: the thread is in its request, so it exists. */
+		if (!over)
+			pthread_kill(s->thread, RM_KICK_SIG);
+		pthread_mutex_unlock(&s->lock);
+		if (over)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	send_put(s);
+	return NULL;
+}
+
+/* libfuse calls it with the request's lock held: start a kicker, never wait here. */
+static void bridge_interrupt(fuse_req_t req, void *data)
+{
+	struct rm_send *s = data;
+	pthread_attr_t attr;
+	pthread_t t;
+	int start;
+
+	(void)req;
+	pthread_mutex_lock(&s->lock);
+	s->interrupted = 1;
+	start = s->state == 1;	/* state 0: the bridge thread sees the flag */
+	if (start)
+		s->refs++;
+	pthread_mutex_unlock(&s->lock);
+	if (!start)
+		return;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (pthread_create(&t, &attr, kicker, s))
+		send_put(s);
+	pthread_attr_destroy(&attr);
+}
+
+/* MsgSendv for a request the caller may interrupt; -1 and errno as MsgSendv. */
+static long bridge_sendv(fuse_req_t req, int coid, const iov_t *siov, size_t sparts,
+			 const iov_t *riov, size_t rparts)
+{
+	struct rm_send *s = kick_enabled ? calloc(1, sizeof(*s)) : NULL;
+	int intr, err;
+	long n;
+
+	if (!s)
+		return MsgSendv(coid, siov, sparts, riov, rparts);
+	pthread_mutex_init(&s->lock, NULL);
+	s->thread = pthread_self();
+	s->refs = 1;
+	fuse_req_interrupt_func(req, bridge_interrupt, s);
+	pthread_mutex_lock(&s->lock);
+	s->state = 1;
+	intr = s->interrupted;
+	pthread_mutex_unlock(&s->lock);
+	if (intr) {
+		n = -1;
+		err = EINTR;
+	} else {
+		n = MsgSendv(coid, siov, sparts, riov, rparts);
+		err = errno;
+	}
+	/* Returns once no interrupt callback runs: none will start after it. */
+	fuse_req_interrupt_func(req, NULL, NULL);
+	pthread_mutex_lock(&s->lock);
+	s->state = 2;
+	pthread_mutex_unlock(&s->lock);
+	send_put(s);
+	errno = err;
+	return n;
+}
+
 static void cuse_put(struct rm_cuse *c)
 {
 	int last;
@@ -191,6 +329,7 @@ static void do_bridge_open(fuse_req_t req, struct fuse_file_info *fi)
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct _io_connect msg;
 	int coid, acc, err;
+	iov_t iov;
 
 	coid = ConnectAttach(ND_LOCAL_NODE, 0, c->chid, _NTO_SIDE_CHANNEL, 0);
 	if (coid == -1) {
@@ -212,7 +351,8 @@ static void do_bridge_open(fuse_req_t req, struct fuse_file_info *fi)
 	msg.handle = (uint32_t)c->id;
 	msg.access = (uint16_t)(acc + 1);
 	msg.path_len = 1;
-	if (MsgSend(coid, &msg, offsetof(struct _io_connect, path) + 1, NULL, 0) == -1) {
+	SETIOV(&iov, &msg, offsetof(struct _io_connect, path) + 1);
+	if (bridge_sendv(req, coid, &iov, 1, NULL, 0) == -1) {
 		err = errno;
 		creds_del(coid);
 		ConnectDetach(coid);
@@ -235,6 +375,7 @@ static void do_bridge_open(fuse_req_t req, struct fuse_file_info *fi)
 static void do_bridge_read(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi)
 {
 	struct _io_read msg;
+	iov_t siov, riov;
 	char *buf;
 	long n;
 
@@ -251,7 +392,9 @@ static void do_bridge_read(fuse_req_t req, size_t size, off_t off, struct fuse_f
 	msg.combine_len = sizeof(msg);
 	msg.nbytes = (uint32_t)size;
 	msg.xtype = _IO_XTYPE_NONE | ((fi->flags & O_NONBLOCK) ? _IO_XFLAG_NONBLOCK : 0);
-	n = MsgSend((int)fi->fh, &msg, sizeof(msg), buf, size);
+	SETIOV(&siov, &msg, sizeof(msg));
+	SETIOV(&riov, buf, size);
+	n = bridge_sendv(req, (int)fi->fh, &siov, 1, &riov, 1);
 	if (n == -1)
 		fuse_reply_err(req, errno);
 	else
@@ -274,7 +417,7 @@ static void do_bridge_write(fuse_req_t req, const char *buf, size_t size, off_t 
 	msg.xtype = _IO_XTYPE_NONE | ((fi->flags & O_NONBLOCK) ? _IO_XFLAG_NONBLOCK : 0);
 	SETIOV(&iov[0], &msg, sizeof(msg));
 	SETIOV(&iov[1], buf, size);
-	n = MsgSendv((int)fi->fh, iov, 2, NULL, 0);
+	n = bridge_sendv(req, (int)fi->fh, iov, 2, NULL, 0);
 	if (n == -1)
 		fuse_reply_err(req, errno);
 	else
@@ -319,7 +462,7 @@ static void do_bridge_ioctl(fuse_req_t req, int cmd, void *arg, struct fuse_file
 	SETIOV(&siov[1], in_buf, in_bufsz);
 	SETIOV(&riov[0], &rep, sizeof(rep));
 	SETIOV(&riov[1], out, out_bufsz);
-	n = MsgSendv((int)fi->fh, siov, in_bufsz ? 2 : 1, riov, out_bufsz ? 2 : 1);
+	n = bridge_sendv(req, (int)fi->fh, siov, in_bufsz ? 2 : 1, riov, out_bufsz ? 2 : 1);
 	if (n == -1)
 		/* devctl() and ioctl() agree: a command nobody handles is ENOTTY. */
 		fuse_reply_err(req, errno == ENOSYS ? ENOTTY : errno);
@@ -430,7 +573,10 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-/* Called with c->lock held.  Bridge threads take no signals: the program's threads do. */
+/*
+ * Called with c->lock held.  Bridge threads take no signals but RM_KICK_SIG:
+ * the program's threads take its own.
+ */
 static int spawn_worker(struct rm_cuse *c)
 {
 	pthread_attr_t attr;
@@ -441,6 +587,8 @@ static int spawn_worker(struct rm_cuse *c)
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	sigfillset(&all);
+	if (kick_enabled)
+		sigdelset(&all, RM_KICK_SIG);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	c->refs++;
 	c->nthreads++;
@@ -477,6 +625,7 @@ int rm_cuse_start(dispatch_t *dpp, struct rm_attach *a, const char *path, mode_t
 	if (stat(path, &st) == 0)
 		return EEXIST;
 	pthread_once(&drain_once, register_drain);
+	pthread_once(&kick_once, kick_setup);
 	c = calloc(1, sizeof(*c) + len + 1);
 	devname = malloc(len + sizeof("DEVNAME="));
 	if (!c || !devname) {
