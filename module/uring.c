@@ -63,11 +63,7 @@ struct qchan_uasync {
 	bool ready;			/* the completion's task work is queued */
 	bool canceled;			/* RECEIVE: do not wait again */
 	bool compat;			/* a 32-bit submitter: compat vectors and pulses */
-	/* The command's timeout (QCHAN_SEND_TIMEOUT_*, QCHAN_RECEIVE_TIMEOUT), if @timed. */
-	bool timed;
-	struct qchan_timeout tmo;
-	struct hrtimer timer;		/* fires at the deadline: queues @twork */
-	struct work_struct twork;	/* takes the engine's lock and times the command out */
+	bool timed;			/* @tmo, @timer and @twork are set up */
 	union {
 		struct {		/* SEND */
 			struct qchan_msg_send __user *uarg;
@@ -90,18 +86,28 @@ struct qchan_uasync {
 			bool counted;	/* in chan->nr_posted */
 		} r;
 	};
-	/* Not zeroed at allocation: the message's inline buffers come last too. */
+	/*
+	 * Not zeroed at allocation: the message's inline buffers above, and
+	 * what follows, which is set up before it is read.  The command's
+	 * timeout (QCHAN_SEND_TIMEOUT_*, QCHAN_RECEIVE_TIMEOUT), if @timed:
+	 */
+	struct qchan_timeout tmo;
+	struct hrtimer timer;		/* fires at the deadline: queues @twork */
+	struct work_struct twork;	/* takes the engine's lock and times the command out */
 	struct iovec siov_fast[UIO_FASTIOV];
 	struct iovec riov_fast[UIO_FASTIOV];
 };
 
 /*
- * What is zeroed of a new command: not the vectors' and the message's
- * buffers (written before they are read), which are most of its size.
+ * What is zeroed of a new command's union: not the message's buffers
+ * (written before they are read), which are most of its size, nor the
+ * timeout's fields after the union.  Each 8 bytes zeroed is an instruction
+ * on every command (docs/PERFORMANCE.md, "Third round: the client").
  */
 #define QCHAN_UA_ZERO_SEND	offsetof(struct qchan_uasync, s.msg.stack_sbuf)
 #define QCHAN_UA_ZERO_RECEIVE	(offsetof(struct qchan_uasync, r) + \
 				 sizeof_field(struct qchan_uasync, r))
+#define QCHAN_UA_ZERO_FROM	offsetof(struct qchan_uasync, s)
 
 static struct qchan_uasync **qchan_uring_pdu(struct io_uring_cmd *cmd)
 {
@@ -146,8 +152,18 @@ static struct qchan_uasync *qchan_uasync_alloc(struct qchan_ctx *ctx, struct io_
 		ua = kmalloc(sizeof(*ua), GFP_KERNEL_ACCOUNT);
 	if (!ua)
 		return NULL;
-	memset(ua, 0, send ? QCHAN_UA_ZERO_SEND : QCHAN_UA_ZERO_RECEIVE);
+	/* Constant sizes: zeroed inline. */
+	BUILD_BUG_ON(offsetof(struct qchan_uasync, r) != QCHAN_UA_ZERO_FROM);
+	if (send)
+		memset(&ua->s, 0, QCHAN_UA_ZERO_SEND - QCHAN_UA_ZERO_FROM);
+	else
+		memset(&ua->r, 0, QCHAN_UA_ZERO_RECEIVE - QCHAN_UA_ZERO_FROM);
 	ua->send = send;
+	ua->ring_cancel = false;
+	ua->waiting = false;
+	ua->ready = false;
+	ua->canceled = false;
+	ua->timed = false;
 	/* Not in_compat_syscall(): io_uring's workers and task work are outside its syscall. */
 	ua->compat = qchan_uring_compat(cmd, issue_flags);
 	INIT_LIST_HEAD(&ua->node);
@@ -186,8 +202,10 @@ static void qchan_uasync_free(struct qchan_uasync *ua)
 		}
 		if (msg->conn)
 			qchan_conn_put(msg->conn);
-		kvfree(ua->s.wbuf);
-		bitmap_free(ua->s.wmap);
+		if (unlikely(ua->s.wbuf)) {	/* MsgWrite staged bytes */
+			kvfree(ua->s.wbuf);
+			bitmap_free(ua->s.wmap);
+		}
 	} else {
 		if (ua->r.iov && ua->r.iov != ua->siov_fast)
 			kfree(ua->r.iov);
@@ -417,6 +435,28 @@ static int qchan_uring_write_out(struct qchan_uasync *ua)
 	}
 }
 
+/*
+ * In the submitter: the reply's bytes into its buffers.  A short reply to a
+ * one-part vector (rbuf_len never exceeds it) is written in one user
+ * access, without a call; a long one by the string copy.
+ */
+static int qchan_uring_reply_out(struct qchan_msg *msg)
+{
+	void __user *dst;
+
+	if (msg->rparts != 1 || msg->rbuf_len > sizeof(msg->stack_rbuf))
+		return qchan_scatter_to_user(msg->riov, msg->rparts, msg->rbuf, msg->rbuf_len);
+	dst = msg->riov[0].iov_base;
+	if (!user_write_access_begin(dst, msg->rbuf_len))
+		return -EFAULT;
+	unsafe_copy_to_user(dst, msg->rbuf, msg->rbuf_len, efault);
+	user_write_access_end();
+	return 0;
+efault:
+	user_write_access_end();
+	return -EFAULT;
+}
+
 static void qchan_uring_send_tw(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct qchan_uasync *ua = *qchan_uring_pdu(cmd);
@@ -434,7 +474,7 @@ static void qchan_uring_send_tw(struct io_uring_cmd *cmd, unsigned int issue_fla
 		err = err ?: werr;
 	}
 	if (!err && msg->rbuf_len)
-		err = qchan_scatter_to_user(msg->riov, msg->rparts, msg->rbuf, msg->rbuf_len);
+		err = qchan_uring_reply_out(msg);
 	if (!err && put_user(msg->status, &ua->s.uarg->status))
 		err = -EFAULT;
 	qchan_uring_finish(ua, err, issue_flags);
@@ -452,6 +492,100 @@ void qchan_uring_send_done(struct qchan_msg *msg)
 	qchan_uring_complete_lazy(ua->cmd, qchan_uring_send_tw);
 }
 
+/*
+ * The send's arguments, a field at a time in one user access: a
+ * copy_from_user() of the struct costs its call, its checks and a copy
+ * loop, and the struct's zeroing on the stack before it.
+ */
+static __always_inline int qchan_uring_send_args(struct qchan_msg_send *a,
+						 const struct qchan_msg_send __user *u)
+{
+	if (!user_access_begin(u, sizeof(*u)))
+		return -EFAULT;
+	unsafe_get_user(a->coid, &u->coid, efault);
+	unsafe_get_user(a->flags, &u->flags, efault);
+	unsafe_get_user(a->send_parts, &u->send_parts, efault);
+	unsafe_get_user(a->reply_parts, &u->reply_parts, efault);
+	unsafe_get_user(a->send_iov_ptr, &u->send_iov_ptr, efault);
+	unsafe_get_user(a->reply_iov_ptr, &u->reply_iov_ptr, efault);
+	unsafe_get_user(a->status, &u->status, efault);
+	unsafe_get_user(a->timeout, &u->timeout, efault);
+	unsafe_get_user(a->timeout_clock, &u->timeout_clock, efault);
+	unsafe_get_user(a->reserved, &u->reserved, efault);
+	user_access_end();
+	return 0;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
+/*
+ * A send's or reply's vector into @fast (the command's), as
+ * qchan_iov_import_as() does it, with the one-part vector of a 64-bit
+ * submitter (a short message's usual case, the blocking send's fast path
+ * too) read in one user access, without a call and a copy loop.
+ */
+static int qchan_uring_iov(u64 ptr, u32 parts, struct iovec *fast, struct iovec **iovp,
+			   size_t *len, bool compat)
+{
+	const struct iovec __user *u = u64_to_user_ptr(ptr);
+
+	if (parts != 1 || compat)
+		return qchan_iov_import_as(u, parts, fast, iovp, len, compat);
+	if (!user_access_begin(u, sizeof(*u)))
+		return -EFAULT;
+	unsafe_get_user(fast->iov_base, &u->iov_base, efault);
+	unsafe_get_user(fast->iov_len, &u->iov_len, efault);
+	user_access_end();
+	if (fast->iov_len > MAX_RW_COUNT)
+		return -EOVERFLOW;
+	if (!access_ok(fast->iov_base, fast->iov_len))
+		return -EFAULT;
+	*iovp = fast;
+	*len = fast->iov_len;
+	return 0;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
+/*
+ * The send's bytes into the message.  As for the reply's copy-out, a short
+ * message in one part is read in one user access, word by word: the kernel
+ * has no such unsafe_copy_from_user() (its generic one is a checked copy).
+ */
+static int qchan_uring_gather(struct qchan_msg *msg)
+{
+	const char __user *src;
+	size_t len = msg->slen;
+	char *dst = msg->sbuf;
+
+	if (msg->sparts != 1 || len > sizeof(msg->stack_sbuf))
+		return qchan_gather_from_user(msg->sbuf, msg->siov, msg->sparts, msg->slen);
+	src = msg->siov[0].iov_base;
+	if (!user_access_begin(src, len))
+		return -EFAULT;
+	for (; len >= sizeof(u64); dst += sizeof(u64), src += sizeof(u64), len -= sizeof(u64))
+		unsafe_get_user(*(u64 *)dst, (const u64 __user *)src, efault);
+	if (len & sizeof(u32)) {
+		unsafe_get_user(*(u32 *)dst, (const u32 __user *)src, efault);
+		dst += sizeof(u32);
+		src += sizeof(u32);
+	}
+	if (len & sizeof(u16)) {
+		unsafe_get_user(*(u16 *)dst, (const u16 __user *)src, efault);
+		dst += sizeof(u16);
+		src += sizeof(u16);
+	}
+	if (len & sizeof(u8))
+		unsafe_get_user(*dst, src, efault);
+	user_access_end();
+	return 0;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
 static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 			    struct qchan_msg_send __user *uarg, unsigned int issue_flags)
 {
@@ -466,8 +600,9 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 	bool handed;
 	int err;
 
-	if (copy_from_user(&a, uarg, sizeof(a)))
-		return -EFAULT;
+	err = qchan_uring_send_args(&a, uarg);
+	if (err)
+		return err;
 	/* No restart cookie: the command's life is the ring's business. */
 	if ((a.flags & ~QCHAN_SEND_TIMEOUTS) || a.status || a.reserved)
 		return -EINVAL;
@@ -494,14 +629,14 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 		qchan_uring_timer_init(ua, &t);
 	}
 
-	err = qchan_iov_import_as(u64_to_user_ptr(a.send_iov_ptr), a.send_parts, ua->siov_fast,
-				  &iov, &msg->slen, ua->compat);
+	err = qchan_uring_iov(a.send_iov_ptr, a.send_parts, ua->siov_fast, &iov, &msg->slen,
+			      ua->compat);
 	if (err)
 		goto err_free;
 	msg->siov = iov;
 	msg->sparts = a.send_parts;
-	err = qchan_iov_import_as(u64_to_user_ptr(a.reply_iov_ptr), a.reply_parts, ua->riov_fast,
-				  &iov, &msg->rlen, ua->compat);
+	err = qchan_uring_iov(a.reply_iov_ptr, a.reply_parts, ua->riov_fast, &iov, &msg->rlen,
+			      ua->compat);
 	if (err)
 		goto err_free;
 	msg->riov = iov;
@@ -516,7 +651,7 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 		err = -ENOMEM;
 		goto err_free;
 	}
-	err = qchan_gather_from_user(msg->sbuf, msg->siov, msg->sparts, msg->slen);
+	err = qchan_uring_gather(msg);
 	if (err)
 		goto err_free;
 
