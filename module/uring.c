@@ -52,7 +52,13 @@
 #include "qchan.h"
 
 struct qchan_uasync {
-	struct list_head node;		/* ctx->uring_cmds, under ctx->uring_lock */
+	/*
+	 * In ctx->uring_cmds, under ctx->uring_lock: an hlist, whose adds and
+	 * deletes are not checked as a list's are (CONFIG_DEBUG_LIST, on in
+	 * Debian's kernels: ~30 instructions each, docs/PERFORMANCE.md).
+	 */
+	struct hlist_node node;
+	struct qchan_uasync *free_next;	/* in ctx->uring_free, under ctx->uring_lock */
 	struct qchan_ctx *ctx;		/* the submitter's; referenced */
 	struct io_uring_cmd *cmd;
 	struct mm_struct *mm;		/* the submitter's: compared, never dereferenced */
@@ -142,9 +148,9 @@ static struct qchan_uasync *qchan_uasync_alloc(struct qchan_ctx *ctx, struct io_
 	struct qchan_uasync *ua;
 
 	spin_lock(&ctx->uring_lock);
-	ua = list_first_entry_or_null(&ctx->uring_free, struct qchan_uasync, node);
+	ua = ctx->uring_free;
 	if (ua) {
-		list_del(&ua->node);
+		ctx->uring_free = ua->free_next;
 		ctx->uring_nfree--;
 	}
 	spin_unlock(&ctx->uring_lock);
@@ -166,7 +172,7 @@ static struct qchan_uasync *qchan_uasync_alloc(struct qchan_ctx *ctx, struct io_
 	ua->timed = false;
 	/* Not in_compat_syscall(): io_uring's workers and task work are outside its syscall. */
 	ua->compat = qchan_uring_compat(cmd, issue_flags);
-	INIT_LIST_HEAD(&ua->node);
+	INIT_HLIST_NODE(&ua->node);
 	kref_get(&ctx->ref);
 	ua->ctx = ctx;
 	ua->cmd = cmd;
@@ -219,7 +225,8 @@ static void qchan_uasync_free(struct qchan_uasync *ua)
 	ctx = ua->ctx;
 	spin_lock(&ctx->uring_lock);
 	if (!ctx->uring_closed && ctx->uring_nfree < QCHAN_UA_CACHE) {
-		list_add(&ua->node, &ctx->uring_free);
+		ua->free_next = ctx->uring_free;
+		ctx->uring_free = ua;
 		ctx->uring_nfree++;
 		ua = NULL;
 	}
@@ -245,7 +252,7 @@ static int qchan_uring_track(struct qchan_uasync *ua)
 		spin_unlock(&ctx->uring_lock);
 		return -EBADF;
 	}
-	list_add_tail(&ua->node, &ctx->uring_cmds);
+	hlist_add_head(&ua->node, &ctx->uring_cmds);
 	atomic_inc(&qchan_stats.uring_cmds);
 	qchan_uring_reap_arm(ctx);
 	spin_unlock(&ctx->uring_lock);
@@ -258,7 +265,7 @@ static void qchan_uring_finish(struct qchan_uasync *ua, int res, unsigned int is
 	struct qchan_ctx *ctx = ua->ctx;
 
 	spin_lock(&ctx->uring_lock);
-	list_del_init(&ua->node);
+	hlist_del_init(&ua->node);
 	spin_unlock(&ctx->uring_lock);
 	atomic_dec(&qchan_stats.uring_cmds);
 	io_uring_cmd_done(ua->cmd, res, 0, issue_flags);
@@ -693,7 +700,7 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 		err = -EBADF;	/* as MsgSend: the connection's channel is gone */
 		goto err_done;
 	}
-	list_add_tail(&ua->node, &ctx->uring_cmds);
+	hlist_add_head(&ua->node, &ctx->uring_cmds);
 	atomic_inc(&qchan_stats.uring_cmds);
 	qchan_uring_reap_arm(ctx);
 	qchan_wait_stamp(&msg->since);
@@ -934,14 +941,14 @@ static int qchan_uring_reply_receive(struct qchan_ctx *ctx, struct io_uring_cmd 
 	return qchan_uring_receive(ctx, cmd, &a.receive, &uarg->receive, issue_flags);
 }
 
-/* CANCEL: the command of this ctx whose user_data is @user_data. */
+/* CANCEL: the command of this ctx whose user_data is @user_data (the newest of several). */
 static int qchan_uring_cancel_user(struct qchan_ctx *ctx, u64 user_data)
 {
 	struct qchan_uasync *ua;
 	int err = -ENOENT;
 
 	spin_lock(&ctx->uring_lock);
-	list_for_each_entry(ua, &ctx->uring_cmds, node) {
+	hlist_for_each_entry(ua, &ctx->uring_cmds, node) {
 		if (qchan_uring_user_data(ua->cmd) == user_data) {
 			qchan_uring_cancel(ua, -ECANCELED, true);
 			err = 0;
@@ -967,7 +974,7 @@ int qchan_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		 * ring calls again until the command is done.
 		 */
 		spin_lock(&ctx->uring_lock);
-		if (!list_empty(&ua->node))
+		if (!hlist_unhashed(&ua->node))
 			qchan_uring_cancel(ua, -ECANCELED, false);
 		spin_unlock(&ctx->uring_lock);
 		return 0;
@@ -1004,13 +1011,13 @@ static void qchan_uring_reap(struct work_struct *work)
 	struct qchan_uasync *ua;
 
 	spin_lock(&ctx->uring_lock);
-	list_for_each_entry(ua, &ctx->uring_cmds, node) {
+	hlist_for_each_entry(ua, &ctx->uring_cmds, node) {
 		if (!ua->ring_cancel && qchan_uring_ring_dying(ua->cmd)) {
 			ua->ring_cancel = true;
 			qchan_uring_cancel(ua, -ECANCELED, false);
 		}
 	}
-	if (!list_empty(&ctx->uring_cmds))
+	if (!hlist_empty(&ctx->uring_cmds))
 		queue_delayed_work(system_wq, &ctx->uring_reap, HZ);
 	spin_unlock(&ctx->uring_lock);
 }
@@ -1018,32 +1025,35 @@ static void qchan_uring_reap(struct work_struct *work)
 void qchan_uring_ctx_init(struct qchan_ctx *ctx)
 {
 	spin_lock_init(&ctx->uring_lock);
-	INIT_LIST_HEAD(&ctx->uring_cmds);
-	INIT_LIST_HEAD(&ctx->uring_free);
+	INIT_HLIST_HEAD(&ctx->uring_cmds);
+	ctx->uring_free = NULL;
 	INIT_DELAYED_WORK(&ctx->uring_reap, qchan_uring_reap);
 }
 
 /* The ctx ends: every command fails, and no new one is accepted. */
 void qchan_uring_shutdown(struct qchan_ctx *ctx)
 {
-	struct qchan_uasync *ua, *next;
-	LIST_HEAD(cached);
+	struct qchan_uasync *ua, *cached;
 
 	spin_lock(&ctx->uring_lock);
 	ctx->uring_closed = true;
-	list_for_each_entry(ua, &ctx->uring_cmds, node)
+	hlist_for_each_entry(ua, &ctx->uring_cmds, node)
 		qchan_uring_cancel(ua, -ECANCELED, false);
 	/* Closed: nothing is cached any more. */
-	list_splice_init(&ctx->uring_free, &cached);
+	cached = ctx->uring_free;
+	ctx->uring_free = NULL;
 	ctx->uring_nfree = 0;
 	spin_unlock(&ctx->uring_lock);
-	list_for_each_entry_safe(ua, next, &cached, node)
+	while (cached) {
+		ua = cached;
+		cached = ua->free_next;
 		kfree(ua);
+	}
 }
 
 /* The file's last reference: no command holds it, so none is left. */
 void qchan_uring_release(struct qchan_ctx *ctx)
 {
-	WARN_ON_ONCE(!list_empty(&ctx->uring_cmds) || !list_empty(&ctx->uring_free));
+	WARN_ON_ONCE(!hlist_empty(&ctx->uring_cmds) || ctx->uring_free);
 	cancel_delayed_work_sync(&ctx->uring_reap);
 }
