@@ -184,6 +184,7 @@ static struct qchan_uasync *qchan_uasync_alloc(struct qchan_ctx *ctx, struct io_
 static void qchan_uasync_free(struct qchan_uasync *ua)
 {
 	struct qchan_ctx *ctx;
+	bool cached;
 
 	if (ua->timed) {
 		hrtimer_cancel(&ua->timer);
@@ -224,14 +225,16 @@ static void qchan_uasync_free(struct qchan_uasync *ua)
 	}
 	ctx = ua->ctx;
 	spin_lock(&ctx->uring_lock);
-	if (!ctx->uring_closed && ctx->uring_nfree < QCHAN_UA_CACHE) {
+	cached = !ctx->uring_closed && ctx->uring_nfree < QCHAN_UA_CACHE;
+	if (cached) {
 		ua->free_next = ctx->uring_free;
 		ctx->uring_free = ua;
 		ctx->uring_nfree++;
-		ua = NULL;
 	}
 	spin_unlock(&ctx->uring_lock);
-	kfree(ua);
+	/* Not kfree(NULL) for a cached one: a call, on the path of every command. */
+	if (!cached)
+		kfree(ua);
 	qchan_ctx_put(ctx);
 }
 
