@@ -281,9 +281,9 @@ struct qchan_ctx {
 	unsigned int nr_names;
 	/* io_uring commands of this ctx not yet completed (uring.c), under uring_lock */
 	spinlock_t uring_lock;		/* taken before any ctx->lock, never inside one */
-	struct list_head uring_cmds;
+	struct hlist_head uring_cmds;
 	bool uring_closed;		/* under uring_lock: shutdown cancelled them all */
-	struct list_head uring_free;	/* under uring_lock: freed commands kept for reuse */
+	struct qchan_uasync *uring_free;	/* under uring_lock: freed commands to reuse */
 	unsigned int uring_nfree;
 	struct delayed_work uring_reap;	/* kernels without cancelable uring_cmds */
 };

@@ -52,7 +52,13 @@
 #include "qchan.h"
 
 struct qchan_uasync {
-	struct list_head node;		/* ctx->uring_cmds, under ctx->uring_lock */
+	/*
+	 * In ctx->uring_cmds, under ctx->uring_lock: an hlist, whose adds and
+	 * deletes are not checked as a list's are (CONFIG_DEBUG_LIST, on in
+	 * Debian's kernels: ~30 instructions each, docs/PERFORMANCE.md).
+	 */
+	struct hlist_node node;
+	struct qchan_uasync *free_next;	/* in ctx->uring_free, under ctx->uring_lock */
 	struct qchan_ctx *ctx;		/* the submitter's; referenced */
 	struct io_uring_cmd *cmd;
 	struct mm_struct *mm;		/* the submitter's: compared, never dereferenced */
@@ -63,11 +69,7 @@ struct qchan_uasync {
 	bool ready;			/* the completion's task work is queued */
 	bool canceled;			/* RECEIVE: do not wait again */
 	bool compat;			/* a 32-bit submitter: compat vectors and pulses */
-	/* The command's timeout (QCHAN_SEND_TIMEOUT_*, QCHAN_RECEIVE_TIMEOUT), if @timed. */
-	bool timed;
-	struct qchan_timeout tmo;
-	struct hrtimer timer;		/* fires at the deadline: queues @twork */
-	struct work_struct twork;	/* takes the engine's lock and times the command out */
+	bool timed;			/* @tmo, @timer and @twork are set up */
 	union {
 		struct {		/* SEND */
 			struct qchan_msg_send __user *uarg;
@@ -90,18 +92,28 @@ struct qchan_uasync {
 			bool counted;	/* in chan->nr_posted */
 		} r;
 	};
-	/* Not zeroed at allocation: the message's inline buffers come last too. */
+	/*
+	 * Not zeroed at allocation: the message's inline buffers above, and
+	 * what follows, which is set up before it is read.  The command's
+	 * timeout (QCHAN_SEND_TIMEOUT_*, QCHAN_RECEIVE_TIMEOUT), if @timed:
+	 */
+	struct qchan_timeout tmo;
+	struct hrtimer timer;		/* fires at the deadline: queues @twork */
+	struct work_struct twork;	/* takes the engine's lock and times the command out */
 	struct iovec siov_fast[UIO_FASTIOV];
 	struct iovec riov_fast[UIO_FASTIOV];
 };
 
 /*
- * What is zeroed of a new command: not the vectors' and the message's
- * buffers (written before they are read), which are most of its size.
+ * What is zeroed of a new command's union: not the message's buffers
+ * (written before they are read), which are most of its size, nor the
+ * timeout's fields after the union.  Each 8 bytes zeroed is an instruction
+ * on every command (docs/PERFORMANCE.md, "Third round: the client").
  */
 #define QCHAN_UA_ZERO_SEND	offsetof(struct qchan_uasync, s.msg.stack_sbuf)
 #define QCHAN_UA_ZERO_RECEIVE	(offsetof(struct qchan_uasync, r) + \
 				 sizeof_field(struct qchan_uasync, r))
+#define QCHAN_UA_ZERO_FROM	offsetof(struct qchan_uasync, s)
 
 static struct qchan_uasync **qchan_uring_pdu(struct io_uring_cmd *cmd)
 {
@@ -136,9 +148,9 @@ static struct qchan_uasync *qchan_uasync_alloc(struct qchan_ctx *ctx, struct io_
 	struct qchan_uasync *ua;
 
 	spin_lock(&ctx->uring_lock);
-	ua = list_first_entry_or_null(&ctx->uring_free, struct qchan_uasync, node);
+	ua = ctx->uring_free;
 	if (ua) {
-		list_del(&ua->node);
+		ctx->uring_free = ua->free_next;
 		ctx->uring_nfree--;
 	}
 	spin_unlock(&ctx->uring_lock);
@@ -146,11 +158,21 @@ static struct qchan_uasync *qchan_uasync_alloc(struct qchan_ctx *ctx, struct io_
 		ua = kmalloc(sizeof(*ua), GFP_KERNEL_ACCOUNT);
 	if (!ua)
 		return NULL;
-	memset(ua, 0, send ? QCHAN_UA_ZERO_SEND : QCHAN_UA_ZERO_RECEIVE);
+	/* Constant sizes: zeroed inline. */
+	BUILD_BUG_ON(offsetof(struct qchan_uasync, r) != QCHAN_UA_ZERO_FROM);
+	if (send)
+		memset(&ua->s, 0, QCHAN_UA_ZERO_SEND - QCHAN_UA_ZERO_FROM);
+	else
+		memset(&ua->r, 0, QCHAN_UA_ZERO_RECEIVE - QCHAN_UA_ZERO_FROM);
 	ua->send = send;
+	ua->ring_cancel = false;
+	ua->waiting = false;
+	ua->ready = false;
+	ua->canceled = false;
+	ua->timed = false;
 	/* Not in_compat_syscall(): io_uring's workers and task work are outside its syscall. */
 	ua->compat = qchan_uring_compat(cmd, issue_flags);
-	INIT_LIST_HEAD(&ua->node);
+	INIT_HLIST_NODE(&ua->node);
 	kref_get(&ctx->ref);
 	ua->ctx = ctx;
 	ua->cmd = cmd;
@@ -162,6 +184,7 @@ static struct qchan_uasync *qchan_uasync_alloc(struct qchan_ctx *ctx, struct io_
 static void qchan_uasync_free(struct qchan_uasync *ua)
 {
 	struct qchan_ctx *ctx;
+	bool cached;
 
 	if (ua->timed) {
 		hrtimer_cancel(&ua->timer);
@@ -186,8 +209,10 @@ static void qchan_uasync_free(struct qchan_uasync *ua)
 		}
 		if (msg->conn)
 			qchan_conn_put(msg->conn);
-		kvfree(ua->s.wbuf);
-		bitmap_free(ua->s.wmap);
+		if (unlikely(ua->s.wbuf)) {	/* MsgWrite staged bytes */
+			kvfree(ua->s.wbuf);
+			bitmap_free(ua->s.wmap);
+		}
 	} else {
 		if (ua->r.iov && ua->r.iov != ua->siov_fast)
 			kfree(ua->r.iov);
@@ -200,13 +225,16 @@ static void qchan_uasync_free(struct qchan_uasync *ua)
 	}
 	ctx = ua->ctx;
 	spin_lock(&ctx->uring_lock);
-	if (!ctx->uring_closed && ctx->uring_nfree < QCHAN_UA_CACHE) {
-		list_add(&ua->node, &ctx->uring_free);
+	cached = !ctx->uring_closed && ctx->uring_nfree < QCHAN_UA_CACHE;
+	if (cached) {
+		ua->free_next = ctx->uring_free;
+		ctx->uring_free = ua;
 		ctx->uring_nfree++;
-		ua = NULL;
 	}
 	spin_unlock(&ctx->uring_lock);
-	kfree(ua);
+	/* Not kfree(NULL) for a cached one: a call, on the path of every command. */
+	if (!cached)
+		kfree(ua);
 	qchan_ctx_put(ctx);
 }
 
@@ -227,7 +255,7 @@ static int qchan_uring_track(struct qchan_uasync *ua)
 		spin_unlock(&ctx->uring_lock);
 		return -EBADF;
 	}
-	list_add_tail(&ua->node, &ctx->uring_cmds);
+	hlist_add_head(&ua->node, &ctx->uring_cmds);
 	atomic_inc(&qchan_stats.uring_cmds);
 	qchan_uring_reap_arm(ctx);
 	spin_unlock(&ctx->uring_lock);
@@ -240,7 +268,7 @@ static void qchan_uring_finish(struct qchan_uasync *ua, int res, unsigned int is
 	struct qchan_ctx *ctx = ua->ctx;
 
 	spin_lock(&ctx->uring_lock);
-	list_del_init(&ua->node);
+	hlist_del_init(&ua->node);
 	spin_unlock(&ctx->uring_lock);
 	atomic_dec(&qchan_stats.uring_cmds);
 	io_uring_cmd_done(ua->cmd, res, 0, issue_flags);
@@ -417,6 +445,28 @@ static int qchan_uring_write_out(struct qchan_uasync *ua)
 	}
 }
 
+/*
+ * In the submitter: the reply's bytes into its buffers.  A short reply to a
+ * one-part vector (rbuf_len never exceeds it) is written in one user
+ * access, without a call; a long one by the string copy.
+ */
+static int qchan_uring_reply_out(struct qchan_msg *msg)
+{
+	void __user *dst;
+
+	if (msg->rparts != 1 || msg->rbuf_len > sizeof(msg->stack_rbuf))
+		return qchan_scatter_to_user(msg->riov, msg->rparts, msg->rbuf, msg->rbuf_len);
+	dst = msg->riov[0].iov_base;
+	if (!user_write_access_begin(dst, msg->rbuf_len))
+		return -EFAULT;
+	unsafe_copy_to_user(dst, msg->rbuf, msg->rbuf_len, efault);
+	user_write_access_end();
+	return 0;
+efault:
+	user_write_access_end();
+	return -EFAULT;
+}
+
 static void qchan_uring_send_tw(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct qchan_uasync *ua = *qchan_uring_pdu(cmd);
@@ -434,7 +484,7 @@ static void qchan_uring_send_tw(struct io_uring_cmd *cmd, unsigned int issue_fla
 		err = err ?: werr;
 	}
 	if (!err && msg->rbuf_len)
-		err = qchan_scatter_to_user(msg->riov, msg->rparts, msg->rbuf, msg->rbuf_len);
+		err = qchan_uring_reply_out(msg);
 	if (!err && put_user(msg->status, &ua->s.uarg->status))
 		err = -EFAULT;
 	qchan_uring_finish(ua, err, issue_flags);
@@ -452,6 +502,100 @@ void qchan_uring_send_done(struct qchan_msg *msg)
 	qchan_uring_complete_lazy(ua->cmd, qchan_uring_send_tw);
 }
 
+/*
+ * The send's arguments, a field at a time in one user access: a
+ * copy_from_user() of the struct costs its call, its checks and a copy
+ * loop, and the struct's zeroing on the stack before it.
+ */
+static __always_inline int qchan_uring_send_args(struct qchan_msg_send *a,
+						 const struct qchan_msg_send __user *u)
+{
+	if (!user_access_begin(u, sizeof(*u)))
+		return -EFAULT;
+	unsafe_get_user(a->coid, &u->coid, efault);
+	unsafe_get_user(a->flags, &u->flags, efault);
+	unsafe_get_user(a->send_parts, &u->send_parts, efault);
+	unsafe_get_user(a->reply_parts, &u->reply_parts, efault);
+	unsafe_get_user(a->send_iov_ptr, &u->send_iov_ptr, efault);
+	unsafe_get_user(a->reply_iov_ptr, &u->reply_iov_ptr, efault);
+	unsafe_get_user(a->status, &u->status, efault);
+	unsafe_get_user(a->timeout, &u->timeout, efault);
+	unsafe_get_user(a->timeout_clock, &u->timeout_clock, efault);
+	unsafe_get_user(a->reserved, &u->reserved, efault);
+	user_access_end();
+	return 0;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
+/*
+ * A send's or reply's vector into @fast (the command's), as
+ * qchan_iov_import_as() does it, with the one-part vector of a 64-bit
+ * submitter (a short message's usual case, the blocking send's fast path
+ * too) read in one user access, without a call and a copy loop.
+ */
+static int qchan_uring_iov(u64 ptr, u32 parts, struct iovec *fast, struct iovec **iovp,
+			   size_t *len, bool compat)
+{
+	const struct iovec __user *u = u64_to_user_ptr(ptr);
+
+	if (parts != 1 || compat)
+		return qchan_iov_import_as(u, parts, fast, iovp, len, compat);
+	if (!user_access_begin(u, sizeof(*u)))
+		return -EFAULT;
+	unsafe_get_user(fast->iov_base, &u->iov_base, efault);
+	unsafe_get_user(fast->iov_len, &u->iov_len, efault);
+	user_access_end();
+	if (fast->iov_len > MAX_RW_COUNT)
+		return -EOVERFLOW;
+	if (!access_ok(fast->iov_base, fast->iov_len))
+		return -EFAULT;
+	*iovp = fast;
+	*len = fast->iov_len;
+	return 0;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
+/*
+ * The send's bytes into the message.  As for the reply's copy-out, a short
+ * message in one part is read in one user access, word by word: the kernel
+ * has no such unsafe_copy_from_user() (its generic one is a checked copy).
+ */
+static int qchan_uring_gather(struct qchan_msg *msg)
+{
+	const char __user *src;
+	size_t len = msg->slen;
+	char *dst = msg->sbuf;
+
+	if (msg->sparts != 1 || len > sizeof(msg->stack_sbuf))
+		return qchan_gather_from_user(msg->sbuf, msg->siov, msg->sparts, msg->slen);
+	src = msg->siov[0].iov_base;
+	if (!user_access_begin(src, len))
+		return -EFAULT;
+	for (; len >= sizeof(u64); dst += sizeof(u64), src += sizeof(u64), len -= sizeof(u64))
+		unsafe_get_user(*(u64 *)dst, (const u64 __user *)src, efault);
+	if (len & sizeof(u32)) {
+		unsafe_get_user(*(u32 *)dst, (const u32 __user *)src, efault);
+		dst += sizeof(u32);
+		src += sizeof(u32);
+	}
+	if (len & sizeof(u16)) {
+		unsafe_get_user(*(u16 *)dst, (const u16 __user *)src, efault);
+		dst += sizeof(u16);
+		src += sizeof(u16);
+	}
+	if (len & sizeof(u8))
+		unsafe_get_user(*dst, src, efault);
+	user_access_end();
+	return 0;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
 static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 			    struct qchan_msg_send __user *uarg, unsigned int issue_flags)
 {
@@ -466,8 +610,9 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 	bool handed;
 	int err;
 
-	if (copy_from_user(&a, uarg, sizeof(a)))
-		return -EFAULT;
+	err = qchan_uring_send_args(&a, uarg);
+	if (err)
+		return err;
 	/* No restart cookie: the command's life is the ring's business. */
 	if ((a.flags & ~QCHAN_SEND_TIMEOUTS) || a.status || a.reserved)
 		return -EINVAL;
@@ -494,14 +639,14 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 		qchan_uring_timer_init(ua, &t);
 	}
 
-	err = qchan_iov_import_as(u64_to_user_ptr(a.send_iov_ptr), a.send_parts, ua->siov_fast,
-				  &iov, &msg->slen, ua->compat);
+	err = qchan_uring_iov(a.send_iov_ptr, a.send_parts, ua->siov_fast, &iov, &msg->slen,
+			      ua->compat);
 	if (err)
 		goto err_free;
 	msg->siov = iov;
 	msg->sparts = a.send_parts;
-	err = qchan_iov_import_as(u64_to_user_ptr(a.reply_iov_ptr), a.reply_parts, ua->riov_fast,
-				  &iov, &msg->rlen, ua->compat);
+	err = qchan_uring_iov(a.reply_iov_ptr, a.reply_parts, ua->riov_fast, &iov, &msg->rlen,
+			      ua->compat);
 	if (err)
 		goto err_free;
 	msg->riov = iov;
@@ -516,7 +661,7 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 		err = -ENOMEM;
 		goto err_free;
 	}
-	err = qchan_gather_from_user(msg->sbuf, msg->siov, msg->sparts, msg->slen);
+	err = qchan_uring_gather(msg);
 	if (err)
 		goto err_free;
 
@@ -558,7 +703,7 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 		err = -EBADF;	/* as MsgSend: the connection's channel is gone */
 		goto err_done;
 	}
-	list_add_tail(&ua->node, &ctx->uring_cmds);
+	hlist_add_head(&ua->node, &ctx->uring_cmds);
 	atomic_inc(&qchan_stats.uring_cmds);
 	qchan_uring_reap_arm(ctx);
 	qchan_wait_stamp(&msg->since);
@@ -799,14 +944,14 @@ static int qchan_uring_reply_receive(struct qchan_ctx *ctx, struct io_uring_cmd 
 	return qchan_uring_receive(ctx, cmd, &a.receive, &uarg->receive, issue_flags);
 }
 
-/* CANCEL: the command of this ctx whose user_data is @user_data. */
+/* CANCEL: the command of this ctx whose user_data is @user_data (the newest of several). */
 static int qchan_uring_cancel_user(struct qchan_ctx *ctx, u64 user_data)
 {
 	struct qchan_uasync *ua;
 	int err = -ENOENT;
 
 	spin_lock(&ctx->uring_lock);
-	list_for_each_entry(ua, &ctx->uring_cmds, node) {
+	hlist_for_each_entry(ua, &ctx->uring_cmds, node) {
 		if (qchan_uring_user_data(ua->cmd) == user_data) {
 			qchan_uring_cancel(ua, -ECANCELED, true);
 			err = 0;
@@ -832,7 +977,7 @@ int qchan_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 		 * ring calls again until the command is done.
 		 */
 		spin_lock(&ctx->uring_lock);
-		if (!list_empty(&ua->node))
+		if (!hlist_unhashed(&ua->node))
 			qchan_uring_cancel(ua, -ECANCELED, false);
 		spin_unlock(&ctx->uring_lock);
 		return 0;
@@ -869,13 +1014,13 @@ static void qchan_uring_reap(struct work_struct *work)
 	struct qchan_uasync *ua;
 
 	spin_lock(&ctx->uring_lock);
-	list_for_each_entry(ua, &ctx->uring_cmds, node) {
+	hlist_for_each_entry(ua, &ctx->uring_cmds, node) {
 		if (!ua->ring_cancel && qchan_uring_ring_dying(ua->cmd)) {
 			ua->ring_cancel = true;
 			qchan_uring_cancel(ua, -ECANCELED, false);
 		}
 	}
-	if (!list_empty(&ctx->uring_cmds))
+	if (!hlist_empty(&ctx->uring_cmds))
 		queue_delayed_work(system_wq, &ctx->uring_reap, HZ);
 	spin_unlock(&ctx->uring_lock);
 }
@@ -883,32 +1028,35 @@ static void qchan_uring_reap(struct work_struct *work)
 void qchan_uring_ctx_init(struct qchan_ctx *ctx)
 {
 	spin_lock_init(&ctx->uring_lock);
-	INIT_LIST_HEAD(&ctx->uring_cmds);
-	INIT_LIST_HEAD(&ctx->uring_free);
+	INIT_HLIST_HEAD(&ctx->uring_cmds);
+	ctx->uring_free = NULL;
 	INIT_DELAYED_WORK(&ctx->uring_reap, qchan_uring_reap);
 }
 
 /* The ctx ends: every command fails, and no new one is accepted. */
 void qchan_uring_shutdown(struct qchan_ctx *ctx)
 {
-	struct qchan_uasync *ua, *next;
-	LIST_HEAD(cached);
+	struct qchan_uasync *ua, *cached;
 
 	spin_lock(&ctx->uring_lock);
 	ctx->uring_closed = true;
-	list_for_each_entry(ua, &ctx->uring_cmds, node)
+	hlist_for_each_entry(ua, &ctx->uring_cmds, node)
 		qchan_uring_cancel(ua, -ECANCELED, false);
 	/* Closed: nothing is cached any more. */
-	list_splice_init(&ctx->uring_free, &cached);
+	cached = ctx->uring_free;
+	ctx->uring_free = NULL;
 	ctx->uring_nfree = 0;
 	spin_unlock(&ctx->uring_lock);
-	list_for_each_entry_safe(ua, next, &cached, node)
+	while (cached) {
+		ua = cached;
+		cached = ua->free_next;
 		kfree(ua);
+	}
 }
 
 /* The file's last reference: no command holds it, so none is left. */
 void qchan_uring_release(struct qchan_ctx *ctx)
 {
-	WARN_ON_ONCE(!list_empty(&ctx->uring_cmds) || !list_empty(&ctx->uring_free));
+	WARN_ON_ONCE(!hlist_empty(&ctx->uring_cmds) || ctx->uring_free);
 	cancel_delayed_work_sync(&ctx->uring_reap);
 }

@@ -22,6 +22,7 @@
 #endif
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include <qchan/libchan.h>
@@ -1078,6 +1079,70 @@ TEST_F(uring, async_issue_vectors)
 	EXPECT_EQ(0x1234, pulse.value.sival_int);
 	/* the scoid in its place: after a 4-byte value for a 32-bit receiver */
 	EXPECT_GE(pulse.scoid, (int)_NTO_SIDE_CHANNEL);
+}
+
+/*
+ * One-part messages and replies of every short length and either side of
+ * the 256 bytes the send copies word by word (uring.c): each byte arrives,
+ * nothing beyond the reply's length is written, and a reply buffer that
+ * cannot be written fails the CQE with -EFAULT.
+ */
+TEST_F(uring, one_part_lengths)
+{
+	static const size_t lens[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 15, 16, 17, 31,
+				       255, 256, 257, 300 };
+	static char sbuf[320], rbuf[321], got[320], reply[320];
+	struct _msg_info info;
+	struct qu_send s;
+	uint64_t ud;
+	size_t i, j;
+	int rcvid, res;
+	char *ro;
+
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		size_t n = lens[i];
+
+		for (j = 0; j < n; j++) {
+			sbuf[j] = (char)(j * 7 + n);
+			reply[j] = (char)(j * 13 + 1 + n);
+		}
+		memset(rbuf, 0x5a, sizeof(rbuf));
+		memset(got, 0, sizeof(got));
+		qu_send_init(&s, self->coid, "");
+		SETIOV(&s.siov, sbuf, n);
+		SETIOV(&s.riov, rbuf, n);
+		ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_SEND, &s.a, 10 + i));
+		ASSERT_EQ(1, io_uring_submit(&self->ring));
+		rcvid = MsgReceive(self->chid, got, sizeof(got), &info);
+		ASSERT_GT(rcvid, 0);
+		EXPECT_EQ((long)n, (long)info.srcmsglen);
+		EXPECT_EQ((long)n, (long)info.dstmsglen);
+		EXPECT_EQ(0, memcmp(sbuf, got, n)) TH_LOG("send of %zu bytes", n);
+		/* a longer reply than the buffer: cut to it */
+		ASSERT_EQ(0, MsgReply(rcvid, (long)n, reply, sizeof(reply)));
+		ASSERT_EQ(0, qu_next(&self->ring, &ud, &res));
+		EXPECT_EQ(10 + i, ud);
+		EXPECT_EQ(0, res);
+		EXPECT_EQ((long)n, s.a.status);
+		EXPECT_EQ(0, memcmp(reply, rbuf, n)) TH_LOG("reply of %zu bytes", n);
+		for (j = n; j < sizeof(rbuf); j++)
+			ASSERT_EQ(0x5a, (unsigned char)rbuf[j]) TH_LOG("byte %zu of %zu", j, n);
+	}
+
+	/* A read-only reply buffer: the copy-out fails, the CQE says so. */
+	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	qu_send_init(&s, self->coid, "ro");
+	SETIOV(&s.riov, ro, 16);
+	ASSERT_NE(NULL, qu_prep(&self->ring, QCHAN_UCMD_SEND, &s.a, 99));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	rcvid = MsgReceive(self->chid, got, sizeof(got), NULL);
+	ASSERT_GT(rcvid, 0);
+	ASSERT_EQ(0, MsgReply(rcvid, 0, reply, 16));
+	ASSERT_EQ(0, qu_next(&self->ring, &ud, &res));
+	EXPECT_EQ(99, ud);
+	EXPECT_EQ(-EFAULT, res);
+	munmap(ro, 4096);
 }
 
 /* The thread that submitted commands exits, its process living on: they complete (-ECANCELED). */
