@@ -614,6 +614,20 @@ int qchan_receive_copy(struct qchan_ctx *ctx, const struct qchan_msg_receive *a,
 		       struct qchan_msg *msg, struct iov_iter *iter,
 		       struct qchan_msg_receive __user *uarg);
 int qchan_receive_validate(const struct qchan_msg_receive *a, struct qchan_timeout *t);
+/* for batch.c */
+ssize_t qchan_import_iov(int dir, u64 ptr, u32 parts, struct iovec **iovp, struct iov_iter *iter);
+struct qchan_prio;
+struct qchan_msg *qchan_msg_wait(struct qchan_ctx *ctx, struct qchan_channel *chan,
+				 bool pulse_only, const struct qchan_timeout *t,
+				 struct qchan_pulse_data *pulse);
+struct qchan_msg *qchan_receive_take_rec_locked(struct qchan_ctx *ctx, struct qchan_channel *chan,
+						bool pulse_only, struct qchan_prio *rec,
+						struct qchan_pulse_data *pulse,
+						struct qchan_pulse_item **heap, bool *apply);
+ssize_t qchan_receive_copy_msg(struct qchan_ctx *ctx, struct qchan_msg *msg,
+			       struct iov_iter *iter, struct qchan_msg_info *info);
+void qchan_rcvid_fail(struct qchan_ctx *ctx, int rcvid, int error);
+int qchan_reply_validate(const struct qchan_msg_reply *a);
 int qchan_msg_reply_args(struct qchan_ctx *ctx, const struct qchan_msg_reply *a, bool compat);
 struct qchan_receiver *qchan_pick_receiver(struct qchan_channel *chan, bool for_msg);
 

@@ -28,8 +28,8 @@
  * part longer than SSIZE_MAX (EINVAL), which QNX calls EOVERFLOW, or for a
  * fault (EFAULT: the callers decide whose).
  */
-static ssize_t qchan_import_iov(int dir, u64 ptr, u32 parts, struct iovec **iovp,
-				struct iov_iter *iter)
+ssize_t qchan_import_iov(int dir, u64 ptr, u32 parts, struct iovec **iovp,
+			 struct iov_iter *iter)
 {
 	ssize_t n;
 
@@ -82,7 +82,7 @@ static ssize_t qchan_import_iov_as(int dir, u64 ptr, u32 parts, struct iovec **i
 }
 
 /* Fails the RECEIVED message @rcvid, if it is still there (a server-side fault after the copy). */
-static void qchan_rcvid_fail(struct qchan_ctx *ctx, int rcvid, int error)
+void qchan_rcvid_fail(struct qchan_ctx *ctx, int rcvid, int error)
 {
 	struct qchan_msg *msg;
 
@@ -124,9 +124,9 @@ static bool qchan_pulse_first(struct qchan_pulse_item *pulse, struct qchan_msg *
  * held for the caller's copy; or NULL with the pulse's data in *@pulse; or
  * an ERR_PTR.
  */
-static struct qchan_msg *qchan_msg_wait(struct qchan_ctx *ctx, struct qchan_channel *chan,
-					bool pulse_only, const struct qchan_timeout *t,
-					struct qchan_pulse_data *pulse)
+struct qchan_msg *qchan_msg_wait(struct qchan_ctx *ctx, struct qchan_channel *chan,
+				 bool pulse_only, const struct qchan_timeout *t,
+				 struct qchan_pulse_data *pulse)
 {
 	struct qchan_receiver r = { .task = current, .pulse_only = pulse_only };
 	struct qchan_pulse_item *item, *heap;
@@ -236,26 +236,31 @@ out_unlock:
 }
 
 /*
- * Called with ctx->lock held, for a receive that must not wait (uring.c):
- * takes what qchan_msg_wait() would take at once, with no priority record.
- * Returns a message bound to a fresh rcvid (busy held), or NULL with a
- * pulse's data in *@pulse (*@heap: the caller's to free once unlocked), or
- * ERR_PTR(-EAGAIN) when nothing is there, or ERR_PTR(-ESRCH).
+ * Called with ctx->lock held, for a receive that must not wait: takes what
+ * qchan_msg_wait() would take at once, bound to the current thread's
+ * priority record @rec (NULL: none, as for uring.c's receives); *@apply:
+ * @rec must be applied once unlocked.  Returns a message bound to a fresh
+ * rcvid (busy held), or NULL with a pulse's data in *@pulse (*@heap: the
+ * caller's to free once unlocked), or ERR_PTR(-EAGAIN) when nothing is
+ * there, or ERR_PTR(-ESRCH).
  */
-struct qchan_msg *qchan_receive_take_locked(struct qchan_ctx *ctx, struct qchan_channel *chan,
-					    bool pulse_only, struct qchan_pulse_data *pulse,
-					    struct qchan_pulse_item **heap)
+struct qchan_msg *qchan_receive_take_rec_locked(struct qchan_ctx *ctx, struct qchan_channel *chan,
+						bool pulse_only, struct qchan_prio *rec,
+						struct qchan_pulse_data *pulse,
+						struct qchan_pulse_item **heap, bool *apply)
 {
 	struct qchan_pulse_item *item;
 	struct qchan_msg *msg;
 
 	*heap = NULL;
+	*apply = false;
 	if (chan->dead)
 		return ERR_PTR(-ESRCH);
 	msg = pulse_only ? NULL :
 	      list_first_entry_or_null(&chan->send_queue, struct qchan_msg, node);
 	item = list_first_entry_or_null(&chan->pulses, struct qchan_pulse_item, node);
 	if (qchan_pulse_first(item, msg)) {
+		*apply = qchan_prio_pulse_taken(rec, item->kprio);
 		*heap = qchan_pulse_take(chan, item, pulse);
 		return NULL;
 	}
@@ -263,8 +268,17 @@ struct qchan_msg *qchan_receive_take_locked(struct qchan_ctx *ctx, struct qchan_
 		return ERR_PTR(-EAGAIN);
 	qchan_msg_dequeue(chan, msg);
 	qchan_msg_bind(ctx, msg);
-	qchan_prio_bind(chan, msg, NULL, current);
+	*apply = qchan_prio_bind(chan, msg, rec, current);
 	return msg;
+}
+
+struct qchan_msg *qchan_receive_take_locked(struct qchan_ctx *ctx, struct qchan_channel *chan,
+					    bool pulse_only, struct qchan_pulse_data *pulse,
+					    struct qchan_pulse_item **heap)
+{
+	bool apply;
+
+	return qchan_receive_take_rec_locked(ctx, chan, pulse_only, NULL, pulse, heap, &apply);
 }
 
 /* The message @rcvid in @state, with a busy reference for copying, or NULL. */
@@ -400,26 +414,24 @@ out_put_chan:
 
 /*
  * The receiving thread's copy of the message @msg (bound, busy held) into
- * @iter, and its results into @uarg.  Returns the rcvid, 0 when the receive
- * must start over (the sender went away, or its send buffer faulted), or
- * -errno.
+ * @iter, and its info into *@info if not NULL, leaving the message
+ * RECEIVED.  Returns the bytes copied, -EAGAIN when the receive must start
+ * over (the sender went away, or its send buffer faulted), or -errno.
  */
-int qchan_receive_copy(struct qchan_ctx *ctx, const struct qchan_msg_receive *a,
-		       struct qchan_msg *msg, struct iov_iter *iter,
-		       struct qchan_msg_receive __user *uarg)
+ssize_t qchan_receive_copy_msg(struct qchan_ctx *ctx, struct qchan_msg *msg,
+			       struct iov_iter *iter, struct qchan_msg_info *info)
 {
-	struct qchan_msg_info info;
 	int rcvid = msg->rcvid;
 	ssize_t n;
 
 	n = qchan_server_copy(ctx, &msg, rcvid, QCHAN_MSG_RECEIVED, 0, iter, false);
 	if (n == -ESRCH)		/* the sender went away while we faulted */
-		return 0;
+		return -EAGAIN;
 	if (n >= 0) {
 		msg->delivered = n;
 		trace_qchan_receive(msg, n);
-		if (a->info_ptr)
-			qchan_msg_fill_info(msg, &info);
+		if (info)
+			qchan_msg_fill_info(msg, info);
 	}
 
 	ctx_lock(ctx);
@@ -433,7 +445,23 @@ int qchan_receive_copy(struct qchan_ctx *ctx, const struct qchan_msg_receive *a,
 	qchan_msg_maybe_release(msg);	/* it may have been aborted while we copied */
 	ctx_unlock(ctx);
 
-	if (n == -EREMOTEIO)
+	return n == -EREMOTEIO ? -EAGAIN : n;
+}
+
+/*
+ * qchan_receive_copy_msg(), with the results into @uarg.  Returns the
+ * rcvid, 0 when the receive must start over, or -errno.
+ */
+int qchan_receive_copy(struct qchan_ctx *ctx, const struct qchan_msg_receive *a,
+		       struct qchan_msg *msg, struct iov_iter *iter,
+		       struct qchan_msg_receive __user *uarg)
+{
+	struct qchan_msg_info info;
+	int rcvid = msg->rcvid;
+	ssize_t n;
+
+	n = qchan_receive_copy_msg(ctx, msg, iter, a->info_ptr ? &info : NULL);
+	if (n == -EAGAIN)
 		return 0;
 	if (n < 0)
 		return n;
@@ -461,7 +489,7 @@ int qchan_msg_receive(struct qchan_ctx *ctx, struct qchan_msg_receive __user *ua
 	return err < 0 ? err : 0;
 }
 
-static int qchan_reply_validate(const struct qchan_msg_reply *a)
+int qchan_reply_validate(const struct qchan_msg_reply *a)
 {
 	if ((a->flags & ~QCHAN_REPLY_ERROR) || QCHAN_RESERVED_NONZERO(a))
 		return -EINVAL;
