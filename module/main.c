@@ -399,7 +399,7 @@ static int qchan_get_features(struct qchan_features __user *uarg)
 		     QCHAN_FEAT_TIMER | QCHAN_FEAT_PRIO_INHERIT | QCHAN_FEAT_NAME |
 		     QCHAN_FEAT_CLIENT_INFO | QCHAN_FEAT_URING | QCHAN_FEAT_POLL |
 		     QCHAN_FEAT_BUSY_POLL | QCHAN_FEAT_URING_TIMEOUT |
-		     QCHAN_FEAT_TIMER_INFO_EVENT;
+		     QCHAN_FEAT_TIMER_INFO_EVENT | QCHAN_FEAT_BATCH;
 	f.max_iov = UIO_MAXIOV;
 	f.inline_max = READ_ONCE(qchan_inline_max);
 	return copy_to_user(uarg, &f, sizeof(f)) ? -EFAULT : 0;
@@ -479,6 +479,8 @@ static long qchan_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return qchan_channel_fd(ctx, uarg);
 	case QCHAN_IOC_CHANNEL_BUSY_POLL:
 		return qchan_channel_busy_poll(ctx, uarg);
+	case QCHAN_IOC_MSG_REPLY_RECEIVE_BATCH:
+		return qchan_msg_reply_receive_batch(ctx, uarg);
 	}
 	return -ENOTTY;
 }

@@ -731,6 +731,10 @@ int qchan_name_list(struct qchan_ctx *ctx, struct qchan_name_list __user *uarg);
 void qchan_names_show(struct seq_file *m, struct qchan_ctx *ctx, pid_t pid);
 void qchan_names_channel_gone(struct qchan_channel *chan);
 
+/* batch.c: QCHAN_IOC_MSG_REPLY_RECEIVE_BATCH */
+int qchan_msg_reply_receive_batch(struct qchan_ctx *ctx,
+				  struct qchan_msg_reply_receive_batch __user *uarg);
+
 /* info.c: ConnectClientInfo */
 int qchan_client_info(struct qchan_ctx *ctx, struct qchan_client_info __user *uarg);
 

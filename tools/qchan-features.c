@@ -40,6 +40,7 @@ static const struct {
 	  "io_uring send/receive timeouts, MsgWrite to async senders" },
 	{ QCHAN_FEAT_TIMER_INFO_EVENT, "TIMER_INFO_EVENT",
 	  "TimerInfo: _NTO_TIMER_SEARCH, _NTO_TIMER_RESET_OVERRUNS, the event, ABSTIME" },
+	{ QCHAN_FEAT_BATCH, "BATCH", "batched replies and receives (qchan_msg_reply_receive_batch)" },
 };
 
 int main(int argc, char **argv)

@@ -145,6 +145,32 @@ FIELD(struct qchan_msg_reply_receive, receive, 48, 56);
 FIELD(struct qchan_msg_reply_receive, reply_result, 104, 4);
 FIELD(struct qchan_msg_reply_receive, pad, 108, 4);
 
+SIZE(struct qchan_batch_reply, 56);
+FIELD(struct qchan_batch_reply, reply, 0, 48);
+FIELD(struct qchan_batch_reply, result, 48, 4);
+FIELD(struct qchan_batch_reply, pad, 52, 4);
+
+SIZE(struct qchan_batch_slot, 80);
+FIELD(struct qchan_batch_slot, iov_ptr, 0, 8);
+FIELD(struct qchan_batch_slot, parts, 8, 4);
+FIELD(struct qchan_batch_slot, flags, 12, 4);
+FIELD(struct qchan_batch_slot, reserved, 16, 8);
+FIELD(struct qchan_batch_slot, rcvid, 24, 4);
+FIELD(struct qchan_batch_slot, bytes, 28, 4);
+FIELD(struct qchan_batch_slot, info, 32, 48);
+
+SIZE(struct qchan_msg_reply_receive_batch, 64);
+FIELD(struct qchan_msg_reply_receive_batch, chid, 0, 4);
+FIELD(struct qchan_msg_reply_receive_batch, flags, 4, 4);
+FIELD(struct qchan_msg_reply_receive_batch, nr_replies, 8, 4);
+FIELD(struct qchan_msg_reply_receive_batch, nr_slots, 12, 4);
+FIELD(struct qchan_msg_reply_receive_batch, replies_ptr, 16, 8);
+FIELD(struct qchan_msg_reply_receive_batch, slots_ptr, 24, 8);
+FIELD(struct qchan_msg_reply_receive_batch, timeout, 32, 8);
+FIELD(struct qchan_msg_reply_receive_batch, timeout_clock, 40, 4);
+FIELD(struct qchan_msg_reply_receive_batch, nr_received, 44, 4);
+FIELD(struct qchan_msg_reply_receive_batch, reserved, 48, 16);
+
 /* What a 64-bit receiver gets; a 32-bit one gets struct _pulse's 16-byte layout (below). */
 SIZE(struct qchan_pulse, 24);
 FIELD(struct qchan_pulse, type, 0, 2);

@@ -78,6 +78,8 @@
 #define QCHAN_FEAT_BUSY_POLL		(1ULL << 16)
 /* io_uring SEND/RECEIVE take their timeouts; MsgWrite reaches an async sender */
 #define QCHAN_FEAT_URING_TIMEOUT	(1ULL << 17)
+/* QCHAN_IOC_MSG_REPLY_RECEIVE_BATCH: many replies and receives in one call (no QNX twin) */
+#define QCHAN_FEAT_BATCH		(1ULL << 18)
 /* QCHAN_IOC_TIMER_INFO: QCHAN_TIMER_INFO_SEARCH, _RESET_OVERRUNS; reports the pulse and ABSTIME */
 #define QCHAN_FEAT_TIMER_INFO_EVENT	(1ULL << 22)
 
@@ -700,6 +702,71 @@ struct qchan_channel_busy_poll {
 	__u64 reserved[2];	/* in: 0 */
 };
 
+/*
+ * QCHAN_IOC_MSG_REPLY_RECEIVE_BATCH, a qchan extension (QNX has no batched
+ * call; think recvmmsg/sendmmsg): replies to nr_replies messages, then
+ * receives up to nr_slots messages or pulses on chid, in one call.
+ *
+ * Every argument is checked before anything happens: counts above
+ * QCHAN_BATCH_MAX, unknown flags, nonzero reserved or pad fields, a reply
+ * entry MSG_REPLY would reject as invalid, a slot with more than 1024 parts:
+ * -EINVAL and no reply given.  Then each reply entry is done in order
+ * exactly as MSG_REPLY (QCHAN_REPLY_ERROR: MsgError) and its outcome written
+ * to its result: 0, or the -errno MSG_REPLY would have returned (-ESRCH for
+ * a client that went away, a duplicate or a stale rcvid).  A failed entry
+ * does not fail the call.  rcvid 0 skips an entry (result 0).
+ *
+ * The receive half (nr_slots > 0) waits as MSG_RECEIVE would, with its
+ * flags (QCHAN_RECEIVE_PULSE_ONLY, QCHAN_RECEIVE_TIMEOUT with timeout and
+ * timeout_clock), for the first message or pulse only; it then takes what
+ * else is queued, without waiting, into the following slots, in the queue's
+ * priority order (FIFO within a priority).  nr_received says how many slots
+ * were filled; each got rcvid (> 0 a message, 0 a pulse copied into its
+ * vector), bytes, and for a message its info.  A failure of the wait
+ * (timeout, signal, dead channel) is the call's result, with nr_received 0;
+ * a fault in a later slot's buffer ends the batch there (that message's
+ * send fails with ESRVRFAULT, as for MSG_RECEIVE) and the call succeeds with
+ * the slots before it.  nr_slots 0 only replies.
+ *
+ * Priority inheritance: the first message (or pulse) raises the thread as
+ * MSG_RECEIVE would; every message of the batch is then held by the thread,
+ * which runs at the best priority among those it holds (the first, in
+ * queue order) until each is replied to.
+ *
+ * When the receive half is interrupted by a signal that restarts the call,
+ * the kernel sets nr_replies to 0 first, so the restarted call only receives.
+ */
+#define QCHAN_BATCH_MAX		64	/* most reply entries, and most slots, in one call */
+
+struct qchan_batch_reply {
+	struct qchan_msg_reply reply;	/* in: as for QCHAN_IOC_MSG_REPLY; rcvid 0 skips it */
+	__s32 result;			/* out: 0 or -errno */
+	__u32 pad;			/* in: 0 */
+};
+
+struct qchan_batch_slot {
+	__u64 iov_ptr;			/* in: struct iovec * */
+	__u32 parts;			/* in: iovecs at iov_ptr */
+	__u32 flags;			/* in: 0 */
+	__u64 reserved;			/* in: 0 */
+	__s32 rcvid;			/* out: > 0 a message, 0 a pulse */
+	__u32 bytes;			/* out: bytes copied into the iovecs */
+	struct qchan_msg_info info;	/* out: for a message (untouched for a pulse) */
+};
+
+struct qchan_msg_reply_receive_batch {
+	__s32 chid;		/* in */
+	__u32 flags;		/* in: QCHAN_RECEIVE_PULSE_ONLY, QCHAN_RECEIVE_TIMEOUT */
+	__u32 nr_replies;	/* in: entries at replies_ptr, 0 .. QCHAN_BATCH_MAX */
+	__u32 nr_slots;		/* in: slots at slots_ptr, 0 .. QCHAN_BATCH_MAX */
+	__u64 replies_ptr;	/* in: struct qchan_batch_reply * */
+	__u64 slots_ptr;	/* in: struct qchan_batch_slot * */
+	__s64 timeout;		/* in: with QCHAN_RECEIVE_TIMEOUT: the deadline (ns), else 0 */
+	__s32 timeout_clock;	/* in: with QCHAN_RECEIVE_TIMEOUT: its clock, else 0 */
+	__u32 nr_received;	/* out: slots filled */
+	__u64 reserved[2];	/* in: 0 */
+};
+
 #define QCHAN_IOC_MAGIC	'Q'
 
 #define QCHAN_IOC_GET_FEATURES		_IOWR(QCHAN_IOC_MAGIC, 0xa0, struct qchan_features)
@@ -729,6 +796,8 @@ struct qchan_channel_busy_poll {
 #define QCHAN_IOC_TIMER_SETTIME		_IOWR(QCHAN_IOC_MAGIC, 0xc2, struct qchan_timer_settime)
 #define QCHAN_IOC_TIMER_INFO		_IOWR(QCHAN_IOC_MAGIC, 0xc3, struct qchan_timer_info)
 #define QCHAN_IOC_CHANNEL_BUSY_POLL	_IOWR(QCHAN_IOC_MAGIC, 0xc8, struct qchan_channel_busy_poll)
+#define QCHAN_IOC_MSG_REPLY_RECEIVE_BATCH \
+	_IOWR(QCHAN_IOC_MAGIC, 0xc9, struct qchan_msg_reply_receive_batch)
 #define QCHAN_IOC_NAME_ATTACH		_IOWR(QCHAN_IOC_MAGIC, 0xd0, struct qchan_name_attach)
 #define QCHAN_IOC_NAME_DETACH		_IOWR(QCHAN_IOC_MAGIC, 0xd1, struct qchan_name_detach)
 #define QCHAN_IOC_NAME_OPEN		_IOWR(QCHAN_IOC_MAGIC, 0xd2, struct qchan_name_open)

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * QCHAN_IOC_MSG_REPLY_RECEIVE_BATCH: a server's replies to many messages and
+ * its next receives in one system call (a qchan extension: QNX has no
+ * batched call).  A server with many clients in flight (io_uring senders)
+ * otherwise pays a MsgReplyReceive, entry and exit included, per message.
+ *
+ * Nothing here is a second implementation: each reply is MSG_REPLY's
+ * (qchan_msg_reply_args()), the first receive is MSG_RECEIVE's wait
+ * (qchan_msg_wait(): blocking, timeout, priority), and the others take
+ * what is already queued (qchan_receive_take_rec_locked()), so the
+ * receiving thread still does every copy and the queue's priority order
+ * holds across the batch.
+ *
+ * All arguments are copied in and checked before the first reply: a call
+ * rejected for its input has changed nothing.
+ */
+#include <linux/compat.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+
+#include "prio.h"
+#include "qchan.h"
+
+#define QCHAN_BATCH_FLAGS	(QCHAN_RECEIVE_PULSE_ONLY | QCHAN_RECEIVE_TIMEOUT)
+/* Entries the call keeps on its stack; larger batches allocate (one kmalloc). */
+#define QCHAN_BATCH_STACK	8
+
+/* What the kernel keeps of a slot: its vector, and the rcvid it received. */
+struct qchan_batch_vec {
+	u64 iov_ptr;
+	u32 parts;
+	s32 rcvid;
+};
+
+/* A slot's output, as it lies in struct qchan_batch_slot: one copy out. */
+struct qchan_batch_out {
+	s32 rcvid;
+	u32 bytes;
+	struct qchan_msg_info info;
+};
+
+static_assert(offsetof(struct qchan_batch_slot, bytes) ==
+	      offsetof(struct qchan_batch_slot, rcvid) + offsetof(struct qchan_batch_out, bytes));
+static_assert(offsetof(struct qchan_batch_slot, info) ==
+	      offsetof(struct qchan_batch_slot, rcvid) + offsetof(struct qchan_batch_out, info));
+static_assert(sizeof(struct qchan_batch_slot) ==
+	      offsetof(struct qchan_batch_slot, rcvid) + sizeof(struct qchan_batch_out));
+
+/* The slot's fields the caller fills in, read with one constant-size copy. */
+struct qchan_batch_slot_in {
+	u64 iov_ptr;
+	u32 parts;
+	u32 flags;
+	u64 reserved;
+};
+
+static_assert(sizeof(struct qchan_batch_slot_in) == offsetof(struct qchan_batch_slot, rcvid));
+
+static int qchan_batch_copy_in(const struct qchan_msg_reply_receive_batch *a,
+			       struct qchan_batch_reply *replies, struct qchan_batch_vec *vecs)
+{
+	struct qchan_batch_slot __user *uslots = u64_to_user_ptr(a->slots_ptr);
+	u32 i;
+	int err;
+
+	if (a->nr_replies &&
+	    copy_from_user(replies, u64_to_user_ptr(a->replies_ptr),
+			   array_size(a->nr_replies, sizeof(*replies))))
+		return -EFAULT;
+	for (i = 0; i < a->nr_replies; i++) {
+		const struct qchan_msg_reply *r = &replies[i].reply;
+
+		if (replies[i].pad || r->parts > UIO_MAXIOV)
+			return -EINVAL;
+		err = qchan_reply_validate(r);
+		if (err)
+			return err;
+	}
+	for (i = 0; i < a->nr_slots; i++) {
+		struct qchan_batch_slot_in s;
+
+		if (copy_from_user(&s, &uslots[i], sizeof(s)))
+			return -EFAULT;
+		if (s.flags || s.reserved || s.parts > UIO_MAXIOV)
+			return -EINVAL;
+		vecs[i].iov_ptr = s.iov_ptr;
+		vecs[i].parts = s.parts;
+		vecs[i].rcvid = 0;
+	}
+	return 0;
+}
+
+/* The reply entries, in order, each one's outcome to its result. */
+static int qchan_batch_reply_all(struct qchan_ctx *ctx, const struct qchan_batch_reply *replies,
+				 u32 nr, struct qchan_batch_reply __user *ureplies)
+{
+	bool compat = in_compat_syscall();
+	int err = 0;
+	u32 i;
+
+	for (i = 0; i < nr; i++) {
+		const struct qchan_msg_reply *r = &replies[i].reply;
+		int res = r->rcvid ? qchan_msg_reply_args(ctx, r, compat) : 0;
+
+		/* Every entry is answered even if a result cannot be written back. */
+		if (put_user(res, &ureplies[i].result))
+			err = -EFAULT;
+	}
+	return err;
+}
+
+/*
+ * Called with ctx->lock held: the record of the current thread, which has
+ * just received on @chan (qchan_prio_receiving() without ending a pulse's
+ * boost, which the batch's own first pulse may have set), or NULL.
+ */
+static struct qchan_prio *qchan_batch_rec(struct qchan_channel *chan)
+{
+	struct qchan_prio *rec;
+
+	if (chan->flags & QCHAN_CHF_FIXED_PRIORITY)
+		return NULL;
+	rec = chan->last_rec;
+	if (!rec || rec->pid != task_pid(current))
+		rec = qchan_prio_receiving_find(chan->ctx);
+	return rec;
+}
+
+/*
+ * A further message or pulse of the batch, without waiting: as
+ * qchan_msg_wait() would take it, held by the thread's record.
+ */
+static struct qchan_msg *qchan_batch_take(struct qchan_ctx *ctx, struct qchan_channel *chan,
+					  bool pulse_only, struct qchan_pulse_data *pulse)
+{
+	struct qchan_pulse_item *heap;
+	struct qchan_prio *rec;
+	struct qchan_msg *msg;
+	bool apply;
+
+	qchan_rcvids_maybe_grow(ctx);
+	ctx_lock(ctx);
+	rec = qchan_batch_rec(chan);
+	msg = qchan_receive_take_rec_locked(ctx, chan, pulse_only, rec, pulse, &heap, &apply);
+	ctx_unlock(ctx);
+	if (heap)
+		qchan_pulse_free(heap);
+	if (unlikely(apply))
+		qchan_prio_apply(ctx, rec);
+	return msg;
+}
+
+/*
+ * Receives into slot @vec (user @uslot): the first one waits, the others
+ * only take what is queued.  Returns 1 when the slot was filled, or -errno
+ * (-EAGAIN: nothing queued).
+ */
+static int qchan_batch_receive_one(struct qchan_ctx *ctx, struct qchan_channel *chan,
+				   const struct qchan_msg_reply_receive_batch *a,
+				   const struct qchan_timeout *t, bool first,
+				   struct qchan_batch_vec *vec,
+				   struct qchan_batch_slot __user *uslot)
+{
+	struct iovec iov_fast[UIO_FASTIOV], *iov = iov_fast;
+	bool pulse_only = a->flags & QCHAN_RECEIVE_PULSE_ONLY;
+	struct iov_iter iter, iter_start;
+	struct qchan_pulse_data pulse;
+	struct qchan_batch_out out;
+	struct qchan_msg *msg;
+	ssize_t n;
+	int err;
+
+	n = qchan_import_iov(ITER_DEST, vec->iov_ptr, vec->parts, &iov, &iter);
+	if (n < 0)
+		return n;
+	iter_start = iter;
+	for (;;) {
+		msg = first ? qchan_msg_wait(ctx, chan, pulse_only, t, &pulse) :
+			      qchan_batch_take(ctx, chan, pulse_only, &pulse);
+		if (IS_ERR(msg)) {
+			err = PTR_ERR(msg);
+			goto out_free_iov;
+		}
+		if (!msg) {
+			n = qchan_pulse_deliver(&pulse, &iter);
+			out.rcvid = 0;
+			out.bytes = n;
+			/* A pulse leaves info alone, as MSG_RECEIVE does. */
+			err = n < 0 || copy_to_user(&uslot->rcvid, &out,
+						    offsetof(struct qchan_batch_out, info)) ?
+			      -EFAULT : 1;
+			goto out_free_iov;
+		}
+		out.rcvid = msg->rcvid;
+		n = qchan_receive_copy_msg(ctx, msg, &iter, &out.info);
+		if (n != -EAGAIN)
+			break;
+		/* The sender went away or its buffer faulted: take the next one. */
+		iter = iter_start;
+	}
+	if (n < 0) {
+		err = n;
+		goto out_free_iov;
+	}
+	out.bytes = n;
+	/* Our own memory again: the sender no longer waits for these writes. */
+	if (copy_to_user(&uslot->rcvid, &out, sizeof(out))) {
+		qchan_rcvid_fail(ctx, out.rcvid, -QCHAN_ESRVRFAULT);
+		err = -EFAULT;
+	} else {
+		vec->rcvid = out.rcvid;
+		err = 1;
+	}
+out_free_iov:
+	kfree(iov);
+	return err;
+}
+
+/* Fills slots until one stays empty; only the first may wait. */
+static int qchan_batch_receive(struct qchan_ctx *ctx, struct qchan_channel *chan,
+			       const struct qchan_msg_reply_receive_batch *a,
+			       const struct qchan_timeout *t, struct qchan_batch_vec *vecs,
+			       u32 *received)
+{
+	struct qchan_batch_slot __user *uslots = u64_to_user_ptr(a->slots_ptr);
+	u32 i;
+	int err = 0;
+
+	for (i = 0; i < a->nr_slots; i++) {
+		err = qchan_batch_receive_one(ctx, chan, a, t, i == 0, &vecs[i], &uslots[i]);
+		if (err < 0)
+			break;
+	}
+	*received = i;
+	/*
+	 * After the first, whatever stops the batch (nothing queued, a fault in
+	 * a later slot, a fatal signal) leaves the slots filled so far to the
+	 * caller: their senders are REPLY-blocked on us now.
+	 */
+	return i ? 0 : err;
+}
+
+static bool qchan_is_restart_err(int err)
+{
+	return err == -ERESTARTSYS || err == -ERESTARTNOINTR || err == -ERESTARTNOHAND ||
+	       err == -ERESTART_RESTARTBLOCK;
+}
+
+int qchan_msg_reply_receive_batch(struct qchan_ctx *ctx,
+				  struct qchan_msg_reply_receive_batch __user *uarg)
+{
+	struct qchan_batch_reply replies_fast[QCHAN_BATCH_STACK], *replies = replies_fast;
+	struct qchan_batch_vec vecs_fast[QCHAN_BATCH_STACK], *vecs = vecs_fast;
+	struct qchan_msg_reply_receive_batch a;
+	struct qchan_channel *chan = NULL;
+	struct qchan_timeout t;
+	u32 received = 0;
+	void *heap = NULL;
+	int err;
+
+	if (copy_from_user(&a, uarg, sizeof(a)))
+		return -EFAULT;
+	if ((a.flags & ~QCHAN_BATCH_FLAGS) || memchr_inv(a.reserved, 0, sizeof(a.reserved)) ||
+	    a.nr_replies > QCHAN_BATCH_MAX || a.nr_slots > QCHAN_BATCH_MAX)
+		return -EINVAL;
+	err = qchan_timeout_import(a.flags & QCHAN_RECEIVE_TIMEOUT, a.timeout, a.timeout_clock, &t);
+	if (err)
+		return err;
+	if (a.nr_replies > QCHAN_BATCH_STACK || a.nr_slots > QCHAN_BATCH_STACK) {
+		/* Both arrays in one allocation; the counts are capped, so no overflow. */
+		heap = kmalloc(array_size(a.nr_replies, sizeof(*replies)) +
+			       array_size(a.nr_slots, sizeof(*vecs)), GFP_KERNEL);
+		if (!heap)
+			return -ENOMEM;
+		replies = heap;
+		vecs = heap + array_size(a.nr_replies, sizeof(*replies));
+	}
+	err = qchan_batch_copy_in(&a, replies, vecs);
+	if (err)
+		goto out_free;
+	if (a.nr_slots) {
+		chan = qchan_channel_get(ctx, a.chid);
+		if (!chan) {
+			err = -ESRCH;
+			goto out_free;
+		}
+	}
+
+	/* Where the count goes must be writable: found now, not with messages in hand. */
+	if (put_user(0, &uarg->nr_received)) {
+		err = -EFAULT;
+		goto out_put_chan;
+	}
+
+	/* From here on the call acts: the replies first, whatever the receive does. */
+	err = qchan_batch_reply_all(ctx, replies, a.nr_replies, u64_to_user_ptr(a.replies_ptr));
+	if (err || !chan)
+		goto out_put_chan;
+	err = qchan_batch_receive(ctx, chan, &a, a.flags & QCHAN_RECEIVE_TIMEOUT ? &t : NULL,
+				  vecs, &received);
+	/* A restarted call must not reply again (the kernel re-reads our block). */
+	if (a.nr_replies && qchan_is_restart_err(err) && put_user(0, &uarg->nr_replies))
+		err = -EFAULT;
+	if (!err && put_user(received, &uarg->nr_received)) {
+		/* Nobody will learn these rcvids: their senders must not wait for us. */
+		while (received--)
+			qchan_rcvid_fail(ctx, vecs[received].rcvid, -QCHAN_ESRVRFAULT);
+		err = -EFAULT;
+	}
+out_put_chan:
+	if (chan)
+		qchan_channel_put(chan);
+out_free:
+	kfree(heap);
+	return err;
+}
