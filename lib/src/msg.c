@@ -256,6 +256,44 @@ static inline int msg_reply_receive(int rcvid, long status, const struct iovec *
 
 #define IOV1(base, len)	{ .iov_base = (void *)(base), .iov_len = (len) }
 
+/* The armed TimerTimeout() for a batch's receive half. */
+static void batch_timeout(struct qchan_msg_reply_receive_batch *arg, uint32_t states,
+			  const struct qchan_armed *t)
+{
+	if (!(states & _NTO_TIMEOUT_RECEIVE))
+		return;
+	arg->flags |= QCHAN_RECEIVE_TIMEOUT;
+	arg->timeout = t->deadline;
+	arg->timeout_clock = t->clock;
+}
+
+QCHAN_EXPORT int qchan_msg_reply_receive_batch(int chid, struct qchan_batch_reply *replies,
+					       size_t nreplies, struct qchan_batch_slot *slots,
+					       size_t nslots)
+{
+	struct qchan_msg_reply_receive_batch arg = {
+		.chid = chid,
+		.nr_replies = (uint32_t)nreplies,
+		.nr_slots = (uint32_t)nslots,
+		.replies_ptr = PTR_U64(replies),
+		.slots_ptr = PTR_U64(slots),
+	};
+	struct qchan_armed t;
+	uint32_t tmo = qchan_timeout_take(&t);
+	int fd = qchan_ctx();
+	int ret;
+
+	if (unlikely(fd < 0))
+		return fd;
+	/* The kernel's own check, before a count could wrap in 32 bits. */
+	if (nreplies > QCHAN_BATCH_MAX || nslots > QCHAN_BATCH_MAX)
+		return -EINVAL;
+	if (unlikely(tmo) && nslots)
+		batch_timeout(&arg, tmo, &t);
+	ret = qchan_ioctl(fd, QCHAN_IOC_MSG_REPLY_RECEIVE_BATCH, &arg);
+	return unlikely(ret < 0) ? ret : (int)arg.nr_received;
+}
+
 /* Native API. */
 
 QCHAN_EXPORT int qchan_msg_sendv(int coid, const struct iovec *siov, size_t sparts,

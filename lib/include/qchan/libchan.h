@@ -140,6 +140,23 @@ int qchan_msg_reply_receive(int rcvid, long status, const struct iovec *riov, si
 			    struct qchan_msg_info *info, int *reply_result);
 
 /*
+ * qchan extension (QNX has no batched call; recvmmsg/sendmmsg are the model):
+ * replies to the @nreplies entries of @replies in order, each as
+ * qchan_msg_replyv() (QCHAN_REPLY_ERROR in its flags: qchan_msg_error()),
+ * its outcome (0 or -errno, e.g. -ESRCH for a client that went away) in its
+ * result; then receives on @chid into up to @nslots slots: it waits as
+ * qchan_msg_receivev() for the first message or pulse (an armed
+ * TimerTimeout() with _NTO_TIMEOUT_RECEIVE applies) and takes what else is
+ * queued without waiting, in priority order.  Each filled slot has rcvid
+ * (0: a pulse in its buffer), bytes and, for a message, info.  Returns the
+ * slots filled (0 when @nslots is 0), or -errno: -EINVAL for more than
+ * QCHAN_BATCH_MAX entries or slots or any invalid entry (then no reply was
+ * given), else the receive's error.  Entries with rcvid 0 are skipped.
+ */
+int qchan_msg_reply_receive_batch(int chid, struct qchan_batch_reply *replies, size_t nreplies,
+				  struct qchan_batch_slot *slots, size_t nslots);
+
+/*
  * qchan extension to the QNX API, in QNX style: MsgReplyv(rcvid, status,
  * riov, rparts) followed by MsgReceivev(chid, iov, parts, info) in one
  * system call; rcvid 0 skips the reply.  Returns the new rcvid; on a failed
