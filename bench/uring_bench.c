@@ -13,12 +13,15 @@
  *                        (32 in all) served by a blocking server and by an
  *                        async server (posted receives, reply-receive SQEs,
  *                        one submit for all the CQEs it found; "server8":
- *                        8 receives posted, the other sends queued).  An async
+ *                        8 receives posted, the other sends queued) and by a
+ *                        batching server (batchN, below).  An async
  *                        client submits and waits in one io_uring_enter, for
  *                        one completion ("waitall": for all it has in flight)
  *
  * "rr" runs use a blocking server that replies and receives in one
- * MsgReplyReceive() call (the best blocking server).  An optional fourth
+ * MsgReplyReceive() call (the best blocking server); "batchN" runs a
+ * blocking server that answers what it got and receives up to N more in one
+ * qchan_msg_reply_receive_batch() call.  An optional fourth
  * argument runs only the run of that name (without "lat "/"tput ").  With
  * URING_BENCH_TRACE set to a tracefs tracing_on file, each run (not the
  * warm-up) is traced from its first thread's start to its last's end
@@ -53,6 +56,7 @@ static long total;
 static int cdepth = DEPTH;	/* async sends each client keeps outstanding */
 static long cwait = 1;		/* completions an async client waits for (at most all) */
 static int sslots = SLOTS;	/* receives the async server keeps posted */
+static int bsize = 16;		/* the batch server's slots */
 /* Ring setup flags (argv[3]): 0, or e.g. COOP_TASKRUN|SINGLE_ISSUER|DEFER_TASKRUN = 0x3100. */
 static unsigned int ring_flags;
 static const char *only;	/* argv[4]: run only the run of this name */
@@ -175,6 +179,46 @@ static void *server_async(void *arg)
 	}
 	/* Replies of the final round: receive half fails (chid 0): -ESRCH CQEs, drain them. */
 	io_uring_queue_exit(&ring);
+	return NULL;
+}
+
+#define BATCH_MAX	32
+
+/* Replies to what the last call received and receives up to bsize more, in one call. */
+static void *server_batch(void *arg)
+{
+	static struct qchan_batch_reply rep[BATCH_MAX];
+	static struct qchan_batch_slot slot[BATCH_MAX];
+	static char buf[BATCH_MAX][MSG];
+	static struct iovec iov[BATCH_MAX];
+	long n = (long)arg, served = 0;
+	int got = 0;
+
+	rt_self(10);
+	for (int i = 0; i < BATCH_MAX; i++) {
+		iov[i].iov_base = buf[i];
+		iov[i].iov_len = MSG;
+		slot[i].iov_ptr = (uintptr_t)&iov[i];
+		slot[i].parts = 1;
+		rep[i].reply.parts = 1;
+		rep[i].reply.iov_ptr = (uintptr_t)&iov[i];
+	}
+	while (served < n) {
+		got = qchan_msg_reply_receive_batch(chid, rep, got, slot, bsize);
+		if (got <= 0)
+			die("server batch", -got);
+		for (int i = 0; i < got; i++) {
+			if (slot[i].rcvid <= 0)
+				die("server batch receive", EPROTO);
+			rep[i].reply.rcvid = slot[i].rcvid;
+		}
+		served += got;
+	}
+	if (qchan_msg_reply_receive_batch(chid, rep, got, NULL, 0))
+		die("server batch reply", EPROTO);
+	for (int i = 0; i < got; i++)
+		if (rep[i].result)
+			die("server batch reply", -rep[i].result);
 	return NULL;
 }
 
@@ -329,6 +373,15 @@ int main(int argc, char **argv)
 		sslots = DEPTH;
 		run("tput async32/async-server8", server_async, client_async, CLIENTS, total);
 		sslots = SLOTS;
+		/* One call answers the last batch and takes what queued meanwhile. */
+		run("tput blocking/batch16", server_batch, client_blocking, CLIENTS, total);
+		bsize = 8;
+		run("tput async32/batch8", server_batch, client_async, CLIENTS, total);
+		bsize = 16;
+		run("tput async32/batch16", server_batch, client_async, CLIENTS, total);
+		bsize = 32;
+		run("tput async32/batch32", server_batch, client_async, CLIENTS, total);
+		bsize = 16;
 	}
 	return 0;
 }
