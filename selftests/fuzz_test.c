@@ -312,6 +312,46 @@ static void fz_ioctl_random(uint64_t *s, int fd)
 	fz_raw_ioctl(fd, cmd, arg);
 }
 
+/* A batch's entries and slots: the arrays outlive the call's block. */
+static struct qchan_batch_reply fz_reps[9];
+static struct qchan_batch_slot fz_slots[9];
+
+static void fz_batch(uint64_t *s, struct qchan_msg_reply_receive_batch *b)
+{
+	unsigned int nr = (unsigned int)fz_below(s, 10), ns = (unsigned int)fz_below(s, 10);
+
+	memset(fz_reps, 0, sizeof(fz_reps));
+	memset(fz_slots, 0, sizeof(fz_slots));
+	for (unsigned int i = 0; i < nr && i < 9; i++) {
+		struct qchan_msg_reply *r = &fz_reps[i].reply;
+
+		r->rcvid = fz_below(s, 4) ? fz_pick(s, ids.rcvid) : 0;
+		r->parts = (uint32_t)fz_below(s, 3);
+		r->iov_ptr = (uintptr_t)fz_iov(s, r->parts);
+		r->status = (int64_t)fz_next(s);
+		if (fz_below(s, 4) == 0) {
+			r->flags = QCHAN_REPLY_ERROR;
+			r->error = (int)fz_below(s, 600);
+		}
+		if (fz_below(s, 16) == 0)
+			((uint8_t *)&fz_reps[i])[fz_below(s, sizeof(fz_reps[i]))] ^= 1;
+	}
+	for (unsigned int i = 0; i < ns && i < 9; i++) {
+		fz_slots[i].parts = (uint32_t)fz_below(s, 3);
+		fz_slots[i].iov_ptr = (uintptr_t)fz_iov(s, fz_slots[i].parts);
+		if (fz_below(s, 16) == 0)
+			((uint8_t *)&fz_slots[i])[fz_below(s, 24)] ^= 1;
+	}
+	b->chid = fz_below(s, 8) ? ids.chid[fz_below(s, FZ_CHANS)] : fz_id(s);
+	b->nr_replies = nr == 9 ? (uint32_t)fz_next(s) : nr;
+	b->nr_slots = ns == 9 ? (uint32_t)fz_next(s) : ns;
+	b->replies_ptr = fz_below(s, 8) ? (uintptr_t)fz_reps : fz_ptr(s);
+	b->slots_ptr = fz_below(s, 8) ? (uintptr_t)fz_slots : fz_ptr(s);
+	b->flags = QCHAN_RECEIVE_TIMEOUT | (fz_below(s, 4) ? 0 : QCHAN_RECEIVE_PULSE_ONLY);
+	b->timeout_clock = CLOCK_MONOTONIC;
+	b->timeout = (int64_t)(qt_now_ms() + (long long)fz_below(s, 3)) * 1000000;
+}
+
 /* The ioctls with their real numbers, argument blocks made like a caller's but mutated. */
 static void fz_ioctl_typed(uint64_t *s, int fd)
 {
@@ -328,6 +368,7 @@ static void fz_ioctl_typed(uint64_t *s, int fd)
 		struct qchan_channel_create cc;
 		struct qchan_channel_destroy cd;
 		struct qchan_msg_info_get mi;
+		struct qchan_msg_reply_receive_batch batch;
 		uint8_t bytes[256];
 	} a;
 	struct qchan_msg_info info;
@@ -335,7 +376,7 @@ static void fz_ioctl_typed(uint64_t *s, int fd)
 	int pid, chid;
 
 	memset(&a, 0, sizeof(a));
-	switch (fz_below(s, 11)) {
+	switch (fz_below(s, 12)) {
 	case 0:
 		cmd = QCHAN_IOC_MSG_SEND;
 		a.send.coid = fz_id(s);
@@ -416,6 +457,10 @@ static void fz_ioctl_typed(uint64_t *s, int fd)
 		a.mi.rcvid = fz_pick(s, ids.rcvid);
 		a.mi.info_ptr = fz_below(s, 2) ? (uintptr_t)&info : fz_ptr(s);
 		break;
+	case 10:
+		cmd = QCHAN_IOC_MSG_REPLY_RECEIVE_BATCH;
+		fz_batch(s, &a.batch);
+		break;
 	default:
 		cmd = QCHAN_IOC_CONNECT_QUERY;
 		a.q.coid = fz_id(s);
@@ -432,6 +477,10 @@ static void fz_ioctl_typed(uint64_t *s, int fd)
 		fz_remember(ids.rcvid, a.rr.receive.rcvid);
 	else if (cmd == QCHAN_IOC_CONNECT_ATTACH)
 		fz_remember(ids.coid, a.att.coid);
+	else if (cmd == QCHAN_IOC_MSG_REPLY_RECEIVE_BATCH)
+		for (unsigned int i = 0; i < a.batch.nr_received && i < 9; i++)
+			if (fz_slots[i].rcvid > 0)
+				fz_remember(ids.rcvid, fz_slots[i].rcvid);
 }
 
 /* ---- valid QNX calls, with hostile buffers now and then ---- */
