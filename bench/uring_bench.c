@@ -57,6 +57,7 @@ static int cdepth = DEPTH;	/* async sends each client keeps outstanding */
 static long cwait = 1;		/* completions an async client waits for (at most all) */
 static int sslots = SLOTS;	/* receives the async server keeps posted */
 static int bsize = 16;		/* the batch server's slots */
+static unsigned int bflags = QCHAN_BATCH_NO_INFO; /* as the rr server: no _msg_info */
 /* Ring setup flags (argv[3]): 0, or e.g. COOP_TASKRUN|SINGLE_ISSUER|DEFER_TASKRUN = 0x3100. */
 static unsigned int ring_flags;
 static const char *only;	/* argv[4]: run only the run of this name */
@@ -204,7 +205,7 @@ static void *server_batch(void *arg)
 		rep[i].reply.iov_ptr = (uintptr_t)&iov[i];
 	}
 	while (served < n) {
-		got = qchan_msg_reply_receive_batch(chid, rep, got, slot, bsize);
+		got = qchan_msg_reply_receive_batch(chid, rep, got, slot, bsize, bflags);
 		if (got <= 0)
 			die("server batch", -got);
 		for (int i = 0; i < got; i++) {
@@ -214,7 +215,7 @@ static void *server_batch(void *arg)
 		}
 		served += got;
 	}
-	if (qchan_msg_reply_receive_batch(chid, rep, got, NULL, 0))
+	if (qchan_msg_reply_receive_batch(chid, rep, got, NULL, 0, 0))
 		die("server batch reply", EPROTO);
 	for (int i = 0; i < got; i++)
 		if (rep[i].result)

@@ -24,7 +24,8 @@
 #include "prio.h"
 #include "qchan.h"
 
-#define QCHAN_BATCH_FLAGS	(QCHAN_RECEIVE_PULSE_ONLY | QCHAN_RECEIVE_TIMEOUT)
+#define QCHAN_BATCH_FLAGS \
+	(QCHAN_RECEIVE_PULSE_ONLY | QCHAN_RECEIVE_TIMEOUT | QCHAN_BATCH_NO_INFO)
 /* Entries the call keeps on its stack; larger batches allocate (one kmalloc). */
 #define QCHAN_BATCH_STACK	8
 
@@ -166,6 +167,7 @@ static int qchan_batch_receive_one(struct qchan_ctx *ctx, struct qchan_channel *
 {
 	struct iovec iov_fast[UIO_FASTIOV], *iov = iov_fast;
 	bool pulse_only = a->flags & QCHAN_RECEIVE_PULSE_ONLY;
+	bool info = !(a->flags & QCHAN_BATCH_NO_INFO);
 	struct iov_iter iter, iter_start;
 	struct qchan_pulse_data pulse;
 	struct qchan_batch_out out;
@@ -195,7 +197,7 @@ static int qchan_batch_receive_one(struct qchan_ctx *ctx, struct qchan_channel *
 			goto out_free_iov;
 		}
 		out.rcvid = msg->rcvid;
-		n = qchan_receive_copy_msg(ctx, msg, &iter, &out.info);
+		n = qchan_receive_copy_msg(ctx, msg, &iter, info ? &out.info : NULL);
 		if (n != -EAGAIN)
 			break;
 		/* The sender went away or its buffer faulted: take the next one. */
@@ -207,7 +209,8 @@ static int qchan_batch_receive_one(struct qchan_ctx *ctx, struct qchan_channel *
 	}
 	out.bytes = n;
 	/* Our own memory again: the sender no longer waits for these writes. */
-	if (copy_to_user(&uslot->rcvid, &out, sizeof(out))) {
+	if (copy_to_user(&uslot->rcvid, &out,
+			 info ? sizeof(out) : offsetof(struct qchan_batch_out, info))) {
 		qchan_rcvid_fail(ctx, out.rcvid, -QCHAN_ESRVRFAULT);
 		err = -EFAULT;
 	} else {

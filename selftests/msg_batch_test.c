@@ -185,7 +185,7 @@ TEST_F(batch, receive_all_then_reply_all)
 						    BUFLEN));
 	}
 	bt_slots(&b);
-	n = qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS);
+	n = qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS, 0);
 	ASSERT_EQ(3, n);
 	for (int i = 0; i < 3; i++) {
 		ASSERT_GT(b.slot[i].rcvid, 0);
@@ -208,7 +208,7 @@ TEST_F(batch, receive_all_then_reply_all)
 		bt_reply(&b, i, b.slot[i].rcvid, 100 + i, text);
 	}
 	bt_reply(&b, 3, 0, 0, "skipped");	/* rcvid 0: skipped, result 0 */
-	EXPECT_EQ(0, qchan_msg_reply_receive_batch(self->chid, b.rep, 4, NULL, 0));
+	EXPECT_EQ(0, qchan_msg_reply_receive_batch(self->chid, b.rep, 4, NULL, 0, 0));
 	for (int i = 0; i < 4; i++)
 		EXPECT_EQ(0, b.rep[i].result);
 	for (int i = 0; i < 3; i++) {
@@ -234,7 +234,7 @@ TEST_F(batch, reply_and_receive_in_one_call)
 	for (int i = 0; i < 2; i++)
 		ASSERT_EQ(0, qt_client_send_blocked(&c[i], self->coid, "a", 2, rbuf[i], BUFLEN));
 	bt_slots(&b);
-	ASSERT_EQ(2, qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, 2));
+	ASSERT_EQ(2, qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, 2, 0));
 	first[0] = b.slot[0].rcvid;
 	first[1] = b.slot[1].rcvid;
 	for (int i = 2; i < 4; i++)
@@ -245,7 +245,7 @@ TEST_F(batch, reply_and_receive_in_one_call)
 	bt_error(&b, 1, first[1], EPERM);
 	bt_reply(&b, 2, first[0], 8, "again");		/* already answered */
 	bt_slots(&b);
-	n = qchan_msg_reply_receive_batch(self->chid, b.rep, 3, b.slot, NSLOTS);
+	n = qchan_msg_reply_receive_batch(self->chid, b.rep, 3, b.slot, NSLOTS, 0);
 	ASSERT_EQ(2, n);
 	EXPECT_EQ(0, b.rep[0].result);
 	EXPECT_EQ(0, b.rep[1].result);
@@ -260,7 +260,7 @@ TEST_F(batch, reply_and_receive_in_one_call)
 		EXPECT_STREQ("b", b.buf[i]);
 		bt_reply(&b, i, b.slot[i].rcvid, 9, "done");
 	}
-	EXPECT_EQ(0, qchan_msg_reply_receive_batch(self->chid, b.rep, 2, NULL, 0));
+	EXPECT_EQ(0, qchan_msg_reply_receive_batch(self->chid, b.rep, 2, NULL, 0, 0));
 	for (int i = 2; i < 4; i++) {
 		ASSERT_EQ(0, qt_client_join(&c[i]));
 		EXPECT_EQ(9, c[i].ret);
@@ -293,7 +293,7 @@ TEST_F(batch, priority_order_with_pulses)
 	ASSERT_EQ(0, MsgSendPulse(self->coid, 25, 3, 0x25));
 	ASSERT_EQ(0, MsgSendPulse(self->coid, 5, 4, 0x5));
 	bt_slots(&b);
-	n = qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS);
+	n = qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS, 0);
 	ASSERT_EQ(6, n);
 	/* 30 (p1), 30 (p3), pulse 25, 20 (p2), 10 (p0), pulse 5 */
 	EXPECT_STREQ("p1", b.buf[0]);
@@ -315,12 +315,47 @@ TEST_F(batch, priority_order_with_pulses)
 		if (b.slot[i].rcvid > 0)
 			bt_reply(&b, n++, b.slot[i].rcvid, 0, "");
 	ASSERT_EQ(4, n);
-	EXPECT_EQ(0, qchan_msg_reply_receive_batch(self->chid, b.rep, 4, NULL, 0));
+	EXPECT_EQ(0, qchan_msg_reply_receive_batch(self->chid, b.rep, 4, NULL, 0, 0));
 	for (int i = 0; i < 4; i++) {
 		EXPECT_EQ(0, b.rep[i].result);
 		ASSERT_EQ(0, qt_client_join(&c[i]));
 		EXPECT_EQ(0, c[i].ret);
 	}
+}
+
+/* QCHAN_BATCH_NO_INFO leaves info alone; QCHAN_RECEIVE_PULSE_ONLY leaves messages queued. */
+TEST_F(batch, no_info_and_pulse_only)
+{
+	static struct bt b;
+	struct qt_client c;
+	char rbuf[BUFLEN];
+
+	ASSERT_EQ(0, qt_client_send_blocked(&c, self->coid, "ni", 3, rbuf, BUFLEN));
+	ASSERT_EQ(0, MsgSendPulse(self->coid, 1, 9, 0x99));
+	ASSERT_EQ(0, MsgSendPulse(self->coid, 1, 10, 0x9a));
+	bt_slots(&b);
+	ASSERT_EQ(2, qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS,
+						   QCHAN_RECEIVE_PULSE_ONLY));
+	EXPECT_EQ(0, b.slot[0].rcvid);
+	EXPECT_EQ(9, ((struct _pulse *)b.buf[0])->code);
+	EXPECT_EQ(0, b.slot[1].rcvid);
+	EXPECT_EQ(10, ((struct _pulse *)b.buf[1])->code);
+	EXPECT_EQ(0, atomic_load(&c.done));
+	bt_slots(&b);
+	memset(&b.slot[0].info, 0x5a, sizeof(b.slot[0].info));
+	ASSERT_EQ(1, qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS,
+						   QCHAN_BATCH_NO_INFO));
+	ASSERT_GT(b.slot[0].rcvid, 0);
+	EXPECT_EQ(3, b.slot[0].bytes);
+	EXPECT_STREQ("ni", b.buf[0]);
+	EXPECT_EQ(0x5a5a5a5a, b.slot[0].info.pid);
+	EXPECT_EQ(-EINVAL, qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, 1,
+							 QCHAN_RECEIVE_TIMEOUT));
+	bt_reply(&b, 0, b.slot[0].rcvid, 4, "ok");
+	EXPECT_EQ(0, qchan_msg_reply_receive_batch(self->chid, b.rep, 1, NULL, 0, 0));
+	EXPECT_EQ(0, b.rep[0].result);
+	ASSERT_EQ(0, qt_client_join(&c));
+	EXPECT_EQ(4, c.ret);
 }
 
 /* Blocking and io_uring clients on one channel, served by batches. */
@@ -346,7 +381,7 @@ TEST_F(batch, blocking_and_async_clients)
 	ASSERT_EQ(0, qt_client_send_blocked(&c[1], self->coid, "blk1", 5, rbuf[1], BUFLEN));
 	ASSERT_EQ(0, wait_queued(base, 5));
 	bt_slots(&b);
-	n = qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS);
+	n = qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS, 0);
 	ASSERT_EQ(5, n);
 	EXPECT_STREQ("blk0", b.buf[0]);
 	EXPECT_STREQ("async0", b.buf[1]);
@@ -355,7 +390,7 @@ TEST_F(batch, blocking_and_async_clients)
 	EXPECT_STREQ("blk1", b.buf[4]);
 	for (int i = 0; i < 5; i++)
 		bt_reply(&b, i, b.slot[i].rcvid, 50 + i, b.buf[i]);
-	EXPECT_EQ(0, qchan_msg_reply_receive_batch(self->chid, b.rep, 5, NULL, 0));
+	EXPECT_EQ(0, qchan_msg_reply_receive_batch(self->chid, b.rep, 5, NULL, 0, 0));
 	for (int i = 0; i < 5; i++)
 		EXPECT_EQ(0, b.rep[i].result);
 	ASSERT_EQ(0, qt_client_join(&c[0]));
@@ -414,7 +449,7 @@ TEST_F(batch, dead_client_mid_batch)
 		ASSERT_EQ(0, wait_queued(base, i + 1));
 	}
 	bt_slots(&b);
-	n = qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS);
+	n = qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS, 0);
 	ASSERT_EQ(3, n);
 	for (int i = 0; i < 3; i++)
 		if (b.slot[i].info.pid == kid[1])
@@ -424,7 +459,7 @@ TEST_F(batch, dead_client_mid_batch)
 	ASSERT_EQ(kid[1], waitpid(kid[1], &status, 0));
 	for (int i = 0; i < 3; i++)
 		bt_reply(&b, i, b.slot[i].rcvid, 77, "fine");
-	EXPECT_EQ(0, qchan_msg_reply_receive_batch(self->chid, b.rep, 3, NULL, 0));
+	EXPECT_EQ(0, qchan_msg_reply_receive_batch(self->chid, b.rep, 3, NULL, 0, 0));
 	EXPECT_EQ(0, b.rep[0].result);
 	EXPECT_EQ(-ESRCH, b.rep[1].result);
 	EXPECT_EQ(0, b.rep[2].result);
@@ -458,7 +493,7 @@ TEST_F(batch, bad_input_changes_nothing)
 	for (int i = 0; i < 2; i++)
 		ASSERT_EQ(0, qt_client_send_blocked(&c[i], self->coid, "x", 2, rbuf[i], BUFLEN));
 	bt_slots(&b);
-	ASSERT_EQ(2, qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, 2));
+	ASSERT_EQ(2, qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, 2, 0));
 	rcvid[0] = b.slot[0].rcvid;
 	rcvid[1] = b.slot[1].rcvid;
 	hole = qt_map_inaccessible(4096);
@@ -498,7 +533,7 @@ TEST_F(batch, bad_input_changes_nothing)
 	RESET(); a.slots_ptr = (uintptr_t)hole;			BAD(-EFAULT, "slots unreadable");
 	/* The libchan call's own check, before the 32-bit count. */
 	RESET();
-	EXPECT_EQ(-EINVAL, qchan_msg_reply_receive_batch(self->chid, b.rep, 65, NULL, 0));
+	EXPECT_EQ(-EINVAL, qchan_msg_reply_receive_batch(self->chid, b.rep, 65, NULL, 0, 0));
 	still_held(_metadata, &b, c, rcvid);
 #undef BAD
 #undef RESET
@@ -506,7 +541,7 @@ TEST_F(batch, bad_input_changes_nothing)
 	/* The same entries, valid, reply. */
 	bt_reply(&b, 0, rcvid[0], 1, "r0");
 	bt_reply(&b, 1, rcvid[1], 2, "r1");
-	EXPECT_EQ(0, qchan_msg_reply_receive_batch(self->chid, b.rep, 2, NULL, 0));
+	EXPECT_EQ(0, qchan_msg_reply_receive_batch(self->chid, b.rep, 2, NULL, 0, 0));
 	for (int i = 0; i < 2; i++) {
 		EXPECT_EQ(0, b.rep[i].result);
 		ASSERT_EQ(0, qt_client_join(&c[i]));
@@ -529,7 +564,7 @@ TEST_F(batch, fault_in_later_slot)
 		ASSERT_EQ(0, qt_client_send_blocked(&c[i], self->coid, "f", 2, rbuf[i], BUFLEN));
 	bt_slots(&b);
 	SETIOV(&b.iov[1], hole, BUFLEN);
-	n = qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS);
+	n = qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS, 0);
 	ASSERT_EQ(1, n);
 	ASSERT_EQ(0, qt_client_join(&c[1]));
 	EXPECT_EQ(-1, c[1].ret);
@@ -537,10 +572,10 @@ TEST_F(batch, fault_in_later_slot)
 	/* The third is still queued for the next call. */
 	bt_reply(&b, 0, b.slot[0].rcvid, 3, "y");
 	bt_slots(&b);
-	ASSERT_EQ(1, qchan_msg_reply_receive_batch(self->chid, b.rep, 1, b.slot, NSLOTS));
+	ASSERT_EQ(1, qchan_msg_reply_receive_batch(self->chid, b.rep, 1, b.slot, NSLOTS, 0));
 	EXPECT_EQ(0, b.rep[0].result);
 	bt_reply(&b, 0, b.slot[0].rcvid, 4, "z");
-	EXPECT_EQ(0, qchan_msg_reply_receive_batch(self->chid, b.rep, 1, NULL, 0));
+	EXPECT_EQ(0, qchan_msg_reply_receive_batch(self->chid, b.rep, 1, NULL, 0, 0));
 	ASSERT_EQ(0, qt_client_join(&c[0]));
 	EXPECT_EQ(3, c[0].ret);
 	ASSERT_EQ(0, qt_client_join(&c[2]));
@@ -560,11 +595,11 @@ TEST_F(batch, timeout)
 
 	ASSERT_EQ(0, qt_client_send_blocked(&c[0], self->coid, "t", 2, rbuf[0], BUFLEN));
 	bt_slots(&b);
-	ASSERT_EQ(1, qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS));
+	ASSERT_EQ(1, qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS, 0));
 	bt_reply(&b, 0, b.slot[0].rcvid, 5, "t");
 	ASSERT_EQ(0, TimerTimeout(CLOCK_MONOTONIC, _NTO_TIMEOUT_RECEIVE, NULL, &ns, NULL));
 	t0 = qt_now_ms();
-	EXPECT_EQ(-ETIMEDOUT, qchan_msg_reply_receive_batch(self->chid, b.rep, 1, b.slot, NSLOTS));
+	EXPECT_EQ(-ETIMEDOUT, qchan_msg_reply_receive_batch(self->chid, b.rep, 1, b.slot, NSLOTS, 0));
 	EXPECT_GE(qt_now_ms() - t0, 25);
 	EXPECT_EQ(0, b.rep[0].result);
 	ASSERT_EQ(0, qt_client_join(&c[0]));
@@ -583,7 +618,7 @@ TEST_F(batch, timeout)
 	ASSERT_EQ(-ETIMEDOUT, raw_batch(&a));
 	for (int i = 0; i < 2; i++)
 		bt_reply(&b, i, b.slot[i].rcvid, 6, "u");
-	EXPECT_EQ(0, qchan_msg_reply_receive_batch(self->chid, b.rep, 2, NULL, 0));
+	EXPECT_EQ(0, qchan_msg_reply_receive_batch(self->chid, b.rep, 2, NULL, 0, 0));
 	for (int i = 1; i < 3; i++) {
 		ASSERT_EQ(0, qt_client_join(&c[i]));
 		EXPECT_EQ(6, c[i].ret);
@@ -634,15 +669,15 @@ TEST_F(batch, priority_inheritance)
 		ASSERT_EQ(0, qt_wait_blocked(getpid(), atomic_load(&c[i].tid)));
 	}
 	bt_slots(&b);
-	ASSERT_EQ(2, qchan_msg_reply_receive_batch(chid, NULL, 0, b.slot, NSLOTS));
+	ASSERT_EQ(2, qchan_msg_reply_receive_batch(chid, NULL, 0, b.slot, NSLOTS, 0));
 	EXPECT_EQ(31, b.slot[0].info.priority);
 	EXPECT_EQ(0, wait_self_prio(31));
 	/* The best one answered: the other still held. */
 	bt_reply(&b, 0, b.slot[0].rcvid, 0, "");
-	EXPECT_EQ(0, qchan_msg_reply_receive_batch(chid, b.rep, 1, NULL, 0));
+	EXPECT_EQ(0, qchan_msg_reply_receive_batch(chid, b.rep, 1, NULL, 0, 0));
 	EXPECT_EQ(0, wait_self_prio(12));
 	bt_reply(&b, 0, b.slot[1].rcvid, 0, "");
-	EXPECT_EQ(0, qchan_msg_reply_receive_batch(chid, b.rep, 1, NULL, 0));
+	EXPECT_EQ(0, qchan_msg_reply_receive_batch(chid, b.rep, 1, NULL, 0, 0));
 	EXPECT_EQ(0, wait_self_prio(0));
 	for (int i = 0; i < 2; i++)
 		ASSERT_EQ(0, qt_client_join(&c[i]));
@@ -671,7 +706,7 @@ TEST_F(batch, kill9_server_mid_batch)
 		bt_slots(&cb);
 		got = 0;
 		while (got < 3) {
-			n = qchan_msg_reply_receive_batch(chid, NULL, 0, cb.slot + got, 3 - got);
+			n = qchan_msg_reply_receive_batch(chid, NULL, 0, cb.slot + got, 3 - got, 0);
 			if (n <= 0)
 				_exit(82);
 			got += n;
@@ -680,7 +715,7 @@ TEST_F(batch, kill9_server_mid_batch)
 			_exit(83);
 		/* Holding three; reply to none and wait in the next batch. */
 		bt_slots(&cb);
-		qchan_msg_reply_receive_batch(chid, NULL, 0, cb.slot + 3, 1);
+		qchan_msg_reply_receive_batch(chid, NULL, 0, cb.slot + 3, 1, 0);
 		_exit(84);
 	}
 	ASSERT_EQ(0, qt_read_int(self->pipe_up[0], &chid));

@@ -269,10 +269,11 @@ static void batch_timeout(struct qchan_msg_reply_receive_batch *arg, uint32_t st
 
 QCHAN_EXPORT int qchan_msg_reply_receive_batch(int chid, struct qchan_batch_reply *replies,
 					       size_t nreplies, struct qchan_batch_slot *slots,
-					       size_t nslots)
+					       size_t nslots, unsigned int flags)
 {
 	struct qchan_msg_reply_receive_batch arg = {
 		.chid = chid,
+		.flags = flags,
 		.nr_replies = (uint32_t)nreplies,
 		.nr_slots = (uint32_t)nslots,
 		.replies_ptr = PTR_U64(replies),
@@ -285,8 +286,9 @@ QCHAN_EXPORT int qchan_msg_reply_receive_batch(int chid, struct qchan_batch_repl
 
 	if (unlikely(fd < 0))
 		return fd;
-	/* The kernel's own check, before a count could wrap in 32 bits. */
-	if (nreplies > QCHAN_BATCH_MAX || nslots > QCHAN_BATCH_MAX)
+	/* The kernel's own check, before a count could wrap in 32 bits; timeouts: TimerTimeout(). */
+	if (nreplies > QCHAN_BATCH_MAX || nslots > QCHAN_BATCH_MAX ||
+	    (flags & QCHAN_RECEIVE_TIMEOUT))
 		return -EINVAL;
 	if (unlikely(tmo) && nslots)
 		batch_timeout(&arg, tmo, &t);

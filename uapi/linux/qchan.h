@@ -737,6 +737,8 @@ struct qchan_channel_busy_poll {
  * the kernel sets nr_replies to 0 first, so the restarted call only receives.
  */
 #define QCHAN_BATCH_MAX		64	/* most reply entries, and most slots, in one call */
+/* flags: the slots' info is not wanted (left untouched): a message costs less to receive */
+#define QCHAN_BATCH_NO_INFO	(1U << 16)
 
 struct qchan_batch_reply {
 	struct qchan_msg_reply reply;	/* in: as for QCHAN_IOC_MSG_REPLY; rcvid 0 skips it */
@@ -751,12 +753,12 @@ struct qchan_batch_slot {
 	__u64 reserved;			/* in: 0 */
 	__s32 rcvid;			/* out: > 0 a message, 0 a pulse */
 	__u32 bytes;			/* out: bytes copied into the iovecs */
-	struct qchan_msg_info info;	/* out: for a message (untouched for a pulse) */
+	struct qchan_msg_info info;	/* out: for a message (not for a pulse, nor NO_INFO) */
 };
 
 struct qchan_msg_reply_receive_batch {
 	__s32 chid;		/* in */
-	__u32 flags;		/* in: QCHAN_RECEIVE_PULSE_ONLY, QCHAN_RECEIVE_TIMEOUT */
+	__u32 flags;		/* in: QCHAN_RECEIVE_PULSE_ONLY, _TIMEOUT, QCHAN_BATCH_NO_INFO */
 	__u32 nr_replies;	/* in: entries at replies_ptr, 0 .. QCHAN_BATCH_MAX */
 	__u32 nr_slots;		/* in: slots at slots_ptr, 0 .. QCHAN_BATCH_MAX */
 	__u64 replies_ptr;	/* in: struct qchan_batch_reply * */

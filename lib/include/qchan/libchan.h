@@ -152,9 +152,10 @@ int qchan_msg_reply_receive(int rcvid, long status, const struct iovec *riov, si
  * slots filled (0 when @nslots is 0), or -errno: -EINVAL for more than
  * QCHAN_BATCH_MAX entries or slots or any invalid entry (then no reply was
  * given), else the receive's error.  Entries with rcvid 0 are skipped.
+ * @flags: QCHAN_RECEIVE_PULSE_ONLY, QCHAN_BATCH_NO_INFO (info not filled in).
  */
 int qchan_msg_reply_receive_batch(int chid, struct qchan_batch_reply *replies, size_t nreplies,
-				  struct qchan_batch_slot *slots, size_t nslots);
+				  struct qchan_batch_slot *slots, size_t nslots, unsigned int flags);
 
 /*
  * qchan extension to the QNX API, in QNX style: MsgReplyv(rcvid, status,
