@@ -5,9 +5,10 @@
  * pulses and messages mixed, blocking and io_uring clients in one batch, a
  * client that dies between the receive and the reply, bad input rejected
  * before any reply, a fault in a later slot, the receive timeout, priority
- * inheritance across a batch, and kill -9 of a server holding a batch with
- * every counter back where it was.  Also built -m32 (msg_batch_test32, over
- * uring_raw.h): the same layout and a 32-bit process's compat vectors.
+ * inheritance across a batch, a restart that does not reply twice, and
+ * kill -9 of a server holding a batch with every counter back where it was.
+ * Also built -m32 (msg_batch_test32, over uring_raw.h): the same layout and
+ * a 32-bit process's compat vectors.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -683,6 +684,55 @@ TEST_F(batch, priority_inheritance)
 		ASSERT_EQ(0, qt_client_join(&c[i]));
 	EXPECT_EQ(0, ConnectDetach(coid));
 	EXPECT_EQ(0, ChannelDestroy(chid));
+}
+
+/*
+ * A batch stopped and continued while it waits restarts with nr_replies
+ * cleared: the replies already given are not given again (a second reply to
+ * the same rcvid would overwrite the entry's result with -ESRCH).
+ */
+TEST_F(batch, restart_replies_once)
+{
+	int chid, coid;
+	long st;
+
+	self->child = fork();
+	ASSERT_GE(self->child, 0);
+	if (!self->child) {
+		static struct bt cb;
+		struct qchan_msg_reply_receive_batch a;
+
+		chid = ChannelCreate(0);
+		if (chid <= 0 || qt_write_int(self->pipe_up[1], chid))
+			_exit(81);
+		bt_slots(&cb);
+		if (qchan_msg_reply_receive_batch(chid, NULL, 0, cb.slot, 1, 0) != 1 ||
+		    strcmp(cb.buf[0], "a"))
+			_exit(82);
+		/* Reply to "a", then wait (stopped and continued) for "b". */
+		bt_reply(&cb, 0, cb.slot[0].rcvid, 42, "");
+		bt_slots(&cb);
+		raw_init(&a, chid, &cb, 1, 1);
+		if (raw_batch(&a) || a.nr_received != 1 || strcmp(cb.buf[0], "b"))
+			_exit(83);
+		st = cb.rep[0].result == 0 && a.nr_replies == 0 ? 7 : 100 - cb.rep[0].result;
+		bt_reply(&cb, 0, cb.slot[0].rcvid, st, "");
+		_exit(qchan_msg_reply_receive_batch(chid, cb.rep, 1, NULL, 0, 0) ||
+		      cb.rep[0].result ? 84 : 0);
+	}
+	ASSERT_EQ(0, qt_read_int(self->pipe_up[0], &chid));
+	coid = ConnectAttach(0, self->child, chid, _NTO_SIDE_CHANNEL, 0);
+	ASSERT_GE(coid, 0);
+	EXPECT_EQ(42, MsgSend(coid, "a", 2, NULL, 0));
+	ASSERT_EQ(0, qt_wait_proc_blocked(self->child));
+	ASSERT_EQ(0, kill(self->child, SIGSTOP));
+	ASSERT_EQ(0, qt_wait_state(self->child, self->child, 'T'));
+	ASSERT_EQ(0, kill(self->child, SIGCONT));
+	ASSERT_EQ(0, qt_wait_proc_blocked(self->child));
+	EXPECT_EQ(7, MsgSend(coid, "b", 2, NULL, 0)) TH_LOG("7: replied once; 100+e: result -e");
+	EXPECT_EQ(0, qt_child_result(self->child));
+	self->child = 0;
+	EXPECT_EQ(0, ConnectDetach(coid));
 }
 
 /*
