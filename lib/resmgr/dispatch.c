@@ -40,6 +40,7 @@ RM_EXPORT dispatch_t *dispatch_create_channel(int chid, unsigned flags)
 	dpp->nparts_max = RM_NPARTS_DEFAULT;
 	dpp->msg_max_size = RM_MSG_MAX_DEFAULT;
 	dpp->next_id = 0;
+	dpp->unblock_coid = -1;
 	return dpp;
 }
 
@@ -67,6 +68,8 @@ RM_EXPORT int dispatch_destroy(dispatch_t *dpp)
 		dpp->bindings = b->next;
 		free(b);
 	}
+	if (dpp->unblock_coid != -1)
+		ConnectDetach(dpp->unblock_coid);
 	if (dpp->own_chid)
 		ChannelDestroy(dpp->chid);
 	pthread_mutex_destroy(&dpp->lock);
@@ -140,6 +143,16 @@ RM_EXPORT dispatch_context_t *dispatch_block(dispatch_context_t *ctp)
 	rcvid = MsgReceive(rc->dpp->chid, rc->buf, rc->bufsize, &c->info);
 	if (rcvid == -1)
 		return NULL;
+	/*
+	 * dispatch_unblock()'s pulse is for the pool, not the manager: the
+	 * thread that took it returns as a MsgReceive() a signal interrupted.
+	 */
+	if (rcvid == 0 && c->info.msglen >= 0 && rc->buf &&
+	    ((struct _pulse *)rc->buf)->code == RM_PULSE_CODE_UNBLOCK &&
+	    ((struct _pulse *)rc->buf)->value.sival_int == RM_PULSE_VALUE_UNBLOCK) {
+		errno = EINTR;
+		return NULL;
+	}
 	c->rcvid = rcvid;
 	c->offset = 0;
 	c->status = 0;
@@ -209,10 +222,25 @@ RM_EXPORT int dispatch_handler(dispatch_context_t *ctp)
 	return -1;
 }
 
-/* One thread per context here (no thread pool): nothing to unblock. */
-RM_EXPORT int dispatch_unblock(dispatch_context_t *ctp)
+/*
+ * Wakes one thread blocked in dispatch_block() on this dispatch (QNX: used
+ * by the thread pool to shrink or end; each call frees one receiver).
+ */
+RM_EXPORT void dispatch_unblock(dispatch_context_t *ctp)
 {
-	return ctp ? 0 : -1;
+	dispatch_t *dpp;
+	int coid;
+
+	if (!ctp)
+		return;
+	dpp = ctp->resmgr_context.dpp;
+	pthread_mutex_lock(&dpp->lock);
+	if (dpp->unblock_coid == -1)
+		dpp->unblock_coid = ConnectAttach(0, 0, dpp->chid, _NTO_SIDE_CHANNEL, 0);
+	coid = dpp->unblock_coid;
+	pthread_mutex_unlock(&dpp->lock);
+	if (coid != -1)
+		MsgSendPulse(coid, -1, RM_PULSE_CODE_UNBLOCK, RM_PULSE_VALUE_UNBLOCK);
 }
 
 static int add_handler(dispatch_t *dpp, int is_pulse, int low, int high,

@@ -60,7 +60,15 @@ struct _dispatch {
 	struct rm_attach *attaches;
 	struct rm_binding *bindings;
 	struct rm_handler *handlers;
+	int unblock_coid;		/* dispatch_unblock()'s side channel, or -1 */
 };
+
+/*
+ * dispatch_unblock()'s pulse: user codes are 0..127 only, so it shares the
+ * top code with programs and is told apart by a value no program sends.
+ */
+#define RM_PULSE_CODE_UNBLOCK	_DISPATCH_MAX_PULSE_CODE
+#define RM_PULSE_VALUE_UNBLOCK	0x71706f6f
 
 /* A dispatch context: the public view first, then its receive buffer. */
 struct rm_context {

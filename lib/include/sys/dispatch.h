@@ -81,7 +81,7 @@ extern dispatch_context_t *dispatch_context_alloc(dispatch_t *__dpp);
 extern void dispatch_context_free(dispatch_context_t *__ctp);
 extern dispatch_context_t *dispatch_block(dispatch_context_t *__ctp);
 extern int dispatch_handler(dispatch_context_t *__ctp);
-extern int dispatch_unblock(dispatch_context_t *__ctp);
+extern void dispatch_unblock(dispatch_context_t *__ctp);
 extern int pulse_attach(dispatch_t *__dpp, int __flags, int __code,
 			int (*__func)(message_context_t *__ctp, int __code, unsigned __flags,
 				      void *__handle),
@@ -92,6 +92,55 @@ extern int message_attach(dispatch_t *__dpp, resmgr_attr_t *__attr, int __low, i
 					void *__handle),
 			  void *__handle);
 extern int message_detach(dispatch_t *__dpp, int __low, int __high, int __flags);
+
+/*
+ * Thread pools (libchan-resmgr): threads that each own a context and loop
+ * block_func -> handler_func, their number kept between the water marks.
+ * As on QNX, define THREAD_POOL_PARAM_T (usually dispatch_context_t) and
+ * THREAD_POOL_HANDLE_T before including this header to type the callbacks.
+ */
+#ifndef THREAD_POOL_PARAM_T
+#define THREAD_POOL_PARAM_T	void
+#endif
+#ifndef THREAD_POOL_HANDLE_T
+#define THREAD_POOL_HANDLE_T	dispatch_t
+#endif
+
+/* thread_pool_create() flags. */
+#define POOL_FLAG_EXIT_SELF		0x00000001
+#define POOL_FLAG_USE_SELF		0x00000002
+
+/* thread_pool_control() flags. */
+#define THREAD_POOL_CONTROL_HIWATER	0x0001
+#define THREAD_POOL_CONTROL_LOWATER	0x0002
+#define THREAD_POOL_CONTROL_MAXIMUM	0x0004
+#define THREAD_POOL_CONTROL_INCREMENT	0x0008
+#define THREAD_POOL_CONTROL_NONBLOCK	0x4000
+
+typedef struct _thread_pool thread_pool_t;
+
+typedef struct _thread_pool_attr {
+	THREAD_POOL_HANDLE_T	*handle;
+	THREAD_POOL_PARAM_T	*(*block_func)(THREAD_POOL_PARAM_T *__ctp);
+	void			(*unblock_func)(THREAD_POOL_PARAM_T *__ctp);
+	int			(*handler_func)(THREAD_POOL_PARAM_T *__ctp);
+	THREAD_POOL_PARAM_T	*(*context_alloc)(THREAD_POOL_HANDLE_T *__handle);
+	void			(*context_free)(THREAD_POOL_PARAM_T *__ctp);
+	pthread_attr_t		*attr;
+	unsigned short		lo_water;
+	unsigned short		increment;
+	unsigned short		hi_water;
+	unsigned short		maximum;
+	unsigned		reserved[8];
+} thread_pool_attr_t;
+
+extern thread_pool_t *thread_pool_create(thread_pool_attr_t *__pool_attr, unsigned __flags);
+extern int thread_pool_start(void *__pool);
+extern int thread_pool_destroy(thread_pool_t *__pool);
+extern int thread_pool_control(thread_pool_t *__pool, thread_pool_attr_t *__attr,
+			       _Uint16t __lower, _Uint16t __upper, unsigned __flags);
+extern int thread_pool_limits(thread_pool_t *__pool, int __lowater, int __hiwater,
+			      int __maximum, int __increment, unsigned __flags);
 
 extern name_attach_t *name_attach(dispatch_t *__dpp, const char *__path, unsigned __flags);
 extern int name_detach(name_attach_t *__attach, unsigned __flags);
