@@ -183,6 +183,23 @@ int (*p_name_close)(int) = name_close;
 QNX_VALUE(_FTYPE_NAME, 12);
 QNX_VALUE(NAME_FLAG_ATTACH_GLOBAL, 0x2);
 QNX_VALUE(NAME_FLAG_DETACH_SAVEDPP, 0x1);
+QNX_VALUE(POOL_FLAG_EXIT_SELF, 0x1);
+QNX_VALUE(POOL_FLAG_USE_SELF, 0x2);
+QNX_VALUE(THREAD_POOL_CONTROL_HIWATER, 0x1);
+QNX_VALUE(THREAD_POOL_CONTROL_LOWATER, 0x2);
+QNX_VALUE(THREAD_POOL_CONTROL_MAXIMUM, 0x4);
+QNX_VALUE(THREAD_POOL_CONTROL_INCREMENT, 0x8);
+QNX_VALUE(THREAD_POOL_CONTROL_NONBLOCK, 0x4000);
+/* QNX's thread_pool_attr_t: six callbacks, the attr, then four unsigned shorts. */
+QNX_ASSERT(pool_lo_water, offsetof(thread_pool_attr_t, lo_water) == 7 * sizeof(void *));
+QNX_ASSERT(pool_maximum, offsetof(thread_pool_attr_t, maximum) == 7 * sizeof(void *) + 6);
+void (*p_dispatch_unblock)(dispatch_context_t *) = dispatch_unblock;
+thread_pool_t *(*p_thread_pool_create)(thread_pool_attr_t *, unsigned) = thread_pool_create;
+int (*p_thread_pool_start)(void *) = thread_pool_start;
+int (*p_thread_pool_destroy)(thread_pool_t *) = thread_pool_destroy;
+int (*p_thread_pool_control)(thread_pool_t *, thread_pool_attr_t *, _Uint16t, _Uint16t,
+			     unsigned) = thread_pool_control;
+int (*p_thread_pool_limits)(thread_pool_t *, int, int, int, int, unsigned) = thread_pool_limits;
 
 int headers_test(void);
 int headers_test(void)
