@@ -301,6 +301,135 @@ static long bridge_sendv(fuse_req_t req, int coid, const iov_t *siov, size_t spa
 	return n;
 }
 
+/*
+ * poll: the kernel's poll handle of each connection that armed one, and the
+ * process's channel on which the managers' MsgDeliverEvent() pulses for
+ * them arrive (value: the connection's coid). The waker thread turns a
+ * pulse into fuse_lowlevel_notify_poll(), after which the kernel polls again.
+ */
+struct rm_poll {
+	struct rm_poll *next;
+	struct rm_cuse *c;
+	int coid;
+	struct fuse_pollhandle *ph;
+};
+
+#define RM_POLL_PULSE_CODE	(_PULSE_CODE_MINAVAIL + 1)
+
+static pthread_mutex_t poll_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rm_poll *poll_list;
+static pthread_once_t poll_once = PTHREAD_ONCE_INIT;
+static int poll_coid = -1;
+static int poll_chid = -1;
+
+/* Called with poll_lock held. */
+static struct rm_poll *poll_unlink(int coid, struct rm_cuse *c)
+{
+	struct rm_poll **pp, *e;
+
+	for (pp = &poll_list; (e = *pp); pp = &e->next)
+		if (c ? e->c == c : e->coid == coid)
+			break;
+	if (e)
+		*pp = e->next;
+	return e;
+}
+
+static void *poll_waker(void *arg)
+{
+	struct _pulse pulse;
+	struct rm_poll *e;
+
+	(void)arg;
+	for (;;) {
+		if (MsgReceivePulse(poll_chid, &pulse, sizeof(pulse), NULL) == -1) {
+			if (errno == EINTR)
+				continue;
+			return NULL;
+		}
+		if (pulse.code != RM_POLL_PULSE_CODE)
+			continue;
+		/* Under the lock: the bridge's end (poll_purge) cannot free the session meanwhile. */
+		pthread_mutex_lock(&poll_lock);
+		e = poll_unlink(pulse.value.sival_int, NULL);
+		if (e) {
+			fuse_lowlevel_notify_poll(e->ph);
+			fuse_pollhandle_destroy(e->ph);
+		}
+		pthread_mutex_unlock(&poll_lock);
+		free(e);
+	}
+}
+
+static void poll_setup(void)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	pthread_t t;
+	int chid, coid;
+
+	chid = ChannelCreate(0);
+	if (chid == -1)
+		return;
+	coid = ConnectAttach(ND_LOCAL_NODE, 0, chid, _NTO_SIDE_CHANNEL, 0);
+	if (coid == -1) {
+		ChannelDestroy(chid);
+		return;
+	}
+	poll_chid = chid;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_create(&t, &attr, poll_waker, NULL)) {
+		ConnectDetach(coid);
+		ChannelDestroy(chid);
+		poll_chid = -1;
+	} else {
+		poll_coid = coid;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+}
+
+/* Keeps the newest handle of a connection: one notify wakes all its pollers. */
+static int poll_remember(struct rm_cuse *c, int coid, struct fuse_pollhandle *ph)
+{
+	struct rm_poll *e, *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return -1;
+	n->c = c;
+	n->coid = coid;
+	n->ph = ph;
+	pthread_mutex_lock(&poll_lock);
+	e = poll_unlink(coid, NULL);
+	n->next = poll_list;
+	poll_list = n;
+	pthread_mutex_unlock(&poll_lock);
+	if (e) {
+		fuse_pollhandle_destroy(e->ph);
+		free(e);
+	}
+	return 0;
+}
+
+/* A connection closed (coid) or a bridge ended (c): its handles go. */
+static void poll_forget(int coid, struct rm_cuse *c)
+{
+	struct rm_poll *e;
+
+	for (;;) {
+		pthread_mutex_lock(&poll_lock);
+		e = poll_unlink(coid, c);
+		pthread_mutex_unlock(&poll_lock);
+		if (!e)
+			break;
+		fuse_pollhandle_destroy(e->ph);
+		free(e);
+	}
+}
+
 static void cuse_put(struct rm_cuse *c)
 {
 	int last;
@@ -310,6 +439,7 @@ static void cuse_put(struct rm_cuse *c)
 	pthread_mutex_unlock(&c->lock);
 	if (!last)
 		return;
+	poll_forget(-1, c);
 	/* Closing /dev/cuse removes the device; open files then get ENODEV. */
 	fuse_session_destroy(c->se);
 	close(c->efd);
@@ -473,12 +603,66 @@ static void do_bridge_ioctl(fuse_req_t req, int cmd, void *arg, struct fuse_file
 	free(out);
 }
 
+/*
+ * poll/select: _IO_NOTIFY with what the caller waits for; with a poll
+ * handle (the caller will sleep) POLLARM, so that the manager arms an
+ * event for the conditions that do not hold yet: a SIGEV_PULSE to the
+ * waker above, which wakes the kernel's pollers.
+ */
+static void do_bridge_poll(fuse_req_t req, struct fuse_file_info *fi, struct fuse_pollhandle *ph)
+{
+	struct _io_notify msg;
+	struct _io_notify_reply rep;
+	struct sigevent ev;
+	int coid = (int)fi->fh, want = 0, err;
+	unsigned int revents = 0;
+
+	pthread_once(&poll_once, poll_setup);
+	if (fi->poll_events & (POLLIN | POLLRDNORM))
+		want |= _NOTIFY_COND_INPUT;
+	if (fi->poll_events & (POLLOUT | POLLWRNORM))
+		want |= _NOTIFY_COND_OUTPUT;
+	if (fi->poll_events & (POLLPRI | POLLRDBAND))
+		want |= _NOTIFY_COND_OBAND;
+	if (!want)
+		want = _NOTIFY_COND_INPUT | _NOTIFY_COND_OUTPUT | _NOTIFY_COND_OBAND;
+	if (ph && (poll_coid == -1 || poll_remember(req_cuse(req), coid, ph))) {
+		fuse_pollhandle_destroy(ph);
+		ph = NULL;
+	}
+	memset(&msg, 0, sizeof(msg));
+	memset(&rep, 0, sizeof(rep));
+	msg.type = _IO_NOTIFY;
+	msg.combine_len = sizeof(msg);
+	msg.action = ph ? _NOTIFY_ACTION_POLLARM : _NOTIFY_ACTION_POLL;
+	msg.flags = want;
+	memset(&ev, 0, sizeof(ev));
+	SIGEV_PULSE_INIT(&ev, poll_coid, SIGEV_PULSE_PRIO_INHERIT, RM_POLL_PULSE_CODE, coid);
+	memcpy(msg.event, &ev, sizeof(ev));
+	if (MsgSend(coid, &msg, sizeof(msg), &rep, sizeof(rep)) == -1) {
+		err = errno;
+		if (ph)
+			poll_forget(coid, NULL);
+		/* No notify handler: the kernel then takes the device as always ready. */
+		fuse_reply_err(req, err);
+		return;
+	}
+	if (rep.flags & _NOTIFY_COND_INPUT)
+		revents |= POLLIN | POLLRDNORM;
+	if (rep.flags & _NOTIFY_COND_OUTPUT)
+		revents |= POLLOUT | POLLWRNORM;
+	if (rep.flags & _NOTIFY_COND_OBAND)
+		revents |= POLLPRI | POLLRDBAND;
+	fuse_reply_poll(req, revents & (fi->poll_events ? fi->poll_events : ~0u));
+}
+
 static void do_bridge_release(fuse_req_t req, struct fuse_file_info *fi)
 {
 	struct _io_close msg = { .type = _IO_CLOSE, .combine_len = sizeof(msg) };
 	int coid = (int)fi->fh;
 
 	MsgSend(coid, &msg, sizeof(msg), NULL, 0);
+	poll_forget(coid, NULL);
 	creds_del(coid);
 	ConnectDetach(coid);
 	fuse_reply_err(req, 0);
@@ -501,6 +685,8 @@ BRIDGE_OP(ioctl, (fuse_req_t req, int cmd, void *arg, struct fuse_file_info *fi,
 		  unsigned int flags, const void *in_buf, size_t in_bufsz, size_t out_bufsz),
 	  (req, cmd, arg, fi, flags, in_buf, in_bufsz, out_bufsz))
 BRIDGE_OP(release, (fuse_req_t req, struct fuse_file_info *fi), (req, fi))
+BRIDGE_OP(poll, (fuse_req_t req, struct fuse_file_info *fi, struct fuse_pollhandle *ph),
+	  (req, fi, ph))
 
 static void bridge_init_done(void *userdata)
 {
@@ -521,6 +707,7 @@ static const struct cuse_lowlevel_ops bridge_ops = {
 	.write = bridge_write,
 	.ioctl = bridge_ioctl,
 	.release = bridge_release,
+	.poll = bridge_poll,
 };
 
 static int spawn_worker(struct rm_cuse *c);

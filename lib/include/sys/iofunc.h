@@ -180,6 +180,41 @@ extern int iofunc_lock_ocb_default(resmgr_context_t *__ctp, void *__reserved, io
 extern int iofunc_unlock_ocb_default(resmgr_context_t *__ctp, void *__reserved,
 				     iofunc_ocb_t *__ocb);
 
+/*
+ * _IO_NOTIFY (poll/select, ionotify): the manager keeps one list per
+ * condition, armed by iofunc_notify() and fired by iofunc_notify_trigger();
+ * the lists belong to the manager's attr (its lock guards them).
+ */
+#define IOFUNC_NOTIFY_INPUT	0
+#define IOFUNC_NOTIFY_OUTPUT	1
+#define IOFUNC_NOTIFY_OBAND	2
+
+typedef struct _iofunc_notify_event {
+	struct _iofunc_notify_event	*next;
+	int				rcvid;
+	int				scoid;
+	int				cnt;
+	int				coid;
+	unsigned			flags;
+	_Uint64t			event[8];	/* the client's struct sigevent */
+} iofunc_notify_event_t;
+
+typedef struct _iofunc_notify {
+	int				cnt;	/* trigger count when notifycounts is NULL */
+	struct _iofunc_notify_event	*list;
+} iofunc_notify_t;
+
+#define IOFUNC_NOTIFY_INIT(__nop)					\
+	((__nop)[IOFUNC_NOTIFY_INPUT].cnt = (__nop)[IOFUNC_NOTIFY_OUTPUT].cnt = \
+	 (__nop)[IOFUNC_NOTIFY_OBAND].cnt = 1,				\
+	 (__nop)[IOFUNC_NOTIFY_INPUT].list = (__nop)[IOFUNC_NOTIFY_OUTPUT].list = \
+	 (__nop)[IOFUNC_NOTIFY_OBAND].list = 0)
+
+extern int iofunc_notify(resmgr_context_t *__ctp, io_notify_t *__msg, iofunc_notify_t *__nop,
+			 int __trig, const int *__notifycounts, int *__armed);
+extern void iofunc_notify_trigger(iofunc_notify_t *__nop, int __cnt, int __index);
+extern void iofunc_notify_remove(resmgr_context_t *__ctp, iofunc_notify_t *__nop);
+
 #ifdef __cplusplus
 }
 #endif

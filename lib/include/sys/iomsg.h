@@ -327,6 +327,19 @@ typedef union {
 	struct stat		o;
 } io_stat_t;
 
+/* _IO_NOTIFY conditions (flags) and actions (QNX's <sys/iomgr.h> values). */
+#define _NOTIFY_COND_EXTEN		0x80000000
+#define _NOTIFY_COND_OBAND		0x40000000
+#define _NOTIFY_COND_OUTPUT		0x20000000
+#define _NOTIFY_COND_INPUT		0x10000000
+#define _NOTIFY_COND_MASK		0xf0000000
+#define _NOTIFY_DATA_MASK		(~_NOTIFY_COND_MASK)
+#define _NOTIFY_ACTION_TRANARM		0x0
+#define _NOTIFY_ACTION_CONDARM		0x1
+#define _NOTIFY_ACTION_POLL		0x2
+#define _NOTIFY_ACTION_POLLARM		0x3
+#define _NOTIFY_ACTION_MASK		0x3
+
 struct _io_notify {
 	_Uint16t	type;
 	_Uint16t	combine_len;
@@ -339,7 +352,7 @@ struct _io_notify {
 	_Int32t		fd_first;
 	_Int32t		nfds_ready;
 	_Int64t		timo;
-	/* A struct sigevent (64 bytes): strict C99 has none; notify is not routed yet. */
+	/* The client's struct sigevent (64 bytes; strict C99 has no such type). */
 	_Uint64t	event[8];
 };
 
