@@ -5,16 +5,20 @@
  * Linux readers held in its read handler each on a pool thread of their
  * own, the pool kept between lo_water and hi_water waiting threads and
  * never above maximum, thread_pool_limits shrinking it, thread_pool_destroy
- * ending it. Needs /dev/cuse (scripts/vm --cuse).
+ * ending it; poll()/select() on the node through _IO_NOTIFY and
+ * iofunc_notify_trigger(). Needs /dev/cuse (scripts/vm --cuse).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,6 +44,7 @@ struct rp_shared {
 	int max_live;
 	int allocs;
 	int frees;
+	int armed;			/* _IO_NOTIFY requests that armed an event */
 	int cmd;			/* to the manager's main thread, see rp_server */
 	int cmd_result;
 	int cmd_done;
@@ -88,6 +93,50 @@ static int rp_read(resmgr_context_t *ctp, io_read_t *msg, RESMGR_OCB_T *ocb)
 	SETIOV(ctp->iov, data, nb);
 	ocb->offset += nb;
 	return _RESMGR_NPARTS(1);
+}
+
+/*
+ * poll: input holds once something was written; output always. The
+ * handlers run without the attr lock here, so the lists get a lock of their own.
+ */
+static pthread_mutex_t rp_nlock = PTHREAD_MUTEX_INITIALIZER;
+static iofunc_notify_t rp_notify_lists[3];
+static int rp_has_input;
+
+static int rp_notify(resmgr_context_t *ctp, io_notify_t *msg, RESMGR_OCB_T *ocb)
+{
+	int ret, armed = 0;
+
+	pthread_mutex_lock(&rp_nlock);
+	ret = iofunc_notify(ctp, msg, rp_notify_lists,
+			    _NOTIFY_COND_OUTPUT | (rp_has_input ? _NOTIFY_COND_INPUT : 0),
+			    NULL, &armed);
+	pthread_mutex_unlock(&rp_nlock);
+	if (armed)
+		__atomic_add_fetch(&rp->armed, 1, __ATOMIC_SEQ_CST);
+	return ret;
+}
+
+static int rp_write(resmgr_context_t *ctp, io_write_t *msg, RESMGR_OCB_T *ocb)
+{
+	int ret = iofunc_write_verify(ctp, msg, ocb, NULL);
+
+	if (ret != EOK)
+		return ret;
+	pthread_mutex_lock(&rp_nlock);
+	rp_has_input = 1;
+	iofunc_notify_trigger(rp_notify_lists, 1, IOFUNC_NOTIFY_INPUT);
+	pthread_mutex_unlock(&rp_nlock);
+	_IO_SET_WRITE_NBYTES(ctp, msg->i.nbytes);
+	return _RESMGR_NPARTS(0);
+}
+
+static int rp_close_ocb(resmgr_context_t *ctp, void *reserved, RESMGR_OCB_T *ocb)
+{
+	pthread_mutex_lock(&rp_nlock);
+	iofunc_notify_remove(ctp, rp_notify_lists);
+	pthread_mutex_unlock(&rp_nlock);
+	return iofunc_close_ocb_default(ctp, reserved, ocb);
 }
 
 /* The pool's contexts, counted: one per pool thread. */
@@ -143,6 +192,10 @@ static pid_t rp_server(unsigned short lo, unsigned short hi, unsigned short max,
 			_exit(10);
 		iofunc_func_init(_RESMGR_CONNECT_NFUNCS, &cf, _RESMGR_IO_NFUNCS, &iof);
 		iof.read = rp_read;
+		iof.write = rp_write;
+		iof.notify = rp_notify;
+		iof.close_ocb = rp_close_ocb;
+		IOFUNC_NOTIFY_INIT(rp_notify_lists);
 		/* Held readers must not hold the attr lock, or they would queue on it. */
 		iof.lock_ocb = NULL;
 		iof.unlock_ocb = NULL;
@@ -339,6 +392,74 @@ TEST_F(pool, maximum_caps_threads)
 	EXPECT_EQ(3, rp_get(&rp->max_in_handler));
 	EXPECT_EQ(3, rp_get(&rp->max_live));
 	EXPECT_EQ(5, rp_get(&rp->ntids));
+}
+
+struct rp_poller {
+	int fd;
+	int ret;
+	short revents;
+	int done;
+};
+
+static void *rp_poll_thread(void *arg)
+{
+	struct rp_poller *p = arg;
+	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+
+	p->ret = poll(&pfd, 1, 30000);
+	p->revents = pfd.revents;
+	__atomic_store_n(&p->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/*
+ * poll() and select() on the node: _IO_NOTIFY answers what holds now; a
+ * poller that sleeps has the manager arm its event, and the manager's
+ * iofunc_notify_trigger() (in its write handler) wakes it.
+ */
+TEST_F(pool, poll_wakes_on_trigger)
+{
+	struct rp_poller p = { .fd = -1 };
+	struct pollfd pfd;
+	struct timeval tv = { 0, 0 };
+	pthread_t t;
+	fd_set rfds;
+	int wfd;
+
+	RP_NEED_CUSE();
+	self->server = rp_server(1, 2, 4, 1);
+	ASSERT_LT(0, self->server);
+	p.fd = open(RP_PATH, O_RDONLY);
+	ASSERT_LE(0, p.fd);
+	/* Nothing to read yet; output always possible. */
+	pfd.fd = p.fd;
+	pfd.events = POLLIN;
+	EXPECT_EQ(0, poll(&pfd, 1, 0));
+	pfd.events = POLLIN | POLLOUT;
+	EXPECT_EQ(1, poll(&pfd, 1, 0));
+	EXPECT_EQ(POLLOUT, pfd.revents);
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, rp_poll_thread, &p));
+	for (int i = 0; i < 10000 && !rp_get(&rp->armed); i++)
+		qt_sleep_ms(2);
+	EXPECT_LE(1, rp_get(&rp->armed));
+	qt_sleep_ms(200);
+	EXPECT_EQ(0, rp_get(&p.done));
+
+	wfd = open(RP_PATH, O_WRONLY);
+	ASSERT_LE(0, wfd);
+	EXPECT_EQ(1, write(wfd, "x", 1));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(1, p.ret);
+	EXPECT_EQ(POLLIN, p.revents & (POLLIN | POLLERR | POLLHUP));
+
+	/* Readable now, by select() too. */
+	FD_ZERO(&rfds);
+	FD_SET(p.fd, &rfds);
+	EXPECT_EQ(1, select(p.fd + 1, &rfds, NULL, NULL, &tv));
+	EXPECT_TRUE(FD_ISSET(p.fd, &rfds));
+	EXPECT_EQ(0, close(wfd));
+	EXPECT_EQ(0, close(p.fd));
 }
 
 TEST(create_errors)
