@@ -198,6 +198,7 @@ int (*p_iofunc_notify)(resmgr_context_t *, io_notify_t *, iofunc_notify_t *, int
 		       int *) = iofunc_notify;
 void (*p_iofunc_notify_trigger)(iofunc_notify_t *, int, int) = iofunc_notify_trigger;
 void (*p_iofunc_notify_remove)(resmgr_context_t *, iofunc_notify_t *) = iofunc_notify_remove;
+QNX_VALUE(S_IFNAM, 0x5000);
 QNX_VALUE(POOL_FLAG_EXIT_SELF, 0x1);
 QNX_VALUE(POOL_FLAG_USE_SELF, 0x2);
 QNX_VALUE(THREAD_POOL_CONTROL_HIWATER, 0x1);

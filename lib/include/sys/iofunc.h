@@ -16,6 +16,16 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/*
+ * QNX's <sys/stat.h> type of a "special named file", which QNX's own
+ * resource-manager examples give their attr (S_IFNAM | 0666); Linux has
+ * no file type of that value, so a /dev node made for it is a character
+ * device as any other.
+ */
+#ifndef S_IFNAM
+#define S_IFNAM			0x5000
+#endif
+
 #ifndef IOFUNC_ATTR_T
 #define IOFUNC_ATTR_T		struct _iofunc_attr
 #endif
