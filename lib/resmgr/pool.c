@@ -43,8 +43,8 @@ static void pool_normalise(thread_pool_attr_t *a)
 /* Called with the lock held: one more thread, counted as waiting already. */
 static int pool_spawn(thread_pool_t *pool)
 {
+	int err, state = PTHREAD_CREATE_JOINABLE;
 	pthread_t tid;
-	int err;
 
 	pool->created++;
 	pool->waiting++;
@@ -55,8 +55,10 @@ static int pool_spawn(thread_pool_t *pool)
 		pthread_cond_broadcast(&pool->cond);
 		return err;
 	}
-	/* A program's attr may leave threads joinable: nobody joins pool threads. */
+	/* Nobody joins pool threads: detach those the attr left joinable. */
 	if (pool->a.attr)
+		pthread_attr_getdetachstate(pool->a.attr, &state);
+	if (state == PTHREAD_CREATE_JOINABLE)
 		pthread_detach(tid);
 	return 0;
 }
