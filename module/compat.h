@@ -169,6 +169,7 @@ static inline bool qchan_uring_compat(struct io_uring_cmd *cmd, unsigned int iss
 #include <linux/io_uring.h>
 #include <linux/io_uring_types.h>
 #include <linux/percpu-refcount.h>
+#include <linux/sched/signal.h>
 #define QCHAN_URING_CANCELABLE	0
 
 static inline const void *qchan_uring_cmd_bytes(const struct io_uring_cmd *cmd)
@@ -190,16 +191,22 @@ static inline bool qchan_uring_cancel_call(unsigned int issue_flags)
  * goes.  And exec waits in io_uring_task_cancel() for every request its
  * thread submitted, before the close-on-exec that would end the context.
  * A submitter that exits (its process living on) leaves its commands behind:
- * they go with it.  The request holds a reference to its task, so the task's
- * flags can be read.
+ * they go with it.  An SQPOLL ring's submitter is its io_uring thread, which
+ * at the process's exit (or exec) waits for every request it issued before
+ * it exits, and so before the fd table it shares (the ring's and the
+ * context's files) lets go: the process's group exit is that ring's end.
+ * The request holds a reference to its task, so the task's flags and signal
+ * struct can be read.
  */
 static inline bool qchan_uring_ring_dying(struct io_uring_cmd *cmd)
 {
 	struct task_struct *submitter = cmd_to_io_kiocb(cmd)->task;
+	struct signal_struct *sig = submitter->signal;
 
 	/* A racy read: a bit field; the next round sees what this one missed. */
 	return percpu_ref_is_dying(&cmd_to_io_kiocb(cmd)->ctx->refs) || submitter->in_execve ||
-	       (READ_ONCE(submitter->flags) & PF_EXITING);
+	       (READ_ONCE(submitter->flags) & PF_EXITING) ||
+	       (READ_ONCE(sig->flags) & SIGNAL_GROUP_EXIT) || READ_ONCE(sig->group_exec_task);
 }
 
 static inline void qchan_uring_complete_lazy(struct io_uring_cmd *cmd,

@@ -450,6 +450,11 @@ struct qchan_msg {
 	int busy;			/* server threads copying sender memory */
 	bool parking;			/* the sender waits for busy == 0 to park */
 	bool leaving;			/* the sender is killed: it waits only for busy == 0 */
+	/*
+	 * A blocking send handed to a posted io_uring RECEIVE that has not
+	 * begun to copy it (its task work holds busy): under ctx->lock.
+	 */
+	struct qchan_receiver *posted;
 	int rcvid;
 	int coid;			/* as the sender named it, for _msg_info */
 	int priority;
@@ -773,6 +778,7 @@ void qchan_uring_send_done(struct qchan_msg *msg);
 void qchan_uring_send_bound(struct qchan_msg *msg);
 ssize_t qchan_uring_write(struct qchan_msg *msg, size_t offset, struct iov_iter *from);
 void qchan_uring_receiver_ready(struct qchan_receiver *r);
+void qchan_uring_receive_revoke(struct qchan_msg *msg);
 
 /* kmsg.c */
 int qchan_kmsg_init(void);

@@ -68,6 +68,7 @@ struct qchan_uasync {
 	bool waiting;			/* RECEIVE: on chan->receivers */
 	bool ready;			/* the completion's task work is queued */
 	bool canceled;			/* RECEIVE: do not wait again */
+	bool claim;			/* RECEIVE: handed a blocking send, which may be revoked */
 	bool compat;			/* a 32-bit submitter: compat vectors and pulses */
 	bool timed;			/* @tmo, @timer and @twork are set up */
 	union {
@@ -804,18 +805,34 @@ static void qchan_uring_receive_tw(struct io_uring_cmd *cmd, unsigned int issue_
 {
 	struct qchan_uasync *ua = *qchan_uring_pdu(cmd);
 	struct qchan_receiver *r = &ua->r.r;
+	struct qchan_msg *msg = r->msg;
 	int res;
 
+	/* A blocking send is ours once claimed: till then its killed sender may take it back. */
+	if (ua->claim) {
+		struct qchan_ctx *ectx = qchan_uasync_engine(ua);
+
+		ctx_lock(ectx);
+		msg = r->msg;
+		if (msg)
+			msg->posted = NULL;
+		ctx_unlock(ectx);
+	}
 	if (r->error) {
 		res = r->error;
+	} else if (!msg && !r->got_pulse) {
+		/* Revoked: nothing came after all, so the receive waits again. */
+		res = qchan_uring_in_submitter(ua) ? qchan_uring_receive_try(ua) : -ECANCELED;
+		if (res == -EIOCBQUEUED)
+			return;
 	} else if (!qchan_uring_in_submitter(ua)) {
 		/* The receiving thread is gone: the message is not delivered. */
-		if (r->msg)
-			qchan_msg_drop(ua->ctx, r->msg, -ESRCH);
+		if (msg)
+			qchan_msg_drop(ua->ctx, msg, -ESRCH);
 		res = -ECANCELED;
 	} else {
-		res = qchan_uring_deliver(ua, r->msg, &r->pulse);
-		if (!res && r->msg) {
+		res = qchan_uring_deliver(ua, msg, &r->pulse);
+		if (!res && msg) {
 			res = qchan_uring_receive_try(ua);
 			if (res == -EIOCBQUEUED)
 				return;
@@ -831,8 +848,26 @@ void qchan_uring_receiver_ready(struct qchan_receiver *r)
 
 	ua->waiting = false;
 	ua->ready = true;
+	/* Its sender waits for our copy, which waits for our thread: see the revoke below. */
+	ua->claim = r->msg && !r->msg->uasync;
+	if (ua->claim)
+		r->msg->posted = r;
 	atomic_long_inc(&qchan_stats.uring_recv_waited);
 	io_uring_cmd_complete_in_task(ua->cmd, qchan_uring_receive_tw);
+}
+
+/*
+ * Called with the engine's ctx->lock held by the killed blocking sender of
+ * @msg, handed to a posted receive that has not claimed it: that copy runs
+ * only when the receiving thread runs its task work, and the thread may be
+ * the sender itself, asleep in its send.  The receive lets go of the message
+ * (busy) and, once its task work runs, waits again as if it had not come.
+ */
+void qchan_uring_receive_revoke(struct qchan_msg *msg)
+{
+	msg->posted->msg = NULL;
+	msg->posted = NULL;
+	msg->busy--;
 }
 
 static int qchan_uring_receive(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,

@@ -264,6 +264,12 @@ int qchan_msg_wait_done_locked(struct qchan_ctx *ctx, struct qchan_msg *msg)
 				msg->leaving = true;
 				msg->parking = false;
 				qchan_msg_fail(ctx, msg, -EINTR);
+				/*
+				 * A posted receive's copy waits for task work in
+				 * its thread, which may be this one: take it back.
+				 */
+				if (msg->posted)
+					qchan_uring_receive_revoke(msg);
 			} else if (sleep_state == TASK_INTERRUPTIBLE) {
 				sleep_state = TASK_KILLABLE;
 				if (handler)

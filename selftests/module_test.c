@@ -11,6 +11,8 @@
  * runner runs this binary after every other test binary.
  */
 #define _GNU_SOURCE
+#include "qchan_test_util.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +30,9 @@
 
 #include <linux/magic.h>
 #include <linux/qchan.h>
+
+#include <liburing.h>
+#include <qchan/libchan.h>
 
 #include "kselftest_harness.h"
 
@@ -402,6 +407,333 @@ TEST_F(lifecycle, unload_busy_while_open)
 	EXPECT_TRUE(errno == EWOULDBLOCK || errno == EBUSY) TH_LOG("%s", strerror(errno));
 	close(fd);
 	EXPECT_TRUE(path_exists(SYSFS_MODULE));
+}
+
+/*
+ * Unload while rings die: processes with io_uring rings and outstanding
+ * commands (posted receives, async sends queued, handed over or held
+ * unreplied by a server, commands with timeouts, some issued from io-wq)
+ * exit, are killed, close their rings, exec, lose their submitting thread,
+ * while this process retries the unload until it succeeds.  Every command
+ * must end, or the ring's exit work (and so the file and the module) would
+ * stay busy forever.  Then the module loads again, for the next round.
+ * QCHAN_CHURN_ROUNDS=N runs N rounds (default 12, ~2 s each under TCG),
+ * QCHAN_CHURN_VERBOSE=1 logs each client's ring flags and end.
+ */
+#define CHURN_CLIENTS	4
+#define CHURN_CMDS	24
+#define CHURN_UNLOAD_MS	30000
+
+enum churn_end {
+	CHURN_EXIT,		/* exit() with everything outstanding */
+	CHURN_KILL,		/* kill -9 */
+	CHURN_RING_CLOSE,	/* the ring closed, then kill -9 */
+	CHURN_EXEC,		/* exec, which waits for its thread's commands */
+	CHURN_THREAD,		/* the submitting thread exits, the process waits to be killed */
+	CHURN_ENDS
+};
+
+struct churn_send {
+	struct qchan_msg_send a;
+	iov_t siov, riov;
+	char sbuf[32], rbuf[32];
+};
+
+struct churn_recv {
+	struct qchan_msg_receive a;
+	struct qchan_msg_info info;
+	iov_t iov;
+	char buf[32];
+};
+
+static struct io_uring churn_ring;
+static struct churn_send churn_sends[CHURN_CMDS];
+static struct churn_recv churn_recvs[CHURN_CMDS];
+static int churn_ids[3];	/* own chid, own coid, the server's coid */
+static uint64_t churn_seed;
+
+/* An executed program that leaves at once: CHURN_EXEC's target. */
+__attribute__((constructor)) static void churn_exec_target(void)
+{
+	if (getenv("QCHAN_CHURN_EXIT"))
+		_exit(0);
+}
+
+static int64_t churn_deadline_ns(int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec + (int64_t)ms * 1000000;
+}
+
+static bool churn_prep(unsigned int op, const void *arg, uint64_t ud, bool async)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&churn_ring);
+	struct qchan_uring_cmd uc = { .arg_ptr = (uintptr_t)arg };
+
+	if (!sqe)
+		return false;
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, qchan_context_fd(), NULL, 0, 0);
+	sqe->cmd_op = op;
+	memcpy(sqe->cmd, &uc, sizeof(uc));
+	sqe->user_data = ud;
+	if (async)
+		sqe->flags |= IOSQE_ASYNC;
+	return true;
+}
+
+/* Submits the round's commands: a mix decided by churn_seed. */
+static void *churn_submit(void *arg)
+{
+	int i, n = 0;
+
+	for (i = 0; i < CHURN_CMDS; i++) {
+		uint64_t r = qt_mix64(churn_seed + i);
+		bool async = (r & 7) == 0, ok;
+
+		if (r & 0x10) {
+			struct churn_recv *rv = &churn_recvs[i];
+
+			SETIOV(&rv->iov, rv->buf, sizeof(rv->buf));
+			rv->a.chid = churn_ids[0];
+			rv->a.parts = 1;
+			rv->a.iov_ptr = (uintptr_t)&rv->iov;
+			rv->a.info_ptr = (uintptr_t)&rv->info;
+			if (r & 0x20) {
+				rv->a.flags = QCHAN_RECEIVE_TIMEOUT;
+				rv->a.timeout = churn_deadline_ns((r >> 8) & 63);
+				rv->a.timeout_clock = CLOCK_MONOTONIC;
+			}
+			ok = churn_prep(QCHAN_UCMD_RECEIVE, &rv->a, i, async);
+		} else {
+			struct churn_send *s = &churn_sends[i];
+
+			snprintf(s->sbuf, sizeof(s->sbuf), "churn %d", i);
+			SETIOV(&s->siov, s->sbuf, sizeof(s->sbuf));
+			SETIOV(&s->riov, s->rbuf, sizeof(s->rbuf));
+			/* To our own channel (our receives take them) or to the server. */
+			s->a.coid = churn_ids[(r & 0x40) ? 2 : 1];
+			s->a.send_parts = 1;
+			s->a.reply_parts = 1;
+			s->a.send_iov_ptr = (uintptr_t)&s->siov;
+			s->a.reply_iov_ptr = (uintptr_t)&s->riov;
+			if (r & 0x20) {
+				s->a.flags = (r & 0x80) ? QCHAN_SEND_TIMEOUT_REPLY :
+					     QCHAN_SEND_TIMEOUT_SEND;
+				s->a.timeout = churn_deadline_ns((r >> 8) & 63);
+				s->a.timeout_clock = CLOCK_MONOTONIC;
+			}
+			ok = churn_prep(QCHAN_UCMD_SEND, &s->a, i, async);
+		}
+		if (!ok)
+			return (void *)1;
+		n++;
+	}
+	return io_uring_submit(&churn_ring) == n ? NULL : (void *)2;
+}
+
+/* A client: its ring, channel and commands; tells @ready, then ends as @end says. */
+static void churn_client(int ready, int server_pid, int server_chid, unsigned int flags,
+			 enum churn_end end)
+{
+	pthread_t t;
+	void *ret;
+
+	if (io_uring_queue_init(64, &churn_ring, flags))
+		_exit(10);
+	churn_ids[0] = ChannelCreate((churn_seed & 1) ? _NTO_CHF_UNBLOCK : 0);
+	churn_ids[1] = ConnectAttach(0, 0, churn_ids[0], _NTO_SIDE_CHANNEL, 0);
+	churn_ids[2] = ConnectAttach(0, server_pid, server_chid, _NTO_SIDE_CHANNEL, 0);
+	if (churn_ids[0] <= 0 || churn_ids[1] < 0 || churn_ids[2] < 0)
+		_exit(11);
+	if (end == CHURN_THREAD) {
+		if (pthread_create(&t, NULL, churn_submit, NULL) || pthread_join(t, &ret) || ret)
+			_exit(12);
+	} else if (churn_submit(NULL)) {
+		_exit(13);
+	}
+	qt_write_int(ready, 1);
+	switch (end) {
+	case CHURN_EXIT:
+		exit(0);
+	case CHURN_RING_CLOSE:
+		io_uring_queue_exit(&churn_ring);
+		break;
+	case CHURN_EXEC:
+		setenv("QCHAN_CHURN_EXIT", "1", 1);
+		execl("/proc/self/exe", "module_test", (char *)NULL);
+		_exit(14);
+	default:
+		break;
+	}
+	for (;;)
+		pause();
+}
+
+/* The server: receives, replies to some, keeps the rest REPLY-blocked; tells its chid. */
+static void churn_server(int ready)
+{
+	int chid = ChannelCreate(0), rcvid, i;
+	char buf[64];
+
+	if (chid <= 0)
+		_exit(20);
+	qt_write_int(ready, chid);
+	for (i = 0;; i++) {
+		rcvid = MsgReceive(chid, buf, sizeof(buf), NULL);
+		if (rcvid > 0 && (i & 1))
+			MsgReply(rcvid, 0, "ok", 3);
+	}
+}
+
+static void churn_cat(struct __test_metadata *_metadata, const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	buf[n > 0 ? n : 0] = '\0';
+	if (fd >= 0)
+		close(fd);
+	TH_LOG("%s: %s", path, buf);
+}
+
+/* What keeps the module busy: the threads of a process left over (@pid), or the counters. */
+static void churn_dump(struct __test_metadata *_metadata, pid_t pid)
+{
+	char path[300];
+	struct dirent *de;
+	DIR *dir;
+
+	if (!pid) {
+		churn_cat(_metadata, DEBUGFS_DIR "/stats");
+		return;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	dir = opendir(path);
+	while (dir && (de = readdir(dir))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/comm", pid, de->d_name);
+		churn_cat(_metadata, path);
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stat", pid, de->d_name);
+		churn_cat(_metadata, path);
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stack", pid, de->d_name);
+		churn_cat(_metadata, path);
+	}
+	if (dir)
+		closedir(dir);
+}
+
+static pid_t churn_fork(void (*fn)(int), int *value)
+{
+	int pfd[2];
+	pid_t pid;
+
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(pfd[0]);
+		fn(pfd[1]);
+		_exit(0);
+	}
+	close(pfd[1]);
+	if (pid > 0 && qt_read_int(pfd[0], value))
+		*value = -1;
+	close(pfd[0]);
+	return pid;
+}
+
+static int churn_server_pid, churn_server_chid;
+static unsigned int churn_ring_flags;
+static enum churn_end churn_end_mode;
+
+static void churn_client_main(int ready)
+{
+	churn_client(ready, churn_server_pid, churn_server_chid, churn_ring_flags, churn_end_mode);
+}
+
+TEST_F_TIMEOUT(lifecycle, unload_while_rings_die, 300)
+{
+	static const unsigned int ring_flags[] = {
+		0, IORING_SETUP_SQPOLL, IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER,
+	};
+	const char *env = getenv("QCHAN_CHURN_ROUNDS");
+	int rounds = env ? atoi(env) : 12, round, i, v, ret, status;
+	pid_t clients[CHURN_CLIENTS], server;
+	char params[1024];
+	long long end;
+
+	if (geteuid())
+		SKIP(return, "needs root");
+	if (!path_exists(module_file()))
+		SKIP(return, "%s missing (set QCHAN_KO)", module_file());
+	current_params(params, sizeof(params));
+	for (round = 0; round < rounds; round++) {
+		churn_server_pid = server = churn_fork(churn_server, &churn_server_chid);
+		ASSERT_LT(0, server);
+		ASSERT_LT(0, churn_server_chid);
+		for (i = 0; i < CHURN_CLIENTS; i++) {
+			uint64_t r = qt_mix64(round * CHURN_CLIENTS + i + 1);
+
+			churn_seed = r;
+			churn_end_mode = (round * CHURN_CLIENTS + i) % CHURN_ENDS;
+			/* A SINGLE_ISSUER ring takes no submission from another thread. */
+			churn_ring_flags = churn_end_mode == CHURN_THREAD ? ring_flags[(r >> 16) % 2] :
+					   ring_flags[(r >> 16) % 3];
+			clients[i] = churn_fork(churn_client_main, &v);
+			ASSERT_LT(0, clients[i]);
+			EXPECT_EQ(1, v) TH_LOG("round %d client %d (end %d) failed to set up",
+					       round, i, churn_end_mode);
+			if (getenv("QCHAN_CHURN_VERBOSE"))
+				TH_LOG("round %d client %d: pid %d end %d ring flags %#x", round, i,
+				       clients[i], churn_end_mode, churn_ring_flags);
+		}
+		/* Unload attempts from now on, racing with the ends. */
+		for (i = 0; i < CHURN_CLIENTS; i++) {
+			kill(clients[i], SIGKILL);
+			syscall(SYS_delete_module, "qchan", O_NONBLOCK);
+		}
+		if (round & 1)
+			kill(server, SIGKILL);
+		end = qt_now_ms() + CHURN_UNLOAD_MS;
+		while ((ret = syscall(SYS_delete_module, "qchan", O_NONBLOCK)) &&
+		       (errno == EAGAIN || errno == EBUSY) && qt_now_ms() < end) {
+			for (i = 0; i < CHURN_CLIENTS; i++)
+				if (clients[i] && waitpid(clients[i], &status, WNOHANG) == clients[i])
+					clients[i] = 0;
+			if (server && waitpid(server, &status, WNOHANG) == server)
+				server = 0;
+			else if (server && qt_now_ms() % 3 == 0)
+				kill(server, SIGKILL);
+			qt_sleep_ms(1);
+		}
+		if (ret) {
+			for (i = 0; i < CHURN_CLIENTS; i++)
+				if (clients[i])
+					churn_dump(_metadata, clients[i]);
+			if (server)
+				churn_dump(_metadata, server);
+			churn_dump(_metadata, 0);
+			ASSERT_EQ(0, ret) TH_LOG("round %d: the module stays busy", round);
+		}
+		/* Unloaded: nobody holds the device, so whoever is left is dead. */
+		for (i = 0; i < CHURN_CLIENTS; i++)
+			if (clients[i])
+				waitpid(clients[i], &status, 0);
+		if (server)
+			waitpid(server, &status, 0);
+		expect_no_traces(_metadata);
+		ret = load_module(params);
+		ASSERT_EQ(0, ret) TH_LOG("round %d: finit_module: %s", round, strerror(-ret));
+		if (getenv("QCHAN_CHURN_VERBOSE"))
+			TH_LOG("round %d done at %lld ms", round, qt_now_ms());
+	}
+	expect_working(_metadata);
 }
 
 TEST_F(lifecycle, unload_and_reload)

@@ -1372,6 +1372,55 @@ TEST_F(uring, fuzz)
 	ASSERT_EQ(0, io_uring_queue_init(8, &self->ring, 0));
 }
 
+/*
+ * A thread whose posted receive takes its own blocking send: the copy waits
+ * for task work in that very thread, which sleeps in the send.  kill -9
+ * must still end it (no D state), and every counter comes back.
+ */
+TEST(kill9_send_to_own_posted_receive)
+{
+	struct qt_stats before, now;
+	int pfd[2], v, status;
+	long long end;
+	pid_t pid, ret;
+
+	ASSERT_EQ(0, qt_stats_read(&before));
+	ASSERT_EQ(0, pipe(pfd));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		static struct qu_recv r;
+		struct io_uring ring;
+		int chid, coid;
+		char reply[8];
+
+		close(pfd[0]);
+		chid = ChannelCreate(0);
+		coid = ConnectAttach(0, 0, chid, _NTO_SIDE_CHANNEL, 0);
+		if (chid <= 0 || coid < 0 || io_uring_queue_init(8, &ring, 0))
+			_exit(2);
+		qu_recv_init(&r, chid);
+		if (!qu_prep(&ring, QCHAN_UCMD_RECEIVE, &r.a, 1) || io_uring_submit(&ring) != 1)
+			_exit(3);
+		qt_write_int(pfd[1], 1);
+		MsgSend(coid, "self", 5, reply, sizeof(reply));
+		_exit(4);
+	}
+	close(pfd[1]);
+	ASSERT_EQ(0, qt_read_int(pfd[0], &v));
+	close(pfd[0]);
+	ASSERT_EQ(0, qt_wait_blocked(pid, pid));
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	/* Not qt_waitpid_timeout(): its last resort, a blocking wait, would hang here. */
+	end = qt_now_ms() + QT_WAIT_MS;
+	while ((ret = waitpid(pid, &status, WNOHANG)) == 0 && qt_now_ms() < end)
+		qt_sleep_ms(5);
+	ASSERT_EQ(pid, ret) TH_LOG("killed, the sender stays in state %c", qt_task_state(pid, pid));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(0, qu_wait_cmds(0));
+	EXPECT_EQ(0, qt_stats_wait_settled(&before, &now));
+}
+
 /* The program exec_outstanding execs: this one, leaving at once. */
 __attribute__((constructor)) static void qu_exec_target(void)
 {
