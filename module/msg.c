@@ -318,7 +318,7 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 	}
 	trace_qchan_copy_tier(QCHAN_TRACE_SEND, msg.slen, !msg.sbuf);
 	/* The part of the reply buffer a short reply can reach: never found bad too late. */
-	err = qchan_check_writable(riov, msg.rparts, min_t(size_t, msg.rlen, inline_max));
+	err = qchan_check_writable_fast(riov, msg.rparts, min_t(size_t, msg.rlen, inline_max));
 	if (err)
 		goto out_free_sbuf;
 

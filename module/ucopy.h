@@ -13,8 +13,11 @@
 #define QCHAN_UCOPY_H
 
 #include <linux/compat.h>
+#include <linux/futex.h>
+#include <linux/mm.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
+#include <asm/futex.h>
 
 #include "qchan.h"
 
@@ -141,6 +144,28 @@ static __always_inline int qchan_reply_out(struct qchan_msg *msg)
 efault:
 	user_write_access_end();
 	return -EFAULT;
+}
+
+/*
+ * qchan_check_writable() of the usual short reply buffer, one part within
+ * one page: its one probe without the call and the walk.
+ */
+static __always_inline int qchan_check_writable_fast(const struct iovec *iov, unsigned long nr,
+						     size_t len)
+{
+	unsigned long addr;
+	int old;
+
+	if (nr != 1)
+		return qchan_check_writable(iov, nr, len);
+	addr = (unsigned long)iov->iov_base;
+	len = min(iov->iov_len, len);
+	if (!len)
+		return 0;
+	if (offset_in_page(addr) + len > PAGE_SIZE)
+		return qchan_check_writable(iov, nr, len);
+	return arch_futex_atomic_op_inuser(FUTEX_OP_ADD, 0, &old,
+					   (u32 __user *)(addr & ~(sizeof(u32) - 1))) ? -EFAULT : 0;
 }
 
 #endif /* QCHAN_UCOPY_H */
