@@ -24,6 +24,7 @@
 #include "prio.h"
 #include "qchan.h"
 #include "trace.h"
+#include "ucopy.h"
 
 /* Called with ctx->lock held. */
 static void qchan_rcvid_unhash(struct qchan_ctx *ctx, struct qchan_msg *msg)
@@ -236,17 +237,25 @@ static int qchan_msg_post_wait(struct qchan_msg *msg)
 
 int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 {
-	struct iovec siov_fast[UIO_FASTIOV], riov_fast[UIO_FASTIOV];
+	/*
+	 * Not auto-zeroed (CONFIG_INIT_STACK_ALL_ZERO: ~150 stores a send):
+	 * the vectors and @a are written before they are read, @msg is zeroed
+	 * below up to its buffers, which are written before they are read.
+	 */
+	struct iovec siov_fast[UIO_FASTIOV] __uninitialized;
+	struct iovec riov_fast[UIO_FASTIOV] __uninitialized;
+	struct qchan_msg_send a __uninitialized;
+	struct qchan_msg msg __uninitialized;
 	struct iovec *siov, *riov;
-	struct qchan_msg_send a;
-	struct qchan_msg msg;
 	struct qchan_conn *conn;
 	struct qchan_prio *self;
 	unsigned int inline_max;
+	bool compat;
 	int err;
 
-	if (copy_from_user(&a, uarg, sizeof(a)))
-		return -EFAULT;
+	err = qchan_send_args_get(&a, uarg);
+	if (err)
+		return err;
 	if ((a.flags & ~QCHAN_SEND_KNOWN) || a.reserved)
 		return -EINVAL;
 	memset(&msg, 0, offsetof(struct qchan_msg, stack_sbuf));
@@ -268,12 +277,13 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 		return PTR_ERR(conn);
 
 	qchan_pulse_init_kernel(&msg.unblock);
-	err = qchan_iov_import(u64_to_user_ptr(a.send_iov_ptr), a.send_parts, siov_fast,
-			       &siov, &msg.slen);
+	compat = in_compat_syscall();
+	err = qchan_iov_import_fast(a.send_iov_ptr, a.send_parts, siov_fast, &siov, &msg.slen,
+				    compat);
 	if (err)
 		goto out_put_conn;
-	err = qchan_iov_import(u64_to_user_ptr(a.reply_iov_ptr), a.reply_parts, riov_fast,
-			       &riov, &msg.rlen);
+	err = qchan_iov_import_fast(a.reply_iov_ptr, a.reply_parts, riov_fast, &riov, &msg.rlen,
+				    compat);
 	if (err)
 		goto out_free_siov;
 	msg.siov = siov;
@@ -290,7 +300,7 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 			err = -ENOMEM;
 			goto out_free_riov;
 		}
-		err = qchan_gather_from_user(msg.sbuf, siov, msg.sparts, msg.slen);
+		err = qchan_gather_short(&msg);
 		if (err)
 			goto out_free_sbuf;
 	}
@@ -308,7 +318,7 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 	}
 	trace_qchan_copy_tier(QCHAN_TRACE_SEND, msg.slen, !msg.sbuf);
 	/* The part of the reply buffer a short reply can reach: never found bad too late. */
-	err = qchan_check_writable(riov, msg.rparts, min_t(size_t, msg.rlen, inline_max));
+	err = qchan_check_writable_fast(riov, msg.rparts, min_t(size_t, msg.rlen, inline_max));
 	if (err)
 		goto out_free_sbuf;
 
@@ -355,7 +365,7 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 	qchan_prio_send_end(self);
 	qchan_prio_msg_done(&msg);
 	if (!err && msg.rbuf_len)
-		err = qchan_scatter_to_user(riov, msg.rparts, msg.rbuf, msg.rbuf_len);
+		err = qchan_reply_out(&msg);
 	if (!err && put_user(msg.status, &uarg->status))
 		err = -EFAULT;
 	/* A cookie left behind would make libchan take the call for a parked one. */

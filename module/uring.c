@@ -50,6 +50,7 @@
 
 #include "prio.h"
 #include "qchan.h"
+#include "ucopy.h"
 
 struct qchan_uasync {
 	/*
@@ -446,28 +447,6 @@ static int qchan_uring_write_out(struct qchan_uasync *ua)
 	}
 }
 
-/*
- * In the submitter: the reply's bytes into its buffers.  A short reply to a
- * one-part vector (rbuf_len never exceeds it) is written in one user
- * access, without a call; a long one by the string copy.
- */
-static int qchan_uring_reply_out(struct qchan_msg *msg)
-{
-	void __user *dst;
-
-	if (msg->rparts != 1 || msg->rbuf_len > sizeof(msg->stack_rbuf))
-		return qchan_scatter_to_user(msg->riov, msg->rparts, msg->rbuf, msg->rbuf_len);
-	dst = msg->riov[0].iov_base;
-	if (!user_write_access_begin(dst, msg->rbuf_len))
-		return -EFAULT;
-	unsafe_copy_to_user(dst, msg->rbuf, msg->rbuf_len, efault);
-	user_write_access_end();
-	return 0;
-efault:
-	user_write_access_end();
-	return -EFAULT;
-}
-
 static void qchan_uring_send_tw(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct qchan_uasync *ua = *qchan_uring_pdu(cmd);
@@ -485,7 +464,7 @@ static void qchan_uring_send_tw(struct io_uring_cmd *cmd, unsigned int issue_fla
 		err = err ?: werr;
 	}
 	if (!err && msg->rbuf_len)
-		err = qchan_uring_reply_out(msg);
+		err = qchan_reply_out(msg);
 	if (!err && put_user(msg->status, &ua->s.uarg->status))
 		err = -EFAULT;
 	qchan_uring_finish(ua, err, issue_flags);
@@ -503,100 +482,6 @@ void qchan_uring_send_done(struct qchan_msg *msg)
 	qchan_uring_complete_lazy(ua->cmd, qchan_uring_send_tw);
 }
 
-/*
- * The send's arguments, a field at a time in one user access: a
- * copy_from_user() of the struct costs its call, its checks and a copy
- * loop, and the struct's zeroing on the stack before it.
- */
-static __always_inline int qchan_uring_send_args(struct qchan_msg_send *a,
-						 const struct qchan_msg_send __user *u)
-{
-	if (!user_access_begin(u, sizeof(*u)))
-		return -EFAULT;
-	unsafe_get_user(a->coid, &u->coid, efault);
-	unsafe_get_user(a->flags, &u->flags, efault);
-	unsafe_get_user(a->send_parts, &u->send_parts, efault);
-	unsafe_get_user(a->reply_parts, &u->reply_parts, efault);
-	unsafe_get_user(a->send_iov_ptr, &u->send_iov_ptr, efault);
-	unsafe_get_user(a->reply_iov_ptr, &u->reply_iov_ptr, efault);
-	unsafe_get_user(a->status, &u->status, efault);
-	unsafe_get_user(a->timeout, &u->timeout, efault);
-	unsafe_get_user(a->timeout_clock, &u->timeout_clock, efault);
-	unsafe_get_user(a->reserved, &u->reserved, efault);
-	user_access_end();
-	return 0;
-efault:
-	user_access_end();
-	return -EFAULT;
-}
-
-/*
- * A send's or reply's vector into @fast (the command's), as
- * qchan_iov_import_as() does it, with the one-part vector of a 64-bit
- * submitter (a short message's usual case, the blocking send's fast path
- * too) read in one user access, without a call and a copy loop.
- */
-static int qchan_uring_iov(u64 ptr, u32 parts, struct iovec *fast, struct iovec **iovp,
-			   size_t *len, bool compat)
-{
-	const struct iovec __user *u = u64_to_user_ptr(ptr);
-
-	if (parts != 1 || compat)
-		return qchan_iov_import_as(u, parts, fast, iovp, len, compat);
-	if (!user_access_begin(u, sizeof(*u)))
-		return -EFAULT;
-	unsafe_get_user(fast->iov_base, &u->iov_base, efault);
-	unsafe_get_user(fast->iov_len, &u->iov_len, efault);
-	user_access_end();
-	if (fast->iov_len > MAX_RW_COUNT)
-		return -EOVERFLOW;
-	if (!access_ok(fast->iov_base, fast->iov_len))
-		return -EFAULT;
-	*iovp = fast;
-	*len = fast->iov_len;
-	return 0;
-efault:
-	user_access_end();
-	return -EFAULT;
-}
-
-/*
- * The send's bytes into the message.  As for the reply's copy-out, a short
- * message in one part is read in one user access, word by word: the kernel
- * has no such unsafe_copy_from_user() (its generic one is a checked copy).
- */
-static int qchan_uring_gather(struct qchan_msg *msg)
-{
-	const char __user *src;
-	size_t len = msg->slen;
-	char *dst = msg->sbuf;
-
-	if (msg->sparts != 1 || len > sizeof(msg->stack_sbuf))
-		return qchan_gather_from_user(msg->sbuf, msg->siov, msg->sparts, msg->slen);
-	src = msg->siov[0].iov_base;
-	if (!user_access_begin(src, len))
-		return -EFAULT;
-	for (; len >= sizeof(u64); dst += sizeof(u64), src += sizeof(u64), len -= sizeof(u64))
-		unsafe_get_user(*(u64 *)dst, (const u64 __user *)src, efault);
-	if (len & sizeof(u32)) {
-		unsafe_get_user(*(u32 *)dst, (const u32 __user *)src, efault);
-		dst += sizeof(u32);
-		src += sizeof(u32);
-	}
-	if (len & sizeof(u16)) {
-		unsafe_get_user(*(u16 *)dst, (const u16 __user *)src, efault);
-		dst += sizeof(u16);
-		src += sizeof(u16);
-	}
-	if (len & sizeof(u8))
-		unsafe_get_user(*dst, src, efault);
-	user_access_end();
-	return 0;
-efault:
-	user_access_end();
-	return -EFAULT;
-}
-
 static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 			    struct qchan_msg_send __user *uarg, unsigned int issue_flags)
 {
@@ -611,7 +496,7 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 	bool handed;
 	int err;
 
-	err = qchan_uring_send_args(&a, uarg);
+	err = qchan_send_args_get(&a, uarg);
 	if (err)
 		return err;
 	/* No restart cookie: the command's life is the ring's business. */
@@ -640,14 +525,14 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 		qchan_uring_timer_init(ua, &t);
 	}
 
-	err = qchan_uring_iov(a.send_iov_ptr, a.send_parts, ua->siov_fast, &iov, &msg->slen,
-			      ua->compat);
+	err = qchan_iov_import_fast(a.send_iov_ptr, a.send_parts, ua->siov_fast, &iov,
+				    &msg->slen, ua->compat);
 	if (err)
 		goto err_free;
 	msg->siov = iov;
 	msg->sparts = a.send_parts;
-	err = qchan_uring_iov(a.reply_iov_ptr, a.reply_parts, ua->riov_fast, &iov, &msg->rlen,
-			      ua->compat);
+	err = qchan_iov_import_fast(a.reply_iov_ptr, a.reply_parts, ua->riov_fast, &iov,
+				    &msg->rlen, ua->compat);
 	if (err)
 		goto err_free;
 	msg->riov = iov;
@@ -662,7 +547,7 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 		err = -ENOMEM;
 		goto err_free;
 	}
-	err = qchan_uring_gather(msg);
+	err = qchan_gather_short(msg);
 	if (err)
 		goto err_free;
 
