@@ -127,6 +127,8 @@ QCHAN_EXPORT int qchan_connect_detach(int coid)
 
 	if (fd < 0)
 		return fd;
+	if (qnet_in_use())
+		qnet_connect_detach(coid);
 	if (is_side_coid(coid))
 		return qchan_ioctl(fd, QCHAN_IOC_CONNECT_DETACH, &arg);
 
@@ -177,6 +179,8 @@ static int connect_attach(uint32_t nd, pid_t pid, int chid, unsigned int index, 
 	}
 	if (index > INT_MAX)
 		return -EINVAL;
+	if (nd != ND_LOCAL_NODE)
+		return qnet_connect_attach(nd, pid, chid, (int)index, qflags);
 	return qchan_connect_attach(nd, pid, chid, (int)index, qflags);
 }
 

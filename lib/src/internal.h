@@ -6,6 +6,7 @@
 #define LIBCHAN_INTERNAL_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -135,6 +136,19 @@ static inline int qchan_ctx(void)
 	if (likely(fd >= 0))
 		return fd;
 	return qchan_ctx_open();
+}
+
+/* Qnet (qnet.c): network connections, counted so that others pay one load. */
+extern int qnet_coids __attribute__((visibility("hidden")));
+int qnet_connect_attach(uint32_t nd, pid_t pid, int chid, int index, unsigned int flags)
+	__attribute__((visibility("hidden")));
+void qnet_connect_detach(int coid) __attribute__((visibility("hidden")));
+int qnet_send_pulse(int coid, int priority, int code, uint64_t value, int *ret)
+	__attribute__((visibility("hidden")));
+
+static inline bool qnet_in_use(void)
+{
+	return unlikely(__atomic_load_n(&qnet_coids, __ATOMIC_RELAXED) != 0);
 }
 
 #endif /* LIBCHAN_INTERNAL_H */

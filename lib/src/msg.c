@@ -155,9 +155,12 @@ static inline int msg_send_pulse(int coid, int priority, int code, uint64_t valu
 		.value = value,
 	};
 	int fd = qchan_ctx();
+	int ret;
 
 	if (unlikely(fd < 0))
 		return fd;
+	if (qnet_in_use() && qnet_send_pulse(coid, priority, code, value, &ret))
+		return ret;
 	return qchan_ioctl(fd, QCHAN_IOC_MSG_SEND_PULSE, &arg);
 }
 
