@@ -1,0 +1,613 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Qnet over TIPC (docs/QNET.md) in one guest: two "nodes", each a network
+ * namespace plus an IPC namespace, joined by a veth pair with TIPC bearers
+ * on it and a qnetd in each.  Clients in node A MsgSend through nd to a
+ * server in node B.  qchan.ko is one module for both: what is proved is the
+ * transport and the daemons, not a second kernel.
+ *
+ * Needs iproute2's ip and tipc in /usr/sbin, the tipc and veth modules
+ * (scripts/vm --tipc) and qnetd next to this binary.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sys/neutrino.h>
+#include <sys/netmgr.h>
+
+#include "kselftest_harness.h"
+#include "qchan_test_util.h"
+
+#define IP	"/usr/sbin/ip"
+#define TIPC	"/usr/sbin/tipc"
+#define BIG	65536
+
+enum { OP_ECHO = 1, OP_ERROR, OP_HOLD, OP_RW };
+
+struct req {
+	int32_t op;
+	int32_t arg;
+	uint32_t seed;
+	uint32_t rlen;
+};
+
+/* Shared by the test and every process it forks. */
+struct shm {
+	_Atomic int chid;
+	_Atomic int ready;
+	_Atomic int held;		/* rcvid of a held message, 0 if none */
+	_Atomic int unblock_pulses;
+	_Atomic int unblock_value;
+	_Atomic int pulses;
+	int pulse_code[8];
+	int pulse_value[8];
+	_Atomic int last_prio;
+	_Atomic int last_srclen;
+	_Atomic int last_dstlen;
+	_Atomic int bad;		/* the server saw a corrupt message */
+	_Atomic int stage;		/* client progress */
+	_Atomic int err;		/* client's errno */
+	char exe_dir[PATH_MAX];
+};
+
+static struct shm *shm;
+
+FIXTURE(qnet) {
+	pid_t node[2];		/* namespace holders: A, B */
+	pid_t qnetd[2];
+	pid_t kids[8];
+	int nkids;
+	struct qt_stats before;
+};
+
+static int enter(pid_t holder)
+{
+	static const struct { const char *ns; int type; } ns[] = {
+		{ "net", CLONE_NEWNET }, { "ipc", CLONE_NEWIPC },
+	};
+	char path[64];
+
+	for (int i = 0; i < 2; i++) {
+		int fd, ret;
+
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", holder, ns[i].ns);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		ret = setns(fd, ns[i].type);
+		close(fd);
+		if (ret)
+			return -1;
+	}
+	return 0;
+}
+
+/* Forks a process in node @holder (0: here) running @fn or execv(@argv). */
+static pid_t spawn(pid_t holder, int (*fn)(void *), void *arg, char *const argv[], int quiet)
+{
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	if (holder && enter(holder))
+		_exit(120);
+	if (quiet) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		dup2(fd, 1);
+		if (quiet > 1)
+			dup2(fd, 2);
+	}
+	if (fn)
+		_exit(fn(arg));
+	execv(argv[0], argv);
+	_exit(127);
+}
+
+static int run(pid_t holder, char *const argv[])
+{
+	return qt_child_result(spawn(holder, NULL, NULL, argv, 1));
+}
+
+#define RUN(holder, ...) run(holder, (char *const[]){ __VA_ARGS__, NULL })
+
+static int hold_fn(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+
+	if (unshare(CLONE_NEWNET | CLONE_NEWIPC))
+		return 1;
+	if (write(fd, "", 1) != 1)
+		return 1;
+	for (;;)
+		pause();
+}
+
+static pid_t holder(void)
+{
+	int p[2];
+	char c;
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = spawn(0, hold_fn, (void *)(intptr_t)p[1], NULL, 0);
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1)
+		pid = -1;
+	close(p[0]);
+	return pid;
+}
+
+static int strtond_fn(void *arg)
+{
+	long long end = qt_now_ms() + 60000;
+	int nd;
+
+	while ((nd = netmgr_strtond(arg, NULL)) <= 0) {
+		if (qt_now_ms() > end)
+			return 1;
+		qt_sleep_ms(50);
+	}
+	return 0;
+}
+
+/* ---- the server, in node B ---- */
+
+static int server_fn(void *arg)
+{
+	static char buf[BIG + 4096], out[BIG];
+	struct _msg_info info;
+	struct req *r = (struct req *)buf;
+	int chid, rcvid;
+
+	(void)arg;
+	chid = ChannelCreate(_NTO_CHF_UNBLOCK | _NTO_CHF_SENDER_LEN | _NTO_CHF_REPLY_LEN);
+	if (chid < 0)
+		return 1;
+	shm->chid = chid;
+	shm->ready = 1;
+	for (;;) {
+		rcvid = MsgReceive(chid, buf, sizeof(buf), &info);
+		if (rcvid < 0)
+			return 2;
+		if (rcvid == 0) {
+			struct _pulse *p = (struct _pulse *)buf;
+
+			if (p->code == _PULSE_CODE_UNBLOCK) {
+				shm->unblock_value = p->value.sival_int;
+				shm->unblock_pulses++;
+				if (shm->held == p->value.sival_int) {
+					MsgError(shm->held, EINTR);
+					shm->held = 0;
+				}
+			} else if (p->code >= 0 && shm->pulses < 8) {
+				shm->pulse_code[shm->pulses] = p->code;
+				shm->pulse_value[shm->pulses] = p->value.sival_int;
+				shm->pulses++;
+			}
+			continue;
+		}
+		shm->last_prio = info.priority;
+		shm->last_srclen = info.srcmsglen;
+		shm->last_dstlen = info.dstmsglen;
+		if (info.msglen < (int)sizeof(*r)) {
+			MsgError(rcvid, EINVAL);
+			continue;
+		}
+		switch (r->op) {
+		case OP_ECHO:
+			if (info.msglen != info.srcmsglen ||
+			    qt_check(r + 1, info.msglen - sizeof(*r), r->seed, 0) != -1) {
+				shm->bad = 1;
+				MsgError(rcvid, EBADMSG);
+				break;
+			}
+			qt_fill(out, r->rlen, r->seed + 1, 0);
+			MsgReply(rcvid, info.msglen, out, r->rlen);
+			break;
+		case OP_ERROR:
+			MsgError(rcvid, r->arg);
+			break;
+		case OP_HOLD:
+			shm->held = rcvid;
+			break;
+		case OP_RW:
+			/* The proxy's copy: all of it is there to read and write. */
+			if (MsgRead(rcvid, out, 100, sizeof(*r) + 1000) != 100 ||
+			    qt_check(out, 100, r->seed, 1000) != -1)
+				shm->bad = 1;
+			MsgWrite(rcvid, "WXYZ", 4, 50);
+			MsgReply(rcvid, 7, "ab", 2);
+			break;
+		default:
+			MsgError(rcvid, ENOSYS);
+		}
+	}
+}
+
+FIXTURE_SETUP(qnet)
+{
+	char *qnetd = NULL;
+	char pid[2][16];
+
+	if (access(IP, X_OK) || access(TIPC, X_OK))
+		SKIP(return, "iproute2's ip and tipc are not in /usr/sbin");
+	{
+		int fd = socket(AF_TIPC, SOCK_SEQPACKET, 0);
+
+		if (fd < 0)
+			SKIP(return, "no AF_TIPC (modprobe tipc)");
+		close(fd);
+	}
+	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, shm);
+	ASSERT_NE(-1, readlink("/proc/self/exe", shm->exe_dir, sizeof(shm->exe_dir) - 1));
+	*strrchr(shm->exe_dir, '/') = 0;
+	ASSERT_LT(0, asprintf(&qnetd, "%s/qnetd", shm->exe_dir));
+	ASSERT_EQ(0, access(qnetd, X_OK));
+	ASSERT_EQ(0, qt_stats_read(&self->before));
+
+	for (int i = 0; i < 2; i++) {
+		self->node[i] = holder();
+		ASSERT_LT(0, self->node[i]);
+		snprintf(pid[i], sizeof(pid[i]), "%d", self->node[i]);
+	}
+	/* A leftover of an aborted run. */
+	qt_child_result(spawn(0, NULL, NULL, (char *const[]){ IP, "link", "del", "qa0", NULL }, 2));
+	ASSERT_EQ(0, RUN(0, IP, "link", "add", "qa0", "type", "veth", "peer", "name", "qb0"));
+	ASSERT_EQ(0, RUN(0, IP, "link", "set", "qa0", "netns", pid[0]));
+	ASSERT_EQ(0, RUN(0, IP, "link", "set", "qb0", "netns", pid[1]));
+	for (int i = 0; i < 2; i++) {
+		char *dev = i ? "qb0" : "qa0";
+
+		ASSERT_EQ(0, RUN(self->node[i], IP, "link", "set", dev, "up"));
+		/* Distinct identities; the address is their hash. */
+		ASSERT_EQ(0, RUN(self->node[i], TIPC, "node", "set", "identity",
+				 i ? "qnode-b" : "qnode-a"));
+		ASSERT_EQ(0, RUN(self->node[i], TIPC, "bearer", "enable", "media", "eth",
+				 "dev", dev));
+		self->qnetd[i] = spawn(self->node[i], NULL, NULL,
+				       (char *const[]){ qnetd, "-n", i ? "nodeb" : "nodea", NULL },
+				       1);
+		ASSERT_LT(0, self->qnetd[i]);
+	}
+	/* Up when each side finds the other by name (TIPC links come up in a moment). */
+	ASSERT_EQ(0, qt_child_result(spawn(self->node[0], strtond_fn, "nodeb", NULL, 0)));
+	ASSERT_EQ(0, qt_child_result(spawn(self->node[1], strtond_fn, "nodea", NULL, 0)));
+	free(qnetd);
+}
+
+FIXTURE_TEARDOWN(qnet)
+{
+	struct qt_stats now;
+
+	if (!shm)
+		return;
+	for (int i = 0; i < self->nkids; i++)
+		kill(self->kids[i], SIGKILL);
+	for (int i = 0; i < 2; i++) {
+		if (self->qnetd[i] > 0)
+			kill(self->qnetd[i], SIGKILL);
+		if (self->node[i] > 0)
+			kill(self->node[i], SIGKILL);
+	}
+	while (wait(NULL) > 0)
+		;
+	/* Every object of qnetd, proxies, servers and clients is gone. */
+	EXPECT_EQ(0, qt_stats_wait_settled(&self->before, &now));
+}
+
+static pid_t start_server(struct __test_metadata *_metadata, FIXTURE_DATA(qnet) *self)
+{
+	pid_t pid = spawn(self->node[1], server_fn, NULL, NULL, 0);
+	long long end = qt_now_ms() + QT_WAIT_MS;
+
+	self->kids[self->nkids++] = pid;
+	while (!shm->ready && qt_now_ms() < end)
+		qt_sleep_ms(1);
+	EXPECT_EQ(1, shm->ready);
+	return pid;
+}
+
+static long echo(int coid, size_t slen, size_t rlen, uint32_t seed, char *rbuf)
+{
+	static char sbuf[sizeof(struct req) + BIG];
+	struct req *r = (struct req *)sbuf;
+
+	r->op = OP_ECHO;
+	r->seed = seed;
+	r->rlen = rlen;
+	qt_fill(r + 1, slen, seed, 0);
+	return MsgSend(coid, sbuf, sizeof(*r) + slen, rbuf, rlen);
+}
+
+struct client_arg {
+	pid_t server;
+	int op;
+	int arg;
+};
+
+/* Sizes both ways, names both ways. */
+static int sizes_fn(void *p)
+{
+	static const size_t sizes[] = { 0, 1, 100, 4096, 65000, BIG - sizeof(struct req) };
+	static const size_t rsizes[] = { 0, 1, 100, 4096, 65000, BIG };
+	static char rbuf[BIG];
+	struct client_arg *a = p;
+	char name[64];
+	int coid, nd;
+
+	nd = netmgr_strtond("nodeb/dev/x", NULL);
+	if (nd <= 0 || netmgr_strtond("nodea", NULL) != ND_LOCAL_NODE)
+		return 10;
+	if (netmgr_ndtostr(0, nd, name, sizeof(name)) != 5 || strcmp(name, "nodeb"))
+		return 11;
+	if (netmgr_ndtostr(0, ND_LOCAL_NODE, name, sizeof(name)) != 5 || strcmp(name, "nodea"))
+		return 12;
+	if (netmgr_strtond("nosuchnode", NULL) != -1 || errno != ENOENT)
+		return 13;
+	coid = ConnectAttach(nd, a->server, shm->chid, 0, 0);
+	if (coid < 0)
+		return 14;
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		for (size_t j = 0; j < sizeof(rsizes) / sizeof(rsizes[0]); j++) {
+			uint32_t seed = 100 + i * 10 + j;
+
+			memset(rbuf, 0, sizeof(rbuf));
+			if (echo(coid, sizes[i], rsizes[j], seed, rbuf) !=
+			    (long)(sizeof(struct req) + sizes[i]))
+				return 20;
+			if (qt_check(rbuf, rsizes[j], seed + 1, 0) != -1)
+				return 21;
+			if (shm->last_dstlen != (int)rsizes[j])
+				return 22;
+		}
+	}
+	/* More than Qnet carries: refused, not cut. */
+	{
+		char *big = calloc(1, BIG + 1);
+
+		if (MsgSend(coid, big, BIG + 1, NULL, 0) != -1 || errno != EMSGSIZE)
+			return 23;
+		free(big);
+	}
+	if (ConnectDetach(coid))
+		return 24;
+	/* The connection is gone: the fd is no coid any more. */
+	if (MsgSend(coid, "x", 1, NULL, 0) != -1 || errno != EBADF)
+		return 25;
+	return 0;
+}
+
+TEST_F_TIMEOUT(qnet, send_reply_sizes, 180)
+{
+	struct client_arg a = { .server = start_server(_metadata, self) };
+
+	ASSERT_EQ(0, qt_child_result(spawn(self->node[0], sizes_fn, &a, NULL, 0)));
+	EXPECT_EQ(0, shm->bad);
+}
+
+static int error_fn(void *p)
+{
+	struct client_arg *a = p;
+	struct req r = { .op = OP_ERROR, .arg = a->arg };
+	int nd = netmgr_strtond("nodeb", NULL);
+	int coid;
+
+	/* The remote attach's own errors: no such channel. */
+	if (ConnectAttach(nd, a->server, shm->chid + 100, _NTO_SIDE_CHANNEL, 0) != -1)
+		return 10;
+	shm->err = errno;
+	coid = ConnectAttach(nd, a->server, shm->chid, _NTO_SIDE_CHANNEL, 0);
+	if (coid < 0)
+		return 11;
+	if (MsgSend(coid, &r, sizeof(r), NULL, 0) != -1 || errno != a->arg)
+		return 12;
+	r.op = 99;
+	if (MsgSend(coid, &r, sizeof(r), NULL, 0) != -1 || errno != ENOSYS)
+		return 13;
+	/* An nd nobody has. */
+	if (ConnectAttach(0x7654321, a->server, shm->chid, 0, 0) != -1 || errno != EHOSTUNREACH)
+		return 14;
+	return 0;
+}
+
+static int local_attach_fn(void *p)
+{
+	struct client_arg *a = p;
+
+	return ConnectAttach(0, a->server, shm->chid + 100, _NTO_SIDE_CHANNEL, 0) == -1 ? errno
+											: 0;
+}
+
+TEST_F_TIMEOUT(qnet, msg_error, 120)
+{
+	struct client_arg a = { .server = start_server(_metadata, self), .arg = EPERM };
+	int local;
+
+	ASSERT_EQ(0, qt_child_result(spawn(self->node[0], error_fn, &a, NULL, 0)));
+	/* The same errno a ConnectAttach on node B itself gets. */
+	local = qt_child_result(spawn(self->node[1], local_attach_fn, &a, NULL, 0));
+	EXPECT_NE(0, local);
+	EXPECT_EQ(local, shm->err);
+}
+
+static int pulse_fn(void *p)
+{
+	struct client_arg *a = p;
+	struct req r = { .op = OP_ECHO, .seed = 1 };
+	int coid;
+
+	coid = ConnectAttach(netmgr_strtond("nodeb", NULL), a->server, shm->chid, 0, 0);
+	if (coid < 0)
+		return 10;
+	for (int i = 0; i < 3; i++)
+		if (MsgSendPulse(coid, -1, 5 + i, 1000 + i))
+			return 11;
+	/* A message after the pulses: they were forwarded first, in order. */
+	if (MsgSend(coid, &r, sizeof(r), NULL, 0) != sizeof(r))
+		return 12;
+	return shm->pulses == 3 ? 0 : 13;
+}
+
+TEST_F_TIMEOUT(qnet, pulses, 120)
+{
+	struct client_arg a = { .server = start_server(_metadata, self) };
+	long long end;
+
+	ASSERT_EQ(0, qt_child_result(spawn(self->node[0], pulse_fn, &a, NULL, 0)));
+	end = qt_now_ms() + QT_WAIT_MS;
+	while (shm->pulses < 3 && qt_now_ms() < end)
+		qt_sleep_ms(1);
+	ASSERT_EQ(3, shm->pulses);
+	for (int i = 0; i < 3; i++) {
+		EXPECT_EQ(5 + i, shm->pulse_code[i]);
+		EXPECT_EQ(1000 + i, shm->pulse_value[i]);
+	}
+}
+
+static int rw_prio_fn(void *p)
+{
+	static char sbuf[sizeof(struct req) + 4096];
+	struct client_arg *a = p;
+	struct req *r = (struct req *)sbuf;
+	struct sched_param sp = { .sched_priority = 15 };
+	char rbuf[64];
+	int coid;
+
+	coid = ConnectAttach(netmgr_strtond("nodeb", NULL), a->server, shm->chid, 0, 0);
+	if (coid < 0)
+		return 10;
+	r->op = OP_RW;
+	r->seed = 7;
+	qt_fill(r + 1, 4096, 7, 0);
+	memset(rbuf, '.', sizeof(rbuf));
+	if (MsgSend(coid, sbuf, sizeof(sbuf), rbuf, sizeof(rbuf)) != 7)
+		return 11;
+	if (memcmp(rbuf, "ab", 2) || memcmp(rbuf + 50, "WXYZ", 4))
+		return 12;
+	/* The remote proxy sends at the client's priority. */
+	if (sched_setscheduler(0, SCHED_FIFO, &sp))
+		return 13;
+	r->op = OP_ECHO;
+	r->rlen = 0;
+	if (MsgSend(coid, sbuf, sizeof(sbuf), NULL, 0) != (long)sizeof(sbuf))
+		return 14;
+	return shm->last_prio == 15 ? 0 : 15;
+}
+
+TEST_F_TIMEOUT(qnet, read_write_priority, 120)
+{
+	struct client_arg a = { .server = start_server(_metadata, self) };
+
+	ASSERT_EQ(0, qt_child_result(spawn(self->node[0], rw_prio_fn, &a, NULL, 0)));
+	EXPECT_EQ(0, shm->bad);
+}
+
+/* Sends a message the server holds; records the outcome. */
+static int hold_fn2(void *p)
+{
+	struct client_arg *a = p;
+	struct req r = { .op = OP_HOLD };
+	int coid;
+
+	coid = ConnectAttach(netmgr_strtond("nodeb", NULL), a->server, shm->chid, 0, 0);
+	if (coid < 0)
+		return 10;
+	shm->stage = 1;
+	if (MsgSend(coid, &r, sizeof(r), NULL, 0) != -1)
+		return 11;
+	shm->err = errno;
+	shm->stage = 2;
+	/* After a lost link the connection stays dead. */
+	if (a->op && (MsgSend(coid, &r, sizeof(r), NULL, 0) != -1 || errno != a->op))
+		return 12;
+	return 0;
+}
+
+static pid_t start_held(struct __test_metadata *_metadata, FIXTURE_DATA(qnet) *self,
+			struct client_arg *a)
+{
+	long long end = qt_now_ms() + 3 * QT_WAIT_MS;
+	pid_t pid = spawn(self->node[0], hold_fn2, a, NULL, 0);
+
+	self->kids[self->nkids++] = pid;
+	while (!shm->held && qt_now_ms() < end)
+		qt_sleep_ms(2);
+	EXPECT_NE(0, shm->held);
+	return pid;
+}
+
+/* The server dies holding the message: the client fails ESRCH, as locally. */
+TEST_F_TIMEOUT(qnet, server_death, 120)
+{
+	struct client_arg a = { .server = start_server(_metadata, self) };
+	pid_t c = start_held(_metadata, self, &a);
+
+	kill(a.server, SIGKILL);
+	EXPECT_EQ(0, qt_child_result(c));
+	EXPECT_EQ(ESRCH, shm->err);
+}
+
+/* Node B's qnetd dies: QNX's EHOSTDOWN, now and for later sends; no hang. */
+TEST_F_TIMEOUT(qnet, remote_qnetd_death, 120)
+{
+	struct client_arg a = { .server = start_server(_metadata, self), .op = EHOSTDOWN };
+	pid_t c = start_held(_metadata, self, &a);
+
+	kill(self->qnetd[1], SIGKILL);
+	EXPECT_EQ(0, qt_child_result(c));
+	EXPECT_EQ(EHOSTDOWN, shm->err);
+}
+
+/*
+ * Node A's qnetd dies: its client fails as any client of a dead server
+ * (ESRCH), and node B's proxy is released: the server hears it.
+ */
+TEST_F_TIMEOUT(qnet, local_qnetd_death, 120)
+{
+	struct client_arg a = { .server = start_server(_metadata, self) };
+	pid_t c = start_held(_metadata, self, &a);
+	long long end;
+
+	kill(self->qnetd[0], SIGKILL);
+	EXPECT_EQ(0, qt_child_result(c));
+	EXPECT_EQ(ESRCH, shm->err);
+	end = qt_now_ms() + 3 * QT_WAIT_MS;
+	while (!shm->unblock_pulses && qt_now_ms() < end)
+		qt_sleep_ms(2);
+	EXPECT_EQ(1, shm->unblock_pulses);
+}
+
+/* kill -9 of a REPLY-blocked client: the server gets its unblock pulse. */
+TEST_F_TIMEOUT(qnet, client_kill9, 120)
+{
+	struct client_arg a = { .server = start_server(_metadata, self) };
+	pid_t c = start_held(_metadata, self, &a);
+	long long end;
+	int held = shm->held;
+
+	kill(c, SIGKILL);
+	EXPECT_EQ(1000 + SIGKILL, qt_child_result(c));
+	end = qt_now_ms() + 3 * QT_WAIT_MS;
+	while (!shm->unblock_pulses && qt_now_ms() < end)
+		qt_sleep_ms(2);
+	EXPECT_EQ(1, shm->unblock_pulses);
+	EXPECT_EQ(held, shm->unblock_value);
+	EXPECT_EQ(0, shm->held);	/* released with MsgError by the server */
+}
+
+TEST_HARNESS_MAIN
