@@ -592,6 +592,45 @@ TEST_F_TIMEOUT(qnet, local_qnetd_death, 120)
 	EXPECT_EQ(1, shm->unblock_pulses);
 }
 
+/* Node B drops off the network (its interface goes): EHOSTDOWN once TIPC gives up the link. */
+TEST_F_TIMEOUT(qnet, node_loss, 120)
+{
+	struct client_arg a = { .server = start_server(_metadata, self), .op = EHOSTDOWN };
+	pid_t c = start_held(_metadata, self, &a);
+
+	ASSERT_EQ(0, RUN(self->node[1], IP, "link", "del", "qb0"));
+	EXPECT_EQ(0, qt_child_result(c));
+	EXPECT_EQ(EHOSTDOWN, shm->err);
+}
+
+static int timeout_fn(void *p)
+{
+	struct client_arg *a = p;
+	struct req r = { .op = OP_HOLD };
+	uint64_t ns = 200 * 1000 * 1000;
+	int coid;
+
+	coid = ConnectAttach(netmgr_strtond("nodeb", NULL), a->server, shm->chid, 0, 0);
+	if (coid < 0)
+		return 10;
+	if (TimerTimeout(CLOCK_MONOTONIC, _NTO_TIMEOUT_REPLY, NULL, &ns, NULL) < 0)
+		return 11;
+	/* The server (_NTO_CHF_UNBLOCK) hears of the timeout and answers EINTR. */
+	if (MsgSend(coid, &r, sizeof(r), NULL, 0) != -1 || errno != EINTR)
+		return 12;
+	return 0;
+}
+
+/* A client's timeout crosses the network as the server's unblock pulse. */
+TEST_F_TIMEOUT(qnet, client_timeout_unblock, 120)
+{
+	struct client_arg a = { .server = start_server(_metadata, self) };
+
+	ASSERT_EQ(0, qt_child_result(spawn(self->node[0], timeout_fn, &a, NULL, 0)));
+	EXPECT_EQ(1, shm->unblock_pulses);
+	EXPECT_EQ(0, shm->held);
+}
+
 /* kill -9 of a REPLY-blocked client: the server gets its unblock pulse. */
 TEST_F_TIMEOUT(qnet, client_kill9, 120)
 {
