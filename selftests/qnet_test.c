@@ -392,12 +392,37 @@ static int sizes_fn(void *p)
 	return 0;
 }
 
+/* Round trips of 16 bytes each way, for the log: through Qnet (arg->op) or locally. */
+static int timing_fn(void *p)
+{
+	struct client_arg *a = p;
+	char rbuf[16];
+	long long t0;
+	int coid, n = 200;
+
+	coid = ConnectAttach(a->op ? netmgr_strtond("nodeb", NULL) : ND_LOCAL_NODE, a->server,
+			     shm->chid, 0, 0);
+	if (coid < 0 || echo(coid, 0, 16, 1, rbuf) < 0)
+		return 10;
+	t0 = qt_now_ms();
+	for (int i = 0; i < n; i++)
+		if (echo(coid, 0, 16, 1, rbuf) < 0)
+			return 11;
+	printf("# %s round trip: %lld us (mean of %d)\n", a->op ? "Qnet" : "local",
+	       (qt_now_ms() - t0) * 1000 / n, n);
+	return 0;
+}
+
 TEST_F_TIMEOUT(qnet, send_reply_sizes, 180)
 {
 	struct client_arg a = { .server = start_server(_metadata, self) };
 
 	ASSERT_EQ(0, qt_child_result(spawn(self->node[0], sizes_fn, &a, NULL, 0)));
 	EXPECT_EQ(0, shm->bad);
+	a.op = 1;
+	EXPECT_EQ(0, qt_child_result(spawn(self->node[0], timing_fn, &a, NULL, 0)));
+	a.op = 0;
+	EXPECT_EQ(0, qt_child_result(spawn(self->node[1], timing_fn, &a, NULL, 0)));
 }
 
 static int error_fn(void *p)
