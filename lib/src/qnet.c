@@ -82,12 +82,13 @@ static int tab_find_locked(int coid)
 
 static int tab_add(int coid)
 {
-	int i, *t;
+	int i, *t, saved = errno;	/* the _r calls never touch errno */
 
 	pthread_mutex_lock(&qnet_lock);
 	i = tab_find_locked(-1);
 	if (i < 0) {
 		t = realloc(coid_tab, (size_t)(coid_cap ? 2 * coid_cap : 8) * sizeof(*t));
+		errno = saved;
 		if (!t) {
 			pthread_mutex_unlock(&qnet_lock);
 			return -ENOMEM;
