@@ -83,6 +83,10 @@ struct qnet_wire {
 	uint32_t len;		/* payload bytes after the header */
 };
 
+/* One layout for 32- and 64-bit clients, and for any pair of nodes' qnetd builds. */
+_Static_assert(sizeof(struct qnet_ctl) == 40 + QNET_NAME_MAX, "qnet_ctl layout");
+_Static_assert(sizeof(struct qnet_wire) == 48, "qnet_wire layout");
+
 /* FNV-1a, folded to a TIPC instance. */
 static inline uint32_t qnet_name_hash(const char *s)
 {
