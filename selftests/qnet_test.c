@@ -187,12 +187,15 @@ static int server_fn(void *arg)
 			struct _pulse *p = (struct _pulse *)buf;
 
 			if (p->code == _PULSE_CODE_UNBLOCK) {
-				shm->unblock_value = p->value.sival_int;
-				shm->unblock_pulses++;
-				if (shm->held == p->value.sival_int) {
-					MsgError(shm->held, EINTR);
+				int v = p->value.sival_int, held = shm->held == v;
+
+				/* All recorded before the client is released. */
+				if (held)
 					shm->held = 0;
-				}
+				shm->unblock_value = v;
+				shm->unblock_pulses++;
+				if (held)
+					MsgError(v, EINTR);
 			} else if (p->code >= 0 && shm->pulses < 8) {
 				shm->pulse_code[shm->pulses] = p->code;
 				shm->pulse_value[shm->pulses] = p->value.sival_int;
