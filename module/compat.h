@@ -54,6 +54,19 @@ static inline int qchan_import_single(int dir, struct iovec *iov, struct iov_ite
 #define QCHAN_INLINE_MAX_DEFAULT	256
 #endif
 
+/*
+ * A stack buffer the code writes before it reads it: not zero-filled on
+ * entry under CONFIG_INIT_STACK_ALL_ZERO (Debian's kernels), which costs a
+ * `rep stos` per call (the reply's 256-byte buffer and iovec array: ~50
+ * instructions a reply under icount).  Only for buffers whose bytes are
+ * read no further than they were written.
+ */
+#if defined(CONFIG_INIT_STACK_ALL_ZERO) && __has_attribute(__uninitialized__)
+#define __qchan_noinit	__attribute__((__uninitialized__))
+#else
+#define __qchan_noinit
+#endif
+
 /* 6.1 names iterator directions READ/WRITE; later kernels ITER_DEST/ITER_SOURCE. */
 #ifndef ITER_DEST
 #define ITER_DEST	READ

@@ -39,12 +39,17 @@ ssize_t qchan_import_iov(int dir, u64 ptr, u32 parts, struct iovec **iovp,
 	 * check at run time, and no array walk; otherwise as import_iovec().
 	 */
 	if (parts == 1 && !in_compat_syscall()) {
+		const struct iovec __user *uiov = u64_to_user_ptr(ptr);
 		struct iovec *iov = *iovp;
 
 		/* As import_iovec(): NULL whatever the outcome, for the caller's kfree(). */
 		*iovp = NULL;
-		if (copy_from_user(iov, u64_to_user_ptr(ptr), sizeof(*iov)))
+		/* Two loads, not a copy routine's per-byte `rep movsb` (no FSRM here). */
+		if (!user_access_begin(uiov, sizeof(*uiov)))
 			return -EFAULT;
+		unsafe_get_user(iov->iov_base, &uiov->iov_base, efault);
+		unsafe_get_user(iov->iov_len, &uiov->iov_len, efault);
+		user_access_end();
 		if (iov->iov_len > SSIZE_MAX)
 			return -EOVERFLOW;
 		n = qchan_import_single(dir, iov, iter);
@@ -55,6 +60,10 @@ ssize_t qchan_import_iov(int dir, u64 ptr, u32 parts, struct iovec **iovp,
 	n = import_iovec(dir, u64_to_user_ptr(ptr), parts, UIO_FASTIOV, iovp, iter);
 
 	return n == -EINVAL ? -EOVERFLOW : n;
+
+efault:
+	user_access_end();
+	return -EFAULT;
 }
 
 /*
@@ -558,8 +567,8 @@ static int qchan_reply_direct(struct qchan_ctx *ctx, const struct qchan_msg_repl
  */
 static int qchan_do_reply(struct qchan_ctx *ctx, const struct qchan_msg_reply *a, bool compat)
 {
-	struct iovec iov_fast[UIO_FASTIOV], *iov = iov_fast;
-	u8 stack_buf[QCHAN_STACK_INLINE];
+	struct iovec iov_fast[UIO_FASTIOV] __qchan_noinit, *iov = iov_fast;
+	u8 stack_buf[QCHAN_STACK_INLINE] __qchan_noinit;
 	unsigned int inline_max = READ_ONCE(qchan_inline_max);
 	struct qchan_msg *msg;
 	struct iov_iter iter;
