@@ -50,27 +50,84 @@ static_assert(offsetof(struct qchan_batch_slot, info) ==
 static_assert(sizeof(struct qchan_batch_slot) ==
 	      offsetof(struct qchan_batch_slot, rcvid) + sizeof(struct qchan_batch_out));
 
-/* The slot's fields the caller fills in, read with one constant-size copy. */
-struct qchan_batch_slot_in {
-	u64 iov_ptr;
-	u32 parts;
-	u32 flags;
-	u64 reserved;
-};
+/*
+ * The entries' and slots' fields are read with one user access per array
+ * and a load per field: copy_from_user() is a `rep movsb` per byte on a CPU
+ * without FSRM, which instruction counts price per byte (~40 a message).
+ */
+static int qchan_batch_get_replies(const struct qchan_msg_reply_receive_batch *a,
+				   struct qchan_batch_reply *replies)
+{
+	const struct qchan_batch_reply __user *u = u64_to_user_ptr(a->replies_ptr);
+	u32 i;
 
-static_assert(sizeof(struct qchan_batch_slot_in) == offsetof(struct qchan_batch_slot, rcvid));
+	if (!a->nr_replies)
+		return 0;
+	if (!user_access_begin(u, array_size(a->nr_replies, sizeof(*u))))
+		return -EFAULT;
+	for (i = 0; i < a->nr_replies; i++) {
+		struct qchan_msg_reply *r = &replies[i].reply;
+
+		unsafe_get_user(r->rcvid, &u[i].reply.rcvid, efault);
+		unsafe_get_user(r->flags, &u[i].reply.flags, efault);
+		unsafe_get_user(r->status, &u[i].reply.status, efault);
+		unsafe_get_user(r->parts, &u[i].reply.parts, efault);
+		unsafe_get_user(r->error, &u[i].reply.error, efault);
+		unsafe_get_user(r->iov_ptr, &u[i].reply.iov_ptr, efault);
+		unsafe_get_user(r->reserved[0], &u[i].reply.reserved[0], efault);
+		unsafe_get_user(r->reserved[1], &u[i].reply.reserved[1], efault);
+		unsafe_get_user(replies[i].pad, &u[i].pad, efault);
+	}
+	user_access_end();
+	return 0;
+
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
+/* Read field by field above: a field added to the entry must be read there too. */
+static_assert(sizeof(struct qchan_batch_reply) == 56);
+
+static int qchan_batch_get_slots(const struct qchan_msg_reply_receive_batch *a,
+				 struct qchan_batch_vec *vecs)
+{
+	const struct qchan_batch_slot __user *u = u64_to_user_ptr(a->slots_ptr);
+	u64 reserved;
+	u32 i, flags;
+
+	if (!a->nr_slots)
+		return 0;
+	if (!user_access_begin(u, array_size(a->nr_slots, sizeof(*u))))
+		return -EFAULT;
+	for (i = 0; i < a->nr_slots; i++) {
+		unsafe_get_user(vecs[i].iov_ptr, &u[i].iov_ptr, efault);
+		unsafe_get_user(vecs[i].parts, &u[i].parts, efault);
+		unsafe_get_user(flags, &u[i].flags, efault);
+		unsafe_get_user(reserved, &u[i].reserved, efault);
+		if (flags || reserved || vecs[i].parts > UIO_MAXIOV) {
+			user_access_end();
+			return -EINVAL;
+		}
+		vecs[i].rcvid = 0;
+	}
+	user_access_end();
+	return 0;
+
+efault:
+	user_access_end();
+	return -EFAULT;
+}
 
 static int qchan_batch_copy_in(const struct qchan_msg_reply_receive_batch *a,
 			       struct qchan_batch_reply *replies, struct qchan_batch_vec *vecs)
 {
-	struct qchan_batch_slot __user *uslots = u64_to_user_ptr(a->slots_ptr);
 	u32 i;
 	int err;
 
-	if (a->nr_replies &&
-	    copy_from_user(replies, u64_to_user_ptr(a->replies_ptr),
-			   array_size(a->nr_replies, sizeof(*replies))))
-		return -EFAULT;
+	err = qchan_batch_get_replies(a, replies);
+	if (err)
+		return err;
 	for (i = 0; i < a->nr_replies; i++) {
 		const struct qchan_msg_reply *r = &replies[i].reply;
 
@@ -80,18 +137,7 @@ static int qchan_batch_copy_in(const struct qchan_msg_reply_receive_batch *a,
 		if (err)
 			return err;
 	}
-	for (i = 0; i < a->nr_slots; i++) {
-		struct qchan_batch_slot_in s;
-
-		if (copy_from_user(&s, &uslots[i], sizeof(s)))
-			return -EFAULT;
-		if (s.flags || s.reserved || s.parts > UIO_MAXIOV)
-			return -EINVAL;
-		vecs[i].iov_ptr = s.iov_ptr;
-		vecs[i].parts = s.parts;
-		vecs[i].rcvid = 0;
-	}
-	return 0;
+	return qchan_batch_get_slots(a, vecs);
 }
 
 /* The reply entries, in order, each one's outcome to its result. */
@@ -155,6 +201,27 @@ static struct qchan_msg *qchan_batch_take(struct qchan_ctx *ctx, struct qchan_ch
 }
 
 /*
+ * A slot's rcvid and bytes (and info when wanted) to user @uslot; without
+ * info two stores in one user access rather than a copy routine.
+ */
+static int qchan_batch_put_out(struct qchan_batch_slot __user *uslot,
+			       const struct qchan_batch_out *out, bool info)
+{
+	if (info)
+		return copy_to_user(&uslot->rcvid, out, sizeof(*out)) ? -EFAULT : 0;
+	if (!user_access_begin(&uslot->rcvid, offsetof(struct qchan_batch_out, info)))
+		return -EFAULT;
+	unsafe_put_user(out->rcvid, &uslot->rcvid, efault);
+	unsafe_put_user(out->bytes, &uslot->bytes, efault);
+	user_access_end();
+	return 0;
+
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
+/*
  * Receives into slot @vec (user @uslot): the first one waits, the others
  * only take what is queued.  Returns 1 when the slot was filled, or -errno
  * (-EAGAIN: nothing queued).
@@ -165,7 +232,7 @@ static int qchan_batch_receive_one(struct qchan_ctx *ctx, struct qchan_channel *
 				   struct qchan_batch_vec *vec,
 				   struct qchan_batch_slot __user *uslot)
 {
-	struct iovec iov_fast[UIO_FASTIOV], *iov = iov_fast;
+	struct iovec iov_fast[UIO_FASTIOV] __qchan_noinit, *iov = iov_fast;
 	bool pulse_only = a->flags & QCHAN_RECEIVE_PULSE_ONLY;
 	bool info = !(a->flags & QCHAN_BATCH_NO_INFO);
 	struct iov_iter iter, iter_start;
@@ -191,9 +258,7 @@ static int qchan_batch_receive_one(struct qchan_ctx *ctx, struct qchan_channel *
 			out.rcvid = 0;
 			out.bytes = n;
 			/* A pulse leaves info alone, as MSG_RECEIVE does. */
-			err = n < 0 || copy_to_user(&uslot->rcvid, &out,
-						    offsetof(struct qchan_batch_out, info)) ?
-			      -EFAULT : 1;
+			err = n < 0 || qchan_batch_put_out(uslot, &out, false) ? -EFAULT : 1;
 			goto out_free_iov;
 		}
 		out.rcvid = msg->rcvid;
@@ -209,8 +274,7 @@ static int qchan_batch_receive_one(struct qchan_ctx *ctx, struct qchan_channel *
 	}
 	out.bytes = n;
 	/* Our own memory again: the sender no longer waits for these writes. */
-	if (copy_to_user(&uslot->rcvid, &out,
-			 info ? sizeof(out) : offsetof(struct qchan_batch_out, info))) {
+	if (qchan_batch_put_out(uslot, &out, info)) {
 		qchan_rcvid_fail(ctx, out.rcvid, -QCHAN_ESRVRFAULT);
 		err = -EFAULT;
 	} else {
@@ -255,8 +319,11 @@ static bool qchan_is_restart_err(int err)
 int qchan_msg_reply_receive_batch(struct qchan_ctx *ctx,
 				  struct qchan_msg_reply_receive_batch __user *uarg)
 {
-	struct qchan_batch_reply replies_fast[QCHAN_BATCH_STACK], *replies = replies_fast;
-	struct qchan_batch_vec vecs_fast[QCHAN_BATCH_STACK], *vecs = vecs_fast;
+	/* Filled from user memory before any read, up to the counts. */
+	struct qchan_batch_reply replies_fast[QCHAN_BATCH_STACK] __qchan_noinit;
+	struct qchan_batch_vec vecs_fast[QCHAN_BATCH_STACK] __qchan_noinit;
+	struct qchan_batch_reply *replies = replies_fast;
+	struct qchan_batch_vec *vecs = vecs_fast;
 	struct qchan_msg_reply_receive_batch a;
 	struct qchan_channel *chan = NULL;
 	struct qchan_timeout t;
