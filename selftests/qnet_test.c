@@ -65,6 +65,7 @@ struct shm {
 static struct shm *shm;
 
 FIXTURE(qnet) {
+	bool skip;		/* setup skipped: 6.1's harness still runs the body */
 	pid_t node[2];		/* namespace holders: A, B */
 	pid_t qnetd[2];
 	pid_t kids[8];
@@ -246,13 +247,17 @@ FIXTURE_SETUP(qnet)
 	char *qnetd = NULL;
 	char pid[2][16];
 
-	if (access(IP, X_OK) || access(TIPC, X_OK))
+	if (access(IP, X_OK) || access(TIPC, X_OK)) {
+		self->skip = true;
 		SKIP(return, "iproute2's ip and tipc are not in /usr/sbin");
+	}
 	{
 		int fd = socket(AF_TIPC, SOCK_SEQPACKET, 0);
 
-		if (fd < 0)
+		if (fd < 0) {
+			self->skip = true;
 			SKIP(return, "no AF_TIPC (modprobe tipc)");
+		}
 		close(fd);
 	}
 	shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -418,6 +423,8 @@ static int timing_fn(void *p)
 
 TEST_F_TIMEOUT(qnet, send_reply_sizes, 180)
 {
+	if (self->skip)
+		return;
 	struct client_arg a = { .server = start_server(_metadata, self) };
 
 	ASSERT_EQ(0, qt_child_result(spawn(self->node[0], sizes_fn, &a, NULL, 0)));
@@ -463,6 +470,8 @@ static int local_attach_fn(void *p)
 
 TEST_F_TIMEOUT(qnet, msg_error, 120)
 {
+	if (self->skip)
+		return;
 	struct client_arg a = { .server = start_server(_metadata, self), .arg = EPERM };
 	int local;
 
@@ -493,6 +502,8 @@ static int pulse_fn(void *p)
 
 TEST_F_TIMEOUT(qnet, pulses, 120)
 {
+	if (self->skip)
+		return;
 	struct client_arg a = { .server = start_server(_metadata, self) };
 	long long end;
 
@@ -539,6 +550,8 @@ static int rw_prio_fn(void *p)
 
 TEST_F_TIMEOUT(qnet, read_write_priority, 120)
 {
+	if (self->skip)
+		return;
 	struct client_arg a = { .server = start_server(_metadata, self) };
 
 	ASSERT_EQ(0, qt_child_result(spawn(self->node[0], rw_prio_fn, &a, NULL, 0)));
@@ -582,6 +595,8 @@ static pid_t start_held(struct __test_metadata *_metadata, FIXTURE_DATA(qnet) *s
 /* The server dies holding the message: the client fails ESRCH, as locally. */
 TEST_F_TIMEOUT(qnet, server_death, 120)
 {
+	if (self->skip)
+		return;
 	struct client_arg a = { .server = start_server(_metadata, self) };
 	pid_t c = start_held(_metadata, self, &a);
 
@@ -593,6 +608,8 @@ TEST_F_TIMEOUT(qnet, server_death, 120)
 /* Node B's qnetd dies: QNX's EHOSTDOWN, now and for later sends; no hang. */
 TEST_F_TIMEOUT(qnet, remote_qnetd_death, 120)
 {
+	if (self->skip)
+		return;
 	struct client_arg a = { .server = start_server(_metadata, self), .op = EHOSTDOWN };
 	pid_t c = start_held(_metadata, self, &a);
 
@@ -607,6 +624,8 @@ TEST_F_TIMEOUT(qnet, remote_qnetd_death, 120)
  */
 TEST_F_TIMEOUT(qnet, local_qnetd_death, 120)
 {
+	if (self->skip)
+		return;
 	struct client_arg a = { .server = start_server(_metadata, self) };
 	pid_t c = start_held(_metadata, self, &a);
 	long long end;
@@ -623,6 +642,8 @@ TEST_F_TIMEOUT(qnet, local_qnetd_death, 120)
 /* Node B drops off the network (its interface goes): EHOSTDOWN once TIPC gives up the link. */
 TEST_F_TIMEOUT(qnet, node_loss, 120)
 {
+	if (self->skip)
+		return;
 	struct client_arg a = { .server = start_server(_metadata, self), .op = EHOSTDOWN };
 	pid_t c = start_held(_metadata, self, &a);
 
@@ -652,6 +673,8 @@ static int timeout_fn(void *p)
 /* A client's timeout crosses the network as the server's unblock pulse. */
 TEST_F_TIMEOUT(qnet, client_timeout_unblock, 120)
 {
+	if (self->skip)
+		return;
 	struct client_arg a = { .server = start_server(_metadata, self) };
 
 	ASSERT_EQ(0, qt_child_result(spawn(self->node[0], timeout_fn, &a, NULL, 0)));
@@ -662,6 +685,8 @@ TEST_F_TIMEOUT(qnet, client_timeout_unblock, 120)
 /* kill -9 of a REPLY-blocked client: the server gets its unblock pulse. */
 TEST_F_TIMEOUT(qnet, client_kill9, 120)
 {
+	if (self->skip)
+		return;
 	struct client_arg a = { .server = start_server(_metadata, self) };
 	pid_t c = start_held(_metadata, self, &a);
 	long long end;
