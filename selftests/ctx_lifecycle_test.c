@@ -928,6 +928,17 @@ TEST_F_TIMEOUT(life, leader_exits_first_under_ptrace, 60)
 	/* The last thread is gone: so is the context, though the child holds the table's copy. */
 	EXPECT_EQ(0, qt_child_result(self->owner));
 	self->owner = 0;
+	/*
+	 * The context ends just after the last thread is reaped, not with it: a
+	 * send in between queues and fails ESRCH (also QNX's, the server died
+	 * while we were SEND-blocked).  A pulse says when the channel is dead.
+	 */
+	end = qt_now_ms() + QT_WAIT_MS;
+	while (MsgSendPulse(coid, -1, 1, 0) == 0) {
+		ASSERT_LT(qt_now_ms(), end) TH_LOG("the channel never died");
+		qt_sleep_ms(1);
+	}
+	EXPECT_EQ(EBADF, errno);
 	/* A send after the channel died: QNX's EBADF, "no longer connected". */
 	ASSERT_EQ(0, qt_client_send(&self->cb, coid, "c", 2, NULL, 0));
 	ASSERT_EQ(0, qt_client_join(&self->cb));
