@@ -8,13 +8,17 @@
  * lands here and is forwarded, with the size of the client's reply buffers,
  * to the qnetd of node nd, while the client stays REPLY-blocked on us.
  *
- * Remote side: a TIPC listener; for each message a proxy thread MsgSend()s
- * it into the target channel at the client's priority and sends back the
- * reply, the MsgError errno or the send's own failure.
+ * The connection carries the client's ids, read with ConnectClientInfo()
+ * when it is attached.
  *
- * Threads: main (MsgReceive loop), one per ctl request that may block on the
- * network, one reader per outgoing link, the acceptor, one reader per
- * incoming link, one per proxied message.  g.lock covers every list.
+ * Remote side (remote.c): a TIPC listener; each connection goes to the
+ * worker process (worker.c) of its client's identity as node B's policy maps
+ * it, where a proxy thread MsgSend()s each message into the target channel
+ * at the client's priority and sends back the reply, the MsgError errno or
+ * the send's own failure.
+ *
+ * Threads here: main (MsgReceive loop), one per ctl request that may block
+ * on the network, one reader per outgoing link.  g.lock covers every list.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,9 +37,7 @@
 #include <qchan/libchan.h>
 #include <sys/neutrino.h>
 
-#include "../src/qnet.h"
-
-#define HDR	sizeof(struct qnet_wire)
+#include "qnetd.h"
 
 /* An outgoing TIPC connection to one node's qnetd (our requests, its replies). */
 struct link {
@@ -61,6 +63,7 @@ struct lconn {
 struct pending {
 	struct pending *next;
 	uint32_t seq;
+	uint32_t conn;
 	struct link *link;
 	int rcvid;		/* > 0: a client's message; 0: a waiter */
 	int scoid;
@@ -73,69 +76,34 @@ struct pending {
 	char name[QNET_NAME_MAX];
 };
 
-/* An incoming TIPC connection: another node's qnetd asking us. */
-struct peer {
-	int fd;
-	int refs;		/* the reader, each proxy */
-	bool dead;
-	pthread_mutex_t wlock;
-	struct rconn *conns;
-	struct proxy *proxies;
+struct qnetd g = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.policy = { .anon_uid = 65534, .anon_gid = 65534 },
 };
 
-struct rconn {
-	struct rconn *next;
-	uint32_t conn;
-	int coid;		/* our side connection to the target channel */
-};
-
-struct proxy {
-	struct proxy *next;
-	struct peer *peer;
-	pthread_t thread;
-	uint32_t seq;
-	int coid;
-	int prio;
-	uint32_t rbytes;
-	bool unblock;
-	struct qnet_wire *msg;	/* header + payload as received */
-};
-
-static struct {
-	pthread_mutex_t lock;
-	struct link *links;
-	struct lconn *lconns;
-	struct pending *pending;
-	uint32_t next_seq;
-	uint32_t next_conn;
-	uint32_t nd;
-	char name[QNET_NAME_MAX];
-	int chid;
-	bool verbose;
-} g = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
-#define logv(...) do { if (g.verbose) fprintf(stderr, "qnetd: " __VA_ARGS__); } while (0)
-
-static void die(const char *what)
+void die(const char *what)
 {
 	fprintf(stderr, "qnetd: %s: %s\n", what, strerror(errno));
 	exit(1);
 }
 
-static int send_msg(int fd, pthread_mutex_t *wlock, const void *buf, size_t len)
+/* @wlock: NULL where one message per send() is atomic anyway (AF_UNIX). */
+int send_msg(int fd, pthread_mutex_t *wlock, const void *buf, size_t len)
 {
 	ssize_t n;
 
-	pthread_mutex_lock(wlock);
+	if (wlock)
+		pthread_mutex_lock(wlock);
 	do
 		n = send(fd, buf, len, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
-	pthread_mutex_unlock(wlock);
+	if (wlock)
+		pthread_mutex_unlock(wlock);
 	return n == (ssize_t)len ? 0 : -1;
 }
 
 /* Receives one TIPC message; its length, 0 at the connection's end. */
-static ssize_t recv_msg(int fd, void *buf, size_t len)
+ssize_t recv_msg(int fd, void *buf, size_t len)
 {
 	ssize_t n;
 
@@ -145,7 +113,7 @@ static ssize_t recv_msg(int fd, void *buf, size_t len)
 	return n < 0 ? 0 : n;
 }
 
-static bool wire_ok(const struct qnet_wire *w, ssize_t n)
+bool wire_ok(const struct qnet_wire *w, ssize_t n)
 {
 	return n >= (ssize_t)HDR && w->magic == QNET_WIRE_MAGIC && w->len == n - HDR &&
 	       w->len <= QNET_MAX_MSG;
@@ -393,11 +361,57 @@ struct ctl_job {
 	struct qnet_ctl req;
 };
 
+/*
+ * A CONNECT for the client of @info: its process's ids and groups as the
+ * kernel has them now (the client cannot choose what is sent), or NULL and
+ * an errno.  Later changes of the client's ids do not follow the connection:
+ * it acts as whom it was attached by, as an open file does.
+ */
+static struct qnet_wire *connect_msg(const struct _msg_info *info, int *err)
+{
+	struct _client_info *ci = malloc(sizeof(*ci));
+	struct qnet_wire *w = NULL;
+	struct qnet_cred *c;
+	uint32_t n;
+
+	*err = ENOMEM;
+	if (!ci)
+		return NULL;
+	if (ConnectClientInfo(info->scoid, ci, QNET_MAX_GROUPS + 1) < 0) {
+		*err = errno;
+		goto out;
+	}
+	n = ci->cred.ngroups;
+	if (n > QNET_MAX_GROUPS) {
+		*err = E2BIG;	/* fewer groups could grant what a group denies */
+		goto out;
+	}
+	w = calloc(1, HDR + sizeof(*c) + n * sizeof(uint32_t));
+	if (!w)
+		goto out;
+	c = (struct qnet_cred *)(w + 1);
+	c->ruid = ci->cred.ruid;
+	c->euid = ci->cred.euid;
+	c->suid = ci->cred.suid;
+	c->rgid = ci->cred.rgid;
+	c->egid = ci->cred.egid;
+	c->sgid = ci->cred.sgid;
+	c->ngroups = n;
+	for (uint32_t i = 0; i < n; i++)
+		((uint32_t *)(c + 1))[i] = ci->cred.grouplist[i];
+	w->magic = QNET_WIRE_MAGIC;
+	w->op = QNET_CONNECT;
+	w->len = sizeof(*c) + n * sizeof(uint32_t);
+out:
+	free(ci);
+	return w;
+}
+
 static void *ctl_job(void *arg)
 {
 	struct ctl_job *j = arg;
 	struct qnet_ctl *r = &j->req;
-	struct qnet_wire w = { .magic = QNET_WIRE_MAGIC };
+	struct qnet_wire *cw;
 	struct pending p = { 0 };
 	char name[QNET_NAME_MAX];
 	struct lconn *c;
@@ -433,26 +447,33 @@ static void *ctl_job(void *arg)
 			MsgReply(j->rcvid, 0, name, strlen(name) + 1);
 		break;
 	case QNET_CTL_CONNECT:
+		cw = connect_msg(&j->info, &err);
+		if (!cw) {
+			MsgError(j->rcvid, err);
+			break;
+		}
 		l = link_get(r->nd);
 		if (!l) {
+			free(cw);
 			/* QNX's ConnectAttach: EHOSTUNREACH, no route to that node. */
 			MsgError(j->rcvid, EHOSTUNREACH);
 			break;
 		}
 		c = calloc(1, sizeof(*c));
 		if (!c) {
+			free(cw);
 			link_put(l);
 			MsgError(j->rcvid, ENOMEM);
 			break;
 		}
 		pthread_mutex_lock(&g.lock);
-		w.conn = ++g.next_conn;
+		cw->conn = ++g.next_conn;
 		pthread_mutex_unlock(&g.lock);
-		w.op = QNET_CONNECT;
-		w.a = r->pid;
-		w.b = r->chid;
-		err = link_call(l, &w, &p);
+		cw->a = r->pid;
+		cw->b = r->chid;
+		err = link_call(l, cw, &p);
 		if (err) {
+			free(cw);
 			free(c);
 			link_put(l);
 			MsgError(j->rcvid, -err);
@@ -461,7 +482,8 @@ static void *ctl_job(void *arg)
 		c->pid = j->info.pid;
 		c->coid = r->coid;
 		c->scoid = j->info.scoid;
-		c->conn = w.conn;
+		c->conn = cw->conn;
+		free(cw);
 		c->link = l;	/* takes our reference */
 		pthread_mutex_lock(&g.lock);
 		c->next = g.lconns;
@@ -591,6 +613,7 @@ static void forward(int rcvid, const struct _msg_info *info, struct lconn *c,
 	}
 	p->rcvid = rcvid;
 	p->scoid = info->scoid;
+	p->conn = c->conn;
 	p->link = l;
 	p->seq = ++g.next_seq;
 	p->next = g.pending;
@@ -612,7 +635,9 @@ static void forward(int rcvid, const struct _msg_info *info, struct lconn *c,
 /* The client asked out (_PULSE_CODE_UNBLOCK) or is gone: tell the proxy. */
 static void unblock_locked(struct pending *p)
 {
-	struct qnet_wire w = { .magic = QNET_WIRE_MAGIC, .op = QNET_UNBLOCK, .seq = p->seq };
+	struct qnet_wire w = {
+		.magic = QNET_WIRE_MAGIC, .op = QNET_UNBLOCK, .conn = p->conn, .seq = p->seq,
+	};
 	struct link *l = p->link;
 
 	l->refs++;
@@ -705,271 +730,6 @@ static void serve_local(void)
 	}
 }
 
-/* ------------------------------------------------------------ remote side */
-
-static void peer_put_locked(struct peer *pe)
-{
-	if (--pe->refs)
-		return;
-	close(pe->fd);
-	pthread_mutex_destroy(&pe->wlock);
-	free(pe);
-}
-
-static void *proxy_fn(void *arg)
-{
-	struct proxy *x = arg, **xp;
-	struct peer *pe = x->peer;
-	struct qnet_wire *r = calloc(1, HDR + x->rbytes);
-	long status;
-	bool dead;
-
-	pthread_mutex_lock(&g.lock);
-	dead = x->unblock;
-	pthread_mutex_unlock(&g.lock);
-	if (!r) {
-		status = -1;
-		errno = ENOMEM;
-	} else if (dead) {
-		/* Released before we sent: as QNX, the message is not delivered. */
-		status = -1;
-		errno = EINTR;
-	} else {
-		status = MsgSend(x->coid, x->msg + 1, x->msg->len, r + 1, x->rbytes);
-	}
-	pthread_mutex_lock(&g.lock);
-	for (xp = &pe->proxies; *xp; xp = &(*xp)->next) {
-		if (*xp == x) {
-			*xp = x->next;
-			break;
-		}
-	}
-	dead = pe->dead;
-	pthread_mutex_unlock(&g.lock);
-	if (r && !dead) {
-		r->magic = QNET_WIRE_MAGIC;
-		r->op = QNET_REPLY;
-		r->seq = x->seq;
-		if (status == -1) {
-			r->err = errno;
-		} else {
-			r->status = status;
-			/* The whole reply buffer: what MsgReply and MsgWrite put there. */
-			r->len = x->rbytes;
-		}
-		if (send_msg(pe->fd, &pe->wlock, r, HDR + r->len) < 0)
-			shutdown(pe->fd, SHUT_RDWR);
-	}
-	free(r);
-	free(x->msg);
-	free(x);
-	pthread_mutex_lock(&g.lock);
-	peer_put_locked(pe);
-	pthread_mutex_unlock(&g.lock);
-	return NULL;
-}
-
-static void proxy_start(struct peer *pe, struct rconn *rc, struct qnet_wire *w, size_t n)
-{
-	struct qnet_wire err = { .magic = QNET_WIRE_MAGIC, .op = QNET_REPLY, .seq = w->seq };
-	struct proxy *x = calloc(1, sizeof(*x));
-	struct sched_param sp = { .sched_priority = w->prio };
-	pthread_attr_t attr;
-	int ret = ENOMEM;
-
-	if (!x || !(x->msg = malloc(n)))
-		goto fail;
-	memcpy(x->msg, w, n);
-	x->peer = pe;
-	x->seq = w->seq;
-	x->coid = rc->coid;
-	x->rbytes = w->a >= 0 && (uint32_t)w->a <= QNET_MAX_MSG ? (uint32_t)w->a : 0;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	/* The client's priority, as its local MsgSend would have carried it. */
-	if (w->prio > 0 && w->prio <= sched_get_priority_max(SCHED_FIFO)) {
-		pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
-		pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
-		pthread_attr_setschedparam(&attr, &sp);
-	}
-	pthread_mutex_lock(&g.lock);
-	pe->refs++;
-	ret = pthread_create(&x->thread, &attr, proxy_fn, x);
-	if (ret == EPERM) {	/* no CAP_SYS_NICE: at our own priority */
-		pthread_attr_setinheritsched(&attr, PTHREAD_INHERIT_SCHED);
-		ret = pthread_create(&x->thread, &attr, proxy_fn, x);
-	}
-	if (ret) {
-		pe->refs--;
-	} else {
-		x->next = pe->proxies;
-		pe->proxies = x;
-	}
-	pthread_mutex_unlock(&g.lock);
-	pthread_attr_destroy(&attr);
-	if (!ret)
-		return;
-fail:
-	if (x)
-		free(x->msg);
-	free(x);
-	err.err = ret == ENOMEM ? ENOMEM : EAGAIN;
-	send_msg(pe->fd, &pe->wlock, &err, HDR);
-}
-
-static void *peer_reader(void *arg)
-{
-	struct peer *pe = arg;
-	struct qnet_wire *w = malloc(HDR + QNET_MAX_MSG);
-	struct qnet_wire r = { .magic = QNET_WIRE_MAGIC };
-	struct rconn **rp, *rc;
-	struct proxy *x;
-	ssize_t n;
-	int coid;
-
-	while (w && (n = recv_msg(pe->fd, w, HDR + QNET_MAX_MSG)) > 0) {
-		if (!wire_ok(w, n))
-			break;
-		r.seq = w->seq;
-		r.err = 0;
-		r.len = 0;
-		switch (w->op) {
-		case QNET_HELLO:
-			r.op = QNET_HELLO_REPLY;
-			r.nd = g.nd;
-			r.len = strlen(g.name);
-			memcpy(w + 1, g.name, r.len);
-			memcpy(w, &r, HDR);
-			send_msg(pe->fd, &pe->wlock, w, HDR + r.len);
-			break;
-		case QNET_CONNECT:
-			r.op = QNET_REPLY;
-			rc = calloc(1, sizeof(*rc));
-			coid = rc ? ConnectAttach(ND_LOCAL_NODE, w->a, w->b, _NTO_SIDE_CHANNEL, 0)
-				  : -1;
-			if (coid < 0) {
-				r.err = rc ? errno : ENOMEM;
-				free(rc);
-			} else {
-				rc->conn = w->conn;
-				rc->coid = coid;
-				pthread_mutex_lock(&g.lock);
-				rc->next = pe->conns;
-				pe->conns = rc;
-				pthread_mutex_unlock(&g.lock);
-			}
-			send_msg(pe->fd, &pe->wlock, &r, HDR);
-			break;
-		case QNET_DETACH:
-			pthread_mutex_lock(&g.lock);
-			for (rp = &pe->conns; (rc = *rp); rp = &rc->next)
-				if (rc->conn == w->conn)
-					break;
-			if (rc)
-				*rp = rc->next;
-			pthread_mutex_unlock(&g.lock);
-			if (rc) {
-				ConnectDetach(rc->coid);
-				free(rc);
-			}
-			break;
-		case QNET_SEND:
-		case QNET_PULSE:
-			pthread_mutex_lock(&g.lock);
-			for (rc = pe->conns; rc; rc = rc->next)
-				if (rc->conn == w->conn)
-					break;
-			coid = rc ? rc->coid : -1;
-			pthread_mutex_unlock(&g.lock);
-			if (w->op == QNET_PULSE) {
-				if (coid >= 0)
-					MsgSendPulse(coid, w->prio, w->a, (int)w->status);
-			} else if (coid < 0) {
-				r.op = QNET_REPLY;
-				r.err = EBADF;
-				send_msg(pe->fd, &pe->wlock, &r, HDR);
-			} else {
-				proxy_start(pe, rc, w, n);
-			}
-			break;
-		case QNET_UNBLOCK:
-			pthread_mutex_lock(&g.lock);
-			for (x = pe->proxies; x; x = x->next) {
-				if (x->seq == w->seq) {
-					/* EINTR out of MsgSend, or the server's unblock pulse. */
-					x->unblock = true;
-					pthread_kill(x->thread, SIGUSR1);
-				}
-			}
-			pthread_mutex_unlock(&g.lock);
-			break;
-		default:
-			goto out;
-		}
-	}
-out:
-	free(w);
-	/* The other node's qnetd is gone: release its proxies and connections. */
-	pthread_mutex_lock(&g.lock);
-	pe->dead = true;
-	for (x = pe->proxies; x; x = x->next) {
-		x->unblock = true;
-		pthread_kill(x->thread, SIGUSR1);
-	}
-	rc = pe->conns;
-	pe->conns = NULL;
-	pthread_mutex_unlock(&g.lock);
-	while (rc) {
-		struct rconn *next = rc->next;
-
-		ConnectDetach(rc->coid);
-		free(rc);
-		rc = next;
-	}
-	pthread_mutex_lock(&g.lock);
-	peer_put_locked(pe);
-	pthread_mutex_unlock(&g.lock);
-	return NULL;
-}
-
-static void *acceptor(void *arg)
-{
-	int lfd = (int)(intptr_t)arg;
-
-	for (;;) {
-		struct peer *pe;
-		pthread_t t;
-		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-
-		if (fd < 0) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			die("accept");
-		}
-		pe = calloc(1, sizeof(*pe));
-		if (!pe) {
-			close(fd);
-			continue;
-		}
-		pe->fd = fd;
-		pe->refs = 1;
-		pthread_mutex_init(&pe->wlock, NULL);
-		if (pthread_create(&t, NULL, peer_reader, pe)) {
-			close(fd);
-			pthread_mutex_destroy(&pe->wlock);
-			free(pe);
-			continue;
-		}
-		pthread_detach(t);
-	}
-	return NULL;
-}
-
-static void noop(int sig)
-{
-	(void)sig;
-}
-
 static int tipc_listen(void)
 {
 	struct sockaddr_tipc sa = { .family = AF_TIPC };
@@ -1014,18 +774,35 @@ static int tipc_listen(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: qnetd [-v] [-n NODENAME]\n");
+	fprintf(stderr, "usage: qnetd [-v] [-n NODENAME] [-r] [-a UID:GID] [-o OFFSET[:COUNT]]\n"
+		"  -r  trust remote root (default: remote uid/gid 0 become the -a ids)\n"
+		"  -a  the ids a squashed or unmappable remote id becomes (65534:65534)\n"
+		"  -o  remote ids below COUNT (65536) run as OFFSET + id, the others as -a\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = noop };	/* no SA_RESTART: EINTR */
 	pthread_t t;
+	bool worker = false;
 	int opt, lfd;
 
-	while ((opt = getopt(argc, argv, "n:v")) != -1) {
+	while ((opt = getopt(argc, argv, "n:vra:o:W")) != -1) {
 		switch (opt) {
+		case 'r':
+			g.policy.trust_root = true;
+			break;
+		case 'a':
+			if (policy_parse_anon(optarg))
+				usage();
+			break;
+		case 'o':
+			if (policy_parse_offset(optarg))
+				usage();
+			break;
+		case 'W':	/* a worker of ours (remote.c), on QNET_WORKER_FD */
+			worker = true;
+			break;
 		case 'n':
 			if (!*optarg || strlen(optarg) >= QNET_NAME_MAX || strchr(optarg, '/'))
 				usage();
@@ -1040,9 +817,10 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	if (worker)
+		return worker_main(QNET_WORKER_FD);
 	if (!g.name[0] && gethostname(g.name, sizeof(g.name) - 1) < 0)
 		die("gethostname");
-	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
 	lfd = tipc_listen();

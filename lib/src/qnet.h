@@ -53,7 +53,7 @@ struct qnet_ctl {
 #define QNET_TIPC_NODE		0x716e6e64u	/* "qnnd" */
 #define QNET_TIPC_NAME		0x716e6e6du	/* "qnnm" */
 
-#define QNET_WIRE_MAGIC		0x716e7731u	/* "qnw1" */
+#define QNET_WIRE_MAGIC		0x716e7732u	/* "qnw2": CONNECT carries the client's ids */
 
 /* Payload limit each way: a TIPC message carries at most 66000 bytes. */
 #define QNET_MAX_MSG		65536u
@@ -61,12 +61,13 @@ struct qnet_ctl {
 enum qnet_wire_op {
 	QNET_HELLO = 1,		/* -> HELLO_REPLY: nd, name in the payload */
 	QNET_HELLO_REPLY,
-	QNET_CONNECT,		/* conn, a = pid, b = chid -> REPLY (err) */
+	QNET_CONNECT,		/* conn, a = pid, b = chid, struct qnet_cred -> REPLY (err) */
 	QNET_DETACH,		/* conn */
 	QNET_SEND,		/* conn, seq, prio, a = reply bytes, payload -> REPLY */
 	QNET_REPLY,		/* seq, err or status + payload */
 	QNET_PULSE,		/* conn, prio, a = code, status = value */
-	QNET_UNBLOCK,		/* seq: the client wants out (signal, timeout, death) */
+	QNET_UNBLOCK,		/* conn, seq: the client wants out (signal, timeout, death) */
+	QNET_CONNECTED,		/* conn, seq, err: a worker's answer to CONNECT (to its qnetd only) */
 };
 
 struct qnet_wire {
@@ -83,9 +84,30 @@ struct qnet_wire {
 	uint32_t len;		/* payload bytes after the header */
 };
 
+/*
+ * QNET_CONNECT's payload: the ids of the client process, as node A's qnetd
+ * read them with ConnectClientInfo() on the client's own connection (never
+ * what the client says), then the groups.  Node B maps them by its policy
+ * and runs the connection's proxies with them.
+ */
+struct qnet_cred {
+	uint32_t ruid;
+	uint32_t euid;
+	uint32_t suid;
+	uint32_t rgid;
+	uint32_t egid;
+	uint32_t sgid;
+	uint32_t ngroups;
+	uint32_t pad;
+	/* uint32_t groups[ngroups]; */
+};
+
+#define QNET_MAX_GROUPS		((QNET_MAX_MSG - sizeof(struct qnet_cred)) / sizeof(uint32_t))
+
 /* One layout for 32- and 64-bit clients, and for any pair of nodes' qnetd builds. */
 _Static_assert(sizeof(struct qnet_ctl) == 40 + QNET_NAME_MAX, "qnet_ctl layout");
 _Static_assert(sizeof(struct qnet_wire) == 48, "qnet_wire layout");
+_Static_assert(sizeof(struct qnet_cred) == 32, "qnet_cred layout");
 
 /* FNV-1a, folded to a TIPC instance. */
 static inline uint32_t qnet_name_hash(const char *s)
