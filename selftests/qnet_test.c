@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
@@ -24,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <qchan/libchan.h>
 #include <sys/neutrino.h>
 #include <sys/netmgr.h>
 
@@ -34,7 +36,16 @@
 #define TIPC	"/usr/sbin/tipc"
 #define BIG	65536
 
-enum { OP_ECHO = 1, OP_ERROR, OP_HOLD, OP_RW };
+enum { OP_ECHO = 1, OP_ERROR, OP_HOLD, OP_RW, OP_CRED };
+
+/* What the server's ConnectClientInfo says about the sender (OP_CRED). */
+struct cred_rep {
+	int32_t ruid, euid, suid, rgid, egid, sgid;
+	int32_t ngroups;
+	int32_t groups[8];
+	int32_t pid;
+	int32_t server_prio;	/* the server thread's SCHED_FIFO priority, inherited */
+};
 
 struct req {
 	int32_t op;
@@ -54,11 +65,15 @@ struct shm {
 	int pulse_code[8];
 	int pulse_value[8];
 	_Atomic int last_prio;
+	_Atomic int last_pid;		/* the sender the server saw */
 	_Atomic int last_srclen;
 	_Atomic int last_dstlen;
 	_Atomic int bad;		/* the server saw a corrupt message */
 	_Atomic int stage;		/* client progress */
 	_Atomic int err;		/* client's errno */
+	_Atomic int chid_private;	/* the server's channel for its own euid only */
+	uint32_t server_uid;		/* the server's ids (and gid); 0: root */
+	struct cred_rep rep;		/* the last OP_CRED answer a client got */
 	char exe_dir[PATH_MAX];
 };
 
@@ -175,8 +190,22 @@ static int server_fn(void *arg)
 	int chid, rcvid;
 
 	(void)arg;
-	chid = ChannelCreate(_NTO_CHF_UNBLOCK | _NTO_CHF_SENDER_LEN | _NTO_CHF_REPLY_LEN);
+	if (shm->server_uid) {
+		uint32_t id = shm->server_uid;
+
+		if (setgroups(0, NULL) || setresgid(id, id, id) || setresuid(id, id, id))
+			return 3;
+	}
+	/*
+	 * Public: a remote root is squashed to nobody by default, and every
+	 * client may reach it.  The private one takes its euid (or root).
+	 */
+	chid = ChannelCreate(_NTO_CHF_UNBLOCK | _NTO_CHF_SENDER_LEN | _NTO_CHF_REPLY_LEN |
+			     QCHAN_CHF_PUBLIC);
 	if (chid < 0)
+		return 1;
+	shm->chid_private = ChannelCreate(0);
+	if (shm->chid_private < 0)
 		return 1;
 	shm->chid = chid;
 	shm->ready = 1;
@@ -205,6 +234,7 @@ static int server_fn(void *arg)
 			continue;
 		}
 		shm->last_prio = info.priority;
+		shm->last_pid = info.pid;
 		shm->last_srclen = info.srcmsglen;
 		shm->last_dstlen = info.dstmsglen;
 		if (info.msglen < (int)sizeof(*r)) {
@@ -228,6 +258,33 @@ static int server_fn(void *arg)
 		case OP_HOLD:
 			shm->held = rcvid;
 			break;
+		case OP_CRED: {
+			static struct _client_info ci;
+			struct cred_rep cr = { 0 };
+
+			if (ConnectClientInfo(info.scoid, &ci, 8) < 0) {
+				MsgError(rcvid, errno);
+				break;
+			}
+			cr.ruid = ci.cred.ruid;
+			cr.euid = ci.cred.euid;
+			cr.suid = ci.cred.suid;
+			cr.rgid = ci.cred.rgid;
+			cr.egid = ci.cred.egid;
+			cr.sgid = ci.cred.sgid;
+			cr.ngroups = ci.cred.ngroups;
+			for (int i = 0; i < cr.ngroups && i < 8; i++)
+				cr.groups[i] = ci.cred.grouplist[i];
+			cr.pid = ci.pid;
+			if (sched_getscheduler(0) == SCHED_FIFO) {
+				struct sched_param sp;
+
+				if (!sched_getparam(0, &sp))
+					cr.server_prio = sp.sched_priority;
+			}
+			MsgReply(rcvid, 0, &cr, sizeof(cr));
+			break;
+		}
 		case OP_RW:
 			/* The proxy's copy: all of it is there to read and write. */
 			if (MsgRead(rcvid, out, 100, sizeof(*r) + 1000) != 100 ||
@@ -700,6 +757,259 @@ TEST_F_TIMEOUT(qnet, client_kill9, 120)
 	EXPECT_EQ(1, shm->unblock_pulses);
 	EXPECT_EQ(held, shm->unblock_value);
 	EXPECT_EQ(0, shm->held);	/* released with MsgError by the server */
+}
+
+/* ---- credentials: node B runs a remote client's requests as that client ---- */
+
+struct id_arg {
+	pid_t server;
+	int local;		/* in node B itself, for comparison */
+	int private_chan;
+	uint32_t uid[3], gid[3];	/* real, effective, saved; all 0: stays root */
+	int ngroups;
+	gid_t groups[4];
+	int prio;		/* SCHED_FIFO, set before the ids are dropped */
+};
+
+/* Attaches (and sends OP_CRED on the public channel) as the ids of @p; shm->err, shm->rep. */
+static int id_fn(void *p)
+{
+	struct id_arg *a = p;
+	struct req r = { .op = OP_CRED };
+	struct sched_param sp = { .sched_priority = a->prio };
+	int coid, nd;
+
+	if (a->prio && sched_setscheduler(0, SCHED_FIFO, &sp))
+		return 10;
+	if ((a->uid[1] || a->gid[1]) &&
+	    (setgroups(a->ngroups, a->groups) || setresgid(a->gid[0], a->gid[1], a->gid[2]) ||
+	     setresuid(a->uid[0], a->uid[1], a->uid[2])))
+		return 11;
+	nd = a->local ? ND_LOCAL_NODE : netmgr_strtond("nodeb", NULL);
+	if (nd < 0)
+		return 12;
+	coid = ConnectAttach(nd, a->server, a->private_chan ? shm->chid_private : shm->chid,
+			     _NTO_SIDE_CHANNEL, 0);
+	shm->err = coid < 0 ? errno : 0;
+	if (coid < 0)
+		return 0;
+	memset(&shm->rep, 0xff, sizeof(shm->rep));
+	if (!a->private_chan && MsgSend(coid, &r, sizeof(r), &shm->rep, sizeof(shm->rep)) != 0)
+		return 13;
+	return ConnectDetach(coid) ? 14 : 0;
+}
+
+/* Runs id_fn in node A (or B with a->local); its exit status, shm->err its attach's errno. */
+static int as_ids(FIXTURE_DATA(qnet) *self, struct id_arg *a)
+{
+	return qt_child_result(spawn(self->node[a->local ? 1 : 0], id_fn, a, NULL, 0));
+}
+
+/* Node B's qnetd again, with @opts (its id policy). */
+static void restart_qnetd_b(struct __test_metadata *_metadata, FIXTURE_DATA(qnet) *self,
+			    const char *o1, const char *o2)
+{
+	char qnetd[PATH_MAX + 8];
+
+	snprintf(qnetd, sizeof(qnetd), "%s/qnetd", shm->exe_dir);
+	kill(self->qnetd[1], SIGKILL);
+	qt_child_result(self->qnetd[1]);
+	self->qnetd[1] = spawn(self->node[1], NULL, NULL,
+			       (char *const[]){ qnetd, "-n", "nodeb", (char *)o1, (char *)o2, NULL },
+			       1);
+	ASSERT_LT(0, self->qnetd[1]);
+	ASSERT_EQ(0, qt_child_result(spawn(self->node[0], strtond_fn, "nodeb", NULL, 0)));
+}
+
+/*
+ * A non-root client's ids and groups (and its priority) arrive as they are:
+ * the server's ConnectClientInfo names them, not root; group 0 is squashed.
+ */
+TEST_F_TIMEOUT(qnet, remote_user_ids, 120)
+{
+	if (self->skip)
+		return;
+	struct id_arg a = {
+		.server = start_server(_metadata, self),
+		.uid = { 1001, 1000, 1002 }, .gid = { 2001, 2000, 2002 },
+		.ngroups = 3, .groups = { 3000, 0, 2000 }, .prio = 20,
+	};
+	long long end;
+
+	ASSERT_EQ(0, as_ids(self, &a));
+	ASSERT_EQ(0, shm->err);
+	EXPECT_EQ(1001, shm->rep.ruid);
+	EXPECT_EQ(1000, shm->rep.euid);
+	EXPECT_EQ(1002, shm->rep.suid);
+	EXPECT_EQ(2001, shm->rep.rgid);
+	EXPECT_EQ(2000, shm->rep.egid);
+	EXPECT_EQ(2002, shm->rep.sgid);
+	ASSERT_EQ(3, shm->rep.ngroups);
+	/* The kernel keeps them sorted: 0 became 65534. */
+	EXPECT_EQ(2000, shm->rep.groups[0]);
+	EXPECT_EQ(3000, shm->rep.groups[1]);
+	EXPECT_EQ(65534, shm->rep.groups[2]);
+	/* Not qnetd (root) itself: its worker for that identity. */
+	EXPECT_NE(self->qnetd[1], shm->rep.pid);
+	/* The unprivileged proxy still sends at the client's priority, which the server inherits. */
+	EXPECT_EQ(20, shm->last_prio);
+	EXPECT_EQ(20, shm->rep.server_prio);
+
+	/* A second connection of the same identity: the same ids again. */
+	a.prio = 0;
+	ASSERT_EQ(0, as_ids(self, &a));
+	EXPECT_EQ(1000, shm->rep.euid);
+	EXPECT_EQ(2000, shm->rep.egid);
+	/* Its last connection detached, the worker ends (qnetd reaps it). */
+	end = qt_now_ms() + QT_WAIT_MS;
+	while (!kill(shm->rep.pid, 0) && qt_now_ms() < end)
+		qt_sleep_ms(5);
+	EXPECT_EQ(-1, kill(shm->rep.pid, 0));
+}
+
+/*
+ * The worker dies (the user it runs as on node B may kill it) with a
+ * message in the server's hands: the client fails ESRCH, as when its
+ * server dies, then and on later sends; nothing is left blocked.
+ */
+TEST_F_TIMEOUT(qnet, worker_death, 120)
+{
+	if (self->skip)
+		return;
+	struct client_arg a = { .server = start_server(_metadata, self), .op = ESRCH };
+	pid_t c = start_held(_metadata, self, &a);
+
+	ASSERT_NE(0, shm->last_pid);
+	ASSERT_NE(self->qnetd[1], shm->last_pid);
+	kill(shm->last_pid, SIGKILL);
+	EXPECT_EQ(0, qt_child_result(c));
+	EXPECT_EQ(ESRCH, shm->err);
+}
+
+/* A remote root is nobody on node B by default: ids, groups, and what root may reach. */
+TEST_F_TIMEOUT(qnet, remote_root_squashed, 120)
+{
+	if (self->skip)
+		return;
+	struct id_arg a = { .server = start_server(_metadata, self), .prio = 30 };
+
+	ASSERT_EQ(0, as_ids(self, &a));
+	ASSERT_EQ(0, shm->err);
+	EXPECT_EQ(65534, shm->rep.ruid);
+	EXPECT_EQ(65534, shm->rep.euid);
+	EXPECT_EQ(65534, shm->rep.suid);
+	EXPECT_EQ(65534, shm->rep.rgid);
+	EXPECT_EQ(65534, shm->rep.egid);
+	EXPECT_EQ(65534, shm->rep.sgid);
+	for (int i = 0; i < shm->rep.ngroups && i < 8; i++)
+		EXPECT_NE(0, shm->rep.groups[i]);
+	EXPECT_EQ(30, shm->last_prio);
+	EXPECT_EQ(30, shm->rep.server_prio);
+	/* Root's own channel: root on node B may attach, the squashed remote root not. */
+	a.private_chan = 1;
+	ASSERT_EQ(0, as_ids(self, &a));
+	EXPECT_EQ(EPERM, shm->err);
+	a.local = 1;
+	ASSERT_EQ(0, as_ids(self, &a));
+	EXPECT_EQ(0, shm->err);
+}
+
+/*
+ * The module's one connect check (same euid as the channel's creator, or
+ * CAP_SYS_ADMIN, unless the channel is public) applies to the remote user as
+ * to a local one.
+ */
+TEST_F_TIMEOUT(qnet, remote_attach_permission, 120)
+{
+	if (self->skip)
+		return;
+	struct id_arg a = { .private_chan = 1, .uid = { 1000, 1000, 1000 },
+			    .gid = { 1000, 1000, 1000 } };
+
+	shm->server_uid = 1000;
+	a.server = start_server(_metadata, self);
+	ASSERT_EQ(0, as_ids(self, &a));
+	EXPECT_EQ(0, shm->err);
+	a.uid[1] = 1001;
+	ASSERT_EQ(0, as_ids(self, &a));
+	EXPECT_EQ(EPERM, shm->err);
+	a.local = 1;
+	ASSERT_EQ(0, as_ids(self, &a));
+	EXPECT_EQ(EPERM, shm->err);
+	/* The public channel takes anyone; the server sees uid 1001. */
+	a.local = 0;
+	a.private_chan = 0;
+	ASSERT_EQ(0, as_ids(self, &a));
+	ASSERT_EQ(0, shm->err);
+	EXPECT_EQ(1001, shm->rep.euid);
+}
+
+static int many_groups_fn(void *p)
+{
+	struct client_arg *a = p;
+	int n = 16377;	/* one more than a CONNECT carries (QNET_MAX_GROUPS) */
+	gid_t *groups = calloc(n, sizeof(*groups));
+
+	if (!groups)
+		return 10;
+	for (int i = 0; i < n; i++)
+		groups[i] = 10000 + i;
+	if (setgroups(n, groups) || setresgid(1000, 1000, 1000) || setresuid(1000, 1000, 1000))
+		return 11;
+	if (ConnectAttach(netmgr_strtond("nodeb", NULL), a->server, shm->chid, 0, 0) != -1)
+		return 12;
+	shm->err = errno;
+	return 0;
+}
+
+/* More groups than the CONNECT carries: refused, not cut (a group may deny). */
+TEST_F_TIMEOUT(qnet, remote_too_many_groups, 120)
+{
+	if (self->skip)
+		return;
+	struct client_arg a = { .server = start_server(_metadata, self) };
+
+	ASSERT_EQ(0, qt_child_result(spawn(self->node[0], many_groups_fn, &a, NULL, 0)));
+	EXPECT_EQ(E2BIG, shm->err);
+}
+
+/* qnetd -r trusts a remote root; -o OFFSET:COUNT moves remote ids into a range of node B's. */
+TEST_F_TIMEOUT(qnet, remote_id_policy, 180)
+{
+	if (self->skip)
+		return;
+	struct id_arg a = { .server = start_server(_metadata, self) };
+
+	restart_qnetd_b(_metadata, self, "-r", NULL);
+	ASSERT_EQ(0, as_ids(self, &a));
+	ASSERT_EQ(0, shm->err);
+	EXPECT_EQ(0, shm->rep.euid);
+	EXPECT_EQ(0, shm->rep.egid);
+	a.private_chan = 1;
+	ASSERT_EQ(0, as_ids(self, &a));
+	EXPECT_EQ(0, shm->err);
+
+	restart_qnetd_b(_metadata, self, "-o", "100000:65536");
+	a.private_chan = 0;
+	a.uid[0] = a.uid[1] = a.uid[2] = 1000;
+	a.gid[0] = a.gid[1] = a.gid[2] = 2000;
+	ASSERT_EQ(0, as_ids(self, &a));
+	ASSERT_EQ(0, shm->err);
+	EXPECT_EQ(101000, shm->rep.euid);
+	EXPECT_EQ(101000, shm->rep.ruid);
+	EXPECT_EQ(102000, shm->rep.egid);
+	/* Outside the range: nobody. */
+	a.uid[1] = 70000;
+	ASSERT_EQ(0, as_ids(self, &a));
+	ASSERT_EQ(0, shm->err);
+	EXPECT_EQ(65534, shm->rep.euid);
+	EXPECT_EQ(101000, shm->rep.ruid);
+	/* Root is still squashed, not offset. */
+	memset(&a.uid, 0, sizeof(a.uid));
+	memset(&a.gid, 0, sizeof(a.gid));
+	ASSERT_EQ(0, as_ids(self, &a));
+	ASSERT_EQ(0, shm->err);
+	EXPECT_EQ(65534, shm->rep.euid);
 }
 
 TEST_HARNESS_MAIN
