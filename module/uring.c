@@ -60,8 +60,8 @@ static struct qchan_ctx *qchan_uasync_engine(struct qchan_uasync *ua)
 }
 
 /* Sets up a new command @ua (fresh or from the cache) of @cmd. */
-void qchan_uasync_init(struct qchan_uasync *ua, struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
-		       bool send, bool compat)
+static __always_inline void __qchan_uasync_init(struct qchan_uasync *ua, struct qchan_ctx *ctx,
+						struct io_uring_cmd *cmd, bool send, bool compat)
 {
 	/* Constant sizes: zeroed inline. */
 	BUILD_BUG_ON(offsetof(struct qchan_uasync, r) != QCHAN_UA_ZERO_FROM);
@@ -84,6 +84,12 @@ void qchan_uasync_init(struct qchan_uasync *ua, struct qchan_ctx *ctx, struct io
 	ua->mm = current->mm;
 }
 
+void qchan_uasync_init(struct qchan_uasync *ua, struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
+		       bool send, bool compat)
+{
+	__qchan_uasync_init(ua, ctx, cmd, send, compat);
+}
+
 static struct qchan_uasync *qchan_uasync_alloc(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 					       bool send, unsigned int issue_flags)
 {
@@ -101,13 +107,13 @@ static struct qchan_uasync *qchan_uasync_alloc(struct qchan_ctx *ctx, struct io_
 	if (!ua)
 		return NULL;
 	/* Not in_compat_syscall(): io_uring's workers and task work are outside its syscall. */
-	qchan_uasync_init(ua, ctx, cmd, send, qchan_uring_compat(cmd, issue_flags));
+	__qchan_uasync_init(ua, ctx, cmd, send, qchan_uring_compat(cmd, issue_flags));
 	*qchan_uring_pdu(cmd) = ua;
 	return ua;
 }
 
 /* Lets go of what a command holds but its memory and its ctx reference. */
-void qchan_uasync_release(struct qchan_uasync *ua)
+static __always_inline void __qchan_uasync_release(struct qchan_uasync *ua)
 {
 	if (ua->timed) {
 		hrtimer_cancel(&ua->timer);
@@ -148,12 +154,17 @@ void qchan_uasync_release(struct qchan_uasync *ua)
 	}
 }
 
+void qchan_uasync_release(struct qchan_uasync *ua)
+{
+	__qchan_uasync_release(ua);
+}
+
 static void qchan_uasync_free(struct qchan_uasync *ua)
 {
 	struct qchan_ctx *ctx;
 	bool cached;
 
-	qchan_uasync_release(ua);
+	__qchan_uasync_release(ua);
 	ctx = ua->ctx;
 	spin_lock(&ctx->uring_lock);
 	cached = !ctx->uring_closed && ctx->uring_nfree < QCHAN_UA_CACHE;
@@ -377,7 +388,7 @@ static int qchan_uring_write_out(struct qchan_uasync *ua)
 }
 
 /* In the submitter: an ended send's reply and status out; its result. */
-int qchan_uring_send_out(struct qchan_uasync *ua)
+static __always_inline int __qchan_uring_send_out(struct qchan_uasync *ua)
 {
 	struct qchan_msg *msg = &ua->s.msg;
 	int err = msg->error;
@@ -395,6 +406,11 @@ int qchan_uring_send_out(struct qchan_uasync *ua)
 	return err;
 }
 
+int qchan_uring_send_out(struct qchan_uasync *ua)
+{
+	return __qchan_uring_send_out(ua);
+}
+
 static void qchan_uring_send_tw(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct qchan_uasync *ua = *qchan_uring_pdu(cmd);
@@ -403,7 +419,7 @@ static void qchan_uring_send_tw(struct io_uring_cmd *cmd, unsigned int issue_fla
 		qchan_uring_finish(ua, ua->s.msg.error ?: -ECANCELED, issue_flags);
 		return;
 	}
-	qchan_uring_finish(ua, qchan_uring_send_out(ua), issue_flags);
+	qchan_uring_finish(ua, __qchan_uring_send_out(ua), issue_flags);
 }
 
 /* Called with ctx->lock held by msg.c: the async message is over and nobody copies it. */
@@ -423,7 +439,8 @@ void qchan_uring_send_done(struct qchan_msg *msg)
 }
 
 /* A SEND's argument @a (read from @uarg) checked; *@t its timeout. */
-int qchan_uring_send_check(const struct qchan_msg_send *a, struct qchan_timeout *t)
+static __always_inline int __qchan_uring_send_check(const struct qchan_msg_send *a,
+						    struct qchan_timeout *t)
 {
 	/* No restart cookie: the command's life is the ring's business. */
 	if ((a->flags & ~QCHAN_SEND_TIMEOUTS) || a->status || a->reserved)
@@ -431,14 +448,21 @@ int qchan_uring_send_check(const struct qchan_msg_send *a, struct qchan_timeout 
 	return qchan_timeout_import(a->flags & QCHAN_SEND_TIMEOUTS, a->timeout, a->timeout_clock, t);
 }
 
+int qchan_uring_send_check(const struct qchan_msg_send *a, struct qchan_timeout *t)
+{
+	return __qchan_uring_send_check(a, t);
+}
+
 /*
  * The message of the new SEND @ua for @a, to @conn (whose reference it
  * takes over): its vectors, and its data copied in.  On an error @ua is
  * left for qchan_uasync_free().
  */
-int qchan_uring_send_setup(struct qchan_uasync *ua, struct qchan_msg_send __user *uarg,
-			   const struct qchan_msg_send *a, const struct qchan_timeout *t,
-			   struct qchan_conn *conn)
+static __always_inline int __qchan_uring_send_setup(struct qchan_uasync *ua,
+						    struct qchan_msg_send __user *uarg,
+						    const struct qchan_msg_send *a,
+						    const struct qchan_timeout *t,
+						    struct qchan_conn *conn)
 {
 	struct qchan_msg *msg = &ua->s.msg;
 	struct iovec *iov;
@@ -476,8 +500,15 @@ int qchan_uring_send_setup(struct qchan_uasync *ua, struct qchan_msg_send __user
 	return qchan_gather_short(msg);
 }
 
+int qchan_uring_send_setup(struct qchan_uasync *ua, struct qchan_msg_send __user *uarg,
+			   const struct qchan_msg_send *a, const struct qchan_timeout *t,
+			   struct qchan_conn *conn)
+{
+	return __qchan_uring_send_setup(ua, uarg, a, t, conn);
+}
+
 /* The sender's side of a SEND's message, once it is counted in ctx->nr_queued. */
-void qchan_uring_send_sender(struct qchan_msg *msg, int coid)
+static __always_inline void __qchan_uring_send_sender(struct qchan_msg *msg, int coid)
 {
 	get_task_struct(current);
 	msg->sender = current;
@@ -487,6 +518,11 @@ void qchan_uring_send_sender(struct qchan_msg *msg, int coid)
 	msg->kprio = QCHAN_KPRIO_NONE;
 	qchan_stat_inc(msgs_in_flight);
 	qchan_stat_inc(msgs_total);
+}
+
+void qchan_uring_send_sender(struct qchan_msg *msg, int coid)
+{
+	__qchan_uring_send_sender(msg, coid);
 }
 
 static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
@@ -505,7 +541,7 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 	err = qchan_send_args_get(&a, uarg);
 	if (err)
 		return err;
-	err = qchan_uring_send_check(&a, &t);
+	err = __qchan_uring_send_check(&a, &t);
 	if (err)
 		return err;
 	conn = qchan_conn_get(ctx, a.coid);
@@ -517,7 +553,7 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 		return -ENOMEM;
 	}
 	msg = &ua->s.msg;
-	err = qchan_uring_send_setup(ua, uarg, &a, &t, conn);
+	err = __qchan_uring_send_setup(ua, uarg, &a, &t, conn);
 	if (err)
 		goto err_free;
 
@@ -531,7 +567,7 @@ static int qchan_uring_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 		err = -EAGAIN;
 		goto err_done;
 	}
-	qchan_uring_send_sender(msg, a.coid);
+	__qchan_uring_send_sender(msg, a.coid);
 
 	/* From here on the CQE comes through io_uring_cmd_done() only. */
 	qchan_uring_mark_cancelable(cmd, issue_flags);
