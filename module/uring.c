@@ -445,7 +445,8 @@ static __always_inline int __qchan_uring_send_check(const struct qchan_msg_send 
 	/* No restart cookie: the command's life is the ring's business. */
 	if ((a->flags & ~QCHAN_SEND_TIMEOUTS) || a->status || a->reserved)
 		return -EINVAL;
-	return qchan_timeout_import(a->flags & QCHAN_SEND_TIMEOUTS, a->timeout, a->timeout_clock, t);
+	return qchan_timeout_import(a->flags & QCHAN_SEND_TIMEOUTS, a->timeout, a->timeout_clock,
+				    t);
 }
 
 int qchan_uring_send_check(const struct qchan_msg_send *a, struct qchan_timeout *t)

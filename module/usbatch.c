@@ -36,7 +36,7 @@ struct qchan_usbatch {
 	s32 __user *uresults;
 	atomic_t pending;			/* sends not ended, + 1 while the issue queues */
 	u32 count;
-	u32 nr_listed;				/* sends listed in ctx->uring_cmds (not failed at post) */
+	u32 nr_listed;				/* sends listed (not failed at post) */
 	struct qchan_uasync *ua[];
 };
 
@@ -54,7 +54,7 @@ static int qchan_usbatch_alloc(struct qchan_usbatch *b, bool compat)
 	}
 	spin_unlock(&ctx->uring_lock);
 	for (; n < b->count; n++) {
-		b->ua[n] = kmalloc(sizeof(struct qchan_uasync), GFP_KERNEL_ACCOUNT);
+		b->ua[n] = kmalloc(sizeof(*b->ua[n]), GFP_KERNEL_ACCOUNT);
 		if (!b->ua[n]) {
 			while (n--)
 				kfree(b->ua[n]);
@@ -217,42 +217,51 @@ static int qchan_usbatch_setup(struct qchan_usbatch *b, struct qchan_msg_send __
 }
 
 /*
- * Lists and posts every send, in array order, under one hold of uring_lock
- * and one hold of each server's ctx->lock for consecutive sends to it.
+ * Called with uring_lock and the server's ctx->lock held: lists and posts
+ * one send of the batch.  Returns whether it was handed straight to a
+ * waiting receiver.
+ */
+static bool qchan_usbatch_post_one(struct qchan_usbatch *b, struct qchan_uasync *ua)
+{
+	struct qchan_msg *msg = &ua->s.msg;
+	struct qchan_prio *boost;
+	bool handed;
+
+	if (msg->chan->dead) {
+		/* As MsgSend: the connection's channel is gone.  Never listed. */
+		msg->error = -EBADF;
+		ua->ready = true;
+		atomic_dec(&b->pending);
+		return false;
+	}
+	hlist_add_head(&ua->node, &b->ctx->uring_cmds);
+	b->nr_listed++;
+	qchan_wait_stamp(&msg->since);
+	/* No inheritance (kprio NONE): never a server to raise. */
+	handed = qchan_msg_post_locked(msg, &boost);
+	qchan_uring_timer_start(ua);
+	return handed;
+}
+
+/*
+ * Called with uring_lock held: lists and posts every send, in array order,
+ * with one hold of a server's ctx->lock for consecutive sends to it.
  * Returns the number handed straight to a waiting receiver.
  */
 static u32 qchan_usbatch_post(struct qchan_usbatch *b)
 {
-	struct qchan_ctx *ctx = b->ctx, *locked = NULL;
-	struct qchan_prio *boost;
-	u32 i, handed = 0;
+	u32 i = 0, end, handed = 0;
 
-	for (i = 0; i < b->count; i++) {
-		struct qchan_uasync *ua = b->ua[i];
-		struct qchan_msg *msg = &ua->s.msg;
-		struct qchan_channel *chan = msg->chan;
+	while (i < b->count) {
+		struct qchan_ctx *sctx = b->ua[i]->s.msg.chan->ctx;
 
-		if (chan->ctx != locked) {
-			if (locked)
-				ctx_unlock(locked);
-			locked = chan->ctx;
-			ctx_lock(locked);
-		}
-		if (chan->dead) {
-			/* As MsgSend: the connection's channel is gone.  Never listed. */
-			msg->error = -EBADF;
-			ua->ready = true;
-			atomic_dec(&b->pending);
-			continue;
-		}
-		hlist_add_head(&ua->node, &ctx->uring_cmds);
-		b->nr_listed++;
-		qchan_wait_stamp(&msg->since);
-		/* No inheritance (kprio NONE): never a server to raise. */
-		handed += qchan_msg_post_locked(msg, &boost);
-		qchan_uring_timer_start(ua);
+		for (end = i + 1; end < b->count && b->ua[end]->s.msg.chan->ctx == sctx; end++)
+			;
+		ctx_lock(sctx);
+		for (; i < end; i++)
+			handed += qchan_usbatch_post_one(b, b->ua[i]);
+		ctx_unlock(sctx);
 	}
-	ctx_unlock(locked);
 	return handed;
 }
 
@@ -296,7 +305,7 @@ int qchan_usbatch_send(struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 	if (atomic_add_return(b->count, &ctx->nr_queued) >
 	    min(READ_ONCE(qchan_max_queued), QCHAN_RCVID_SEQ_MASK - 1)) {
 		atomic_sub(b->count, &ctx->nr_queued);
-		/* In the CQE, as for SEND: returned, io_uring would issue it again from a worker. */
+		/* In the CQE, as for SEND: returned, io_uring would issue it again (a worker). */
 		err = -EAGAIN;
 		goto err_done;
 	}
