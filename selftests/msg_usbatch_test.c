@@ -214,22 +214,28 @@ TEST_F(usbatch, basic)
 /* FIFO within a priority: a blocking sender, then a batch, then a single async send. */
 TEST_F(usbatch, order_against_others)
 {
-	static struct qb_batch q, single;
+	static struct qb_batch q;
+	static struct qchan_async_send single;
+	static char single_rbuf[32];
 	const char *want[] = { "blocking", "b0", "b1", "b2", "single" };
+	struct io_uring_sqe *sqe;
 	char rbuf[32], buf[64];
 	struct qt_client c;
 	int rcvid[5], i, res, cqes;
 	uint64_t ud;
 
 	memset(&q, 0, sizeof(q));
-	memset(&single, 0, sizeof(single));
 	ASSERT_EQ(0, qt_client_send_blocked(&c, self->coid, "blocking", 9, rbuf, sizeof(rbuf)));
 	qb_add(&q, self->coid, "b0");
 	qb_add(&q, self->coid, "b1");
 	qb_add(&q, self->coid, "b2");
 	ASSERT_EQ(0, qb_submit(&self->ring, &q, 1));
-	qb_add(&single, self->coid, "single");
-	ASSERT_EQ(0, qb_submit(&self->ring, &single, 2));
+	sqe = io_uring_get_sqe(&self->ring);
+	ASSERT_NE(NULL, sqe);
+	sqe->user_data = 2;
+	ASSERT_EQ(0, qchan_prep_send(sqe, &single, self->coid, "single", 7, single_rbuf,
+				     sizeof(single_rbuf)));
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
 	for (i = 0; i < 5; i++) {
 		rcvid[i] = MsgReceive(self->chid, buf, sizeof(buf), NULL);
 		ASSERT_GT(rcvid[i], 0);
@@ -244,7 +250,40 @@ TEST_F(usbatch, order_against_others)
 	}
 	for (i = 0; i < 3; i++)
 		EXPECT_EQ(1 + i, q.e[i].status);
-	EXPECT_EQ(4, single.e[0].status);
+	EXPECT_EQ(4, qchan_async_status(&single));
+	EXPECT_STREQ("ok", single_rbuf);
+}
+
+/* MsgRead and MsgWrite on a batched sender, as on a single async one. */
+TEST_F(usbatch, msgread_msgwrite)
+{
+	static struct qb_batch q;
+	int rcvid[2], i, res;
+	char buf[64];
+	uint64_t ud;
+
+	memset(&q, 0, sizeof(q));
+	qb_add(&q, self->coid, "first message");
+	qb_add(&q, self->coid, "second message");
+	ASSERT_EQ(0, qb_submit(&self->ring, &q, 21));
+	for (i = 0; i < 2; i++) {
+		rcvid[i] = MsgReceive(self->chid, buf, 4, NULL);
+		ASSERT_GT(rcvid[i], 0);
+	}
+	memset(buf, 0, sizeof(buf));
+	ASSERT_EQ(8, MsgRead(rcvid[1], buf, sizeof(buf), 7));
+	EXPECT_STREQ("message", buf);
+	/* Bytes 10..15 written, then a 3-byte reply over the start. */
+	ASSERT_EQ(6, MsgWrite(rcvid[1], "WRITE", 6, 10));
+	ASSERT_EQ(0, MsgReply(rcvid[1], 2, "ab", 3));
+	ASSERT_EQ(0, MsgReply(rcvid[0], 1, "zz", 3));
+	ASSERT_EQ(0, qb_next(&self->ring, &ud, &res));
+	EXPECT_EQ(0, res);
+	EXPECT_EQ(0, q.res[0]);
+	EXPECT_EQ(0, q.res[1]);
+	EXPECT_STREQ("zz", q.rbuf[0]);
+	EXPECT_STREQ("ab", q.rbuf[1]);
+	EXPECT_STREQ("WRITE", q.rbuf[1] + 10);
 }
 
 /* One batch over two channels and three coids (two connections to one channel). */
