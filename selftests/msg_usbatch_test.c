@@ -6,8 +6,9 @@
  * mixed channels and coids in one batch; a bad entry anywhere failing the
  * whole command with nothing received; MsgError per entry; the channel's
  * end mid-batch; CANCEL of the whole batch; per-entry timeouts; an async
- * server; bad arguments; ring close and kill -9 with many batches
- * outstanding, every counter back.  Also built -m32 over uring_raw.h (the
+ * server; MsgRead/MsgWrite; a worker-issued batch (IOSQE_ASYNC); bad
+ * arguments; ring close, the submitting thread's exit and kill -9 with
+ * many batches outstanding, every counter back.  Also built -m32 over uring_raw.h (the
  * compat vectors of a 32-bit ring).
  */
 #ifndef _GNU_SOURCE
@@ -577,6 +578,88 @@ TEST_F(usbatch, async_server)
 		EXPECT_EQ(30 + i, q.e[i].status);
 		EXPECT_EQ('q', q.rbuf[i][0]);
 	}
+}
+
+/*
+ * Issued from one of io_uring's workers (IOSQE_ASYNC): the entries and
+ * vectors are read there (a 32-bit ring's as compat), the replies still
+ * land in the submitter's buffers.
+ */
+TEST_F(usbatch, worker_issued)
+{
+	static struct qb_batch q;
+	struct io_uring_sqe *sqe;
+	int rcvid, i, res;
+	char buf[64];
+	uint64_t ud;
+
+	memset(&q, 0, sizeof(q));
+	for (i = 0; i < 3; i++) {
+		char text[8];
+
+		snprintf(text, sizeof(text), "w%d", i);
+		qb_add(&q, self->coid, text);
+	}
+	sqe = io_uring_get_sqe(&self->ring);
+	ASSERT_NE(NULL, sqe);
+	sqe->user_data = 61;
+	ASSERT_EQ(0, qchan_prep_send_batch(sqe, &q.b, q.e, q.res, q.n));
+	sqe->flags |= IOSQE_ASYNC;
+	ASSERT_EQ(1, io_uring_submit(&self->ring));
+	for (i = 0; i < 3; i++) {
+		char want[8];
+
+		rcvid = MsgReceive(self->chid, buf, sizeof(buf), NULL);
+		ASSERT_GT(rcvid, 0);
+		snprintf(want, sizeof(want), "w%d", i);
+		EXPECT_STREQ(want, buf);
+		ASSERT_EQ(0, MsgReply(rcvid, 40 + i, buf, 3));
+	}
+	ASSERT_EQ(0, qb_next(&self->ring, &ud, &res));
+	EXPECT_EQ(61, ud);
+	EXPECT_EQ(0, res);
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(0, q.res[i]);
+		EXPECT_EQ(40 + i, q.e[i].status);
+		EXPECT_EQ('w', q.rbuf[i][0]);
+	}
+}
+
+static struct io_uring qb_thread_ring;
+static struct qb_batch qb_thread_batch;
+
+static void *qb_submitter_main(void *arg)
+{
+	int coid = *(int *)arg, i;
+
+	for (i = 0; i < 4; i++)
+		qb_add(&qb_thread_batch, coid, "orphan");
+	return (void *)(intptr_t)qb_submit(&qb_thread_ring, &qb_thread_batch, 8);
+}
+
+/* A submitting thread that exits, its process living on: its batch is cancelled. */
+TEST_F(usbatch, submitter_thread_exit)
+{
+	long cmds_before = qt_stat_read("uring_cmds");
+	char buf[64];
+	pthread_t t;
+	uint64_t ud;
+	void *ret;
+	int res;
+
+	memset(&qb_thread_batch, 0, sizeof(qb_thread_batch));
+	ASSERT_EQ(0, io_uring_queue_init(8, &qb_thread_ring, 0));
+	ASSERT_EQ(0, pthread_create(&t, NULL, qb_submitter_main, &self->coid));
+	ASSERT_EQ(0, pthread_join(t, &ret));
+	ASSERT_EQ(NULL, ret);
+	/* 6.1: within the reap's second; nothing is copied (the thread is gone) */
+	ASSERT_EQ(0, qb_next(&qb_thread_ring, &ud, &res));
+	EXPECT_EQ(8, ud);
+	EXPECT_EQ(-ECANCELED, res);
+	EXPECT_EQ(12345, qb_thread_batch.res[0]);
+	EXPECT_EQ(0, qb_wait_cmds(cmds_before));
+	EXPECT_EQ(-ETIMEDOUT, qb_poll_receive(self->chid, buf, sizeof(buf)));
+	io_uring_queue_exit(&qb_thread_ring);
 }
 
 /* The batch's own fields and pointers. */
