@@ -21,9 +21,10 @@
  *
  * Every command is on its ctx's uring_cmds list until its CQE is posted, so
  * the end of the context (close, exec, the owner's death) finds and fails
- * them all; the completion runs in whichever context the ring gives it
- * (the submitter, or io_uring's fallback work when that thread is gone:
- * then nothing is copied).  The ring going away: 6.7+ calls ->uring_cmd
+ * them all (a SEND_BATCH's sends, usbatch.c, are listed each); the
+ * completion runs in whichever context the ring gives it (the submitter,
+ * or io_uring's fallback work when that thread is gone: then nothing is
+ * copied).  The ring going away: 6.7+ calls ->uring_cmd
  * with IO_URING_F_CANCEL for the commands marked cancelable (the ring's exit
  * and the submitting process's exit); 6.1 has no such call and its ring exit
  * waits for every command (and so does exec, for its thread's), so while
