@@ -982,9 +982,15 @@ void qchan_uring_shutdown(struct qchan_ctx *ctx)
 	}
 }
 
-/* The file's last reference: no command holds it, so none is left. */
+/*
+ * The file's last reference: no command holds it, so none is left.  The
+ * cache may be: the owner's death work may have begun the ctx's shutdown
+ * (so this release's returned at once) and not yet reached
+ * qchan_uring_shutdown() (seen once in module_test's unload churn on 6.12).
+ */
 void qchan_uring_release(struct qchan_ctx *ctx)
 {
-	WARN_ON_ONCE(!hlist_empty(&ctx->uring_cmds) || ctx->uring_free);
+	qchan_uring_shutdown(ctx);
+	WARN_ON_ONCE(!hlist_empty(&ctx->uring_cmds));
 	cancel_delayed_work_sync(&ctx->uring_reap);
 }
