@@ -16,7 +16,10 @@
  *                        8 receives posted, the other sends queued) and by a
  *                        batching server (batchN, below).  An async
  *                        client submits and waits in one io_uring_enter, for
- *                        one completion ("waitall": for all it has in flight)
+ *                        one completion ("waitall": for all it has in flight);
+ *                        "sbatchB" clients keep the same DEPTH sends
+ *                        outstanding as DEPTH/B QCHAN_UCMD_SEND_BATCH commands
+ *                        of B sends each, waiting for one batch at a time
  *
  * "rr" runs use a blocking server that replies and receives in one
  * MsgReplyReceive() call (the best blocking server); "batchN" runs a
@@ -289,6 +292,82 @@ static void *client_async(void *arg)
 	return NULL;
 }
 
+static int bbatch = DEPTH;	/* sends per SEND_BATCH of a batching client */
+
+struct bcl {
+	struct qchan_uring_send_batch b;
+	struct qchan_msg_send e[DEPTH];
+	int32_t res[DEPTH];
+	iov_t siov[DEPTH], riov[DEPTH];
+	char sbuf[DEPTH][MSG], rbuf[DEPTH][MSG];
+	int count;
+};
+
+static void bcl_prep(struct io_uring *ring, struct bcl *c, int count, int i)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+
+	for (int j = 0; j < count; j++)
+		qchan_batch_entry(&c->e[j], coid, &c->siov[j], 1, &c->riov[j], 1);
+	qchan_prep_send_batch(sqe, &c->b, c->e, c->res, count);
+	sqe->user_data = i;
+	c->count = count;
+}
+
+/* The same DEPTH sends outstanding, as cdepth / bbatch batches of bbatch sends. */
+static void *client_sbatch(void *arg)
+{
+	long n = (long)arg, sent = 0, done = 0;
+	struct bcl c[DEPTH];
+	struct io_uring ring;
+	int nb = cdepth / bbatch, err;
+
+	rt_self(10);
+	err = io_uring_queue_init(2 * DEPTH, &ring, ring_flags);
+	if (err)
+		die("client ring", -err);
+	for (int i = 0; i < nb; i++)
+		for (int j = 0; j < bbatch; j++) {
+			SETIOV(&c[i].siov[j], c[i].sbuf[j], MSG);
+			SETIOV(&c[i].riov[j], c[i].rbuf[j], MSG);
+		}
+	for (int i = 0; i < nb && sent < n; i++) {
+		int count = n - sent < bbatch ? (int)(n - sent) : bbatch;
+
+		bcl_prep(&ring, &c[i], count, i);
+		sent += count;
+	}
+	while (done < n) {
+		struct io_uring_cqe *cqe;
+		unsigned int head, seen = 0;
+
+		/* One system call: the new batches, and the wait for one to complete. */
+		err = io_uring_submit_and_wait(&ring, 1);
+		if (err < 0)
+			die("client wait", -err);
+		io_uring_for_each_cqe(&ring, head, cqe) {
+			int i = cqe->user_data;
+
+			seen++;
+			if (cqe->res)
+				die("send batch", -cqe->res);
+			for (int j = 0; j < c[i].count; j++)
+				if (c[i].res[j])
+					die("batched send", -c[i].res[j]);
+			done += c[i].count;
+			if (sent < n) {
+				int count = n - sent < bbatch ? (int)(n - sent) : bbatch;
+
+				bcl_prep(&ring, &c[i], count, i);
+				sent += count;
+			}
+		}
+		io_uring_cq_advance(&ring, seen);
+	}
+	io_uring_queue_exit(&ring);
+	return NULL;
+}
+
 /* One server thread, @nclients client threads sending @n messages in all. */
 static void run(const char *name, void *(*server)(void *), void *(*client)(void *), int nclients,
 		long n)
@@ -382,6 +461,22 @@ int main(int argc, char **argv)
 		run("tput async32/batch16", server_batch, client_async, CLIENTS, total);
 		bsize = 32;
 		run("tput async32/batch32", server_batch, client_async, CLIENTS, total);
+		bsize = 16;
+		/* The same 32 outstanding, as SEND_BATCH commands: one of 8, two of 4, per client. */
+		for (int b = DEPTH; b >= DEPTH / 2; b /= 2) {
+			static const int sizes[] = { 8, 16, 32 };
+			char name[64];
+
+			bbatch = b;
+			snprintf(name, sizeof(name), "tput async32-sbatch%d/blocking-rr", b);
+			run(name, server_blocking_rr, client_sbatch, CLIENTS, total);
+			for (int s = 0; s < 3; s++) {
+				bsize = sizes[s];
+				snprintf(name, sizeof(name), "tput async32-sbatch%d/batch%d", b, bsize);
+				run(name, server_batch, client_sbatch, CLIENTS, total);
+			}
+		}
+		bbatch = DEPTH;
 		bsize = 16;
 	}
 	return 0;

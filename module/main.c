@@ -400,7 +400,8 @@ static noinline int qchan_get_features(struct qchan_features __user *uarg)
 		     QCHAN_FEAT_TIMER | QCHAN_FEAT_PRIO_INHERIT | QCHAN_FEAT_NAME |
 		     QCHAN_FEAT_CLIENT_INFO | QCHAN_FEAT_URING | QCHAN_FEAT_POLL |
 		     QCHAN_FEAT_BUSY_POLL | QCHAN_FEAT_URING_TIMEOUT |
-		     QCHAN_FEAT_TIMER_INFO_EVENT | QCHAN_FEAT_BATCH;
+		     QCHAN_FEAT_TIMER_INFO_EVENT | QCHAN_FEAT_BATCH |
+		     QCHAN_FEAT_URING_SEND_BATCH;
 	f.max_iov = UIO_MAXIOV;
 	f.inline_max = READ_ONCE(qchan_inline_max);
 	return copy_to_user(uarg, &f, sizeof(f)) ? -EFAULT : 0;

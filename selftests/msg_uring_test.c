@@ -1290,15 +1290,19 @@ TEST_F(uring, fuzz)
 {
 	static const unsigned int ops[] = {
 		QCHAN_UCMD_SEND, QCHAN_UCMD_RECEIVE, QCHAN_UCMD_REPLY_RECEIVE,
-		QCHAN_UCMD_SEND_PULSE, QCHAN_UCMD_CANCEL,
+		QCHAN_UCMD_SEND_PULSE, QCHAN_UCMD_CANCEL, QCHAN_UCMD_SEND_BATCH,
 	};
 	static union {
 		struct qchan_msg_send s;
 		struct qchan_msg_receive r;
 		struct qchan_msg_reply_receive rr;
 		struct qchan_pulse_send p;
+		struct qchan_uring_send_batch sb;
 		uint64_t words[16];
 	} blocks[64];
+	/* SEND_BATCH: up to 4 half-valid sends and their results per block */
+	static struct qchan_msg_send bsends[64][4];
+	static int32_t bres[64][4];
 	static char bufs[64][64];
 	static iov_t iovs[64][2];
 	uint64_t seed = 0x9e3779b97f4a7c15ULL ^ (uint64_t)getpid();
@@ -1322,7 +1326,7 @@ TEST_F(uring, fuzz)
 		SETIOV(&iovs[k][0], (r1 & 3) ? (void *)bufs[k] : (void *)(uintptr_t)(r2 & 0xffff),
 		       (r2 >> 8) & 127);
 		SETIOV(&iovs[k][1], bufs[k], 16);
-		op = (r1 & 7) < 5 ? ops[r1 & 7] :
+		op = (r1 & 7) < 6 ? ops[r1 & 7] :
 		     _IOC((r1 >> 3) & 3, QCHAN_IOC_MAGIC, 0xe0 + ((r1 >> 5) & 15), (r1 >> 9) & 255);
 		switch (op) {
 		case QCHAN_UCMD_SEND:
@@ -1345,6 +1349,26 @@ TEST_F(uring, fuzz)
 			break;
 		case QCHAN_UCMD_SEND_PULSE:
 			blocks[k].p.coid = self->coid;
+			break;
+		case QCHAN_UCMD_SEND_BATCH:
+			for (int e = 0; e < 4; e++) {
+				uint64_t re = qt_mix64(r2 + e);
+
+				memset(&bsends[k][e], 0, sizeof(bsends[k][e]));
+				bsends[k][e].coid = (re & 7) ? self->coid : (int)(re >> 32);
+				bsends[k][e].send_parts = (re >> 3) & 3;
+				bsends[k][e].reply_parts = (re >> 5) & 3;
+				bsends[k][e].send_iov_ptr = (uintptr_t)iovs[k];
+				bsends[k][e].reply_iov_ptr = (re & 0x80) ? (uintptr_t)iovs[k] : re;
+				if ((re & 0x300) == 0x300)
+					bsends[k][e].reserved = re >> 40;
+			}
+			blocks[k].sb.sends_ptr = (r2 & 0x80) ? (uintptr_t)bsends[k] : r1;
+			blocks[k].sb.results_ptr = (r2 & 0x100) ? (uintptr_t)bres[k] : r1 >> 8;
+			blocks[k].sb.count = (r2 >> 9) & 7;
+			if (r2 & 64)
+				blocks[k].sb.flags = blocks[k].sb.reserved[0] =
+					blocks[k].sb.reserved[1] = 0;
 			break;
 		}
 		uc.arg_ptr = (r1 & 0x100) ? (uintptr_t)&blocks[k] : r2;

@@ -41,6 +41,8 @@ static const struct {
 	{ QCHAN_FEAT_TIMER_INFO_EVENT, "TIMER_INFO_EVENT",
 	  "TimerInfo: _NTO_TIMER_SEARCH, _NTO_TIMER_RESET_OVERRUNS, the event, ABSTIME" },
 	{ QCHAN_FEAT_BATCH, "BATCH", "batched replies and receives (qchan_msg_reply_receive_batch)" },
+	{ QCHAN_FEAT_URING_SEND_BATCH, "URING_SEND_BATCH",
+	  "several async sends in one io_uring command (qchan_prep_send_batch)" },
 };
 
 int main(int argc, char **argv)

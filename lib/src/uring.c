@@ -105,3 +105,25 @@ QCHAN_EXPORT int qchan_prep_cancel(struct io_uring_sqe *sqe, uint64_t user_data)
 {
 	return prep(sqe, QCHAN_UCMD_CANCEL, user_data);
 }
+
+QCHAN_EXPORT void qchan_batch_entry(struct qchan_msg_send *e, int coid, const iov_t *siov,
+				   unsigned int sparts, const iov_t *riov, unsigned int rparts)
+{
+	memset(e, 0, sizeof(*e));
+	e->coid = coid;
+	e->send_parts = sparts;
+	e->reply_parts = rparts;
+	e->send_iov_ptr = U64(siov);
+	e->reply_iov_ptr = U64(riov);
+}
+
+QCHAN_EXPORT int qchan_prep_send_batch(struct io_uring_sqe *sqe, struct qchan_uring_send_batch *b,
+				      struct qchan_msg_send *sends, int32_t *results,
+				      unsigned int count)
+{
+	memset(b, 0, sizeof(*b));
+	b->sends_ptr = U64(sends);
+	b->results_ptr = U64(results);
+	b->count = count;
+	return prep(sqe, QCHAN_UCMD_SEND_BATCH, U64(b));
+}

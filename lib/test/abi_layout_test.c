@@ -289,6 +289,12 @@ SIZE(struct qchan_uring_cmd, 16);
 FIELD(struct qchan_uring_cmd, arg_ptr, 0, 8);
 FIELD(struct qchan_uring_cmd, flags, 8, 4);
 FIELD(struct qchan_uring_cmd, reserved, 12, 4);
+SIZE(struct qchan_uring_send_batch, 40);
+FIELD(struct qchan_uring_send_batch, sends_ptr, 0, 8);
+FIELD(struct qchan_uring_send_batch, results_ptr, 8, 8);
+FIELD(struct qchan_uring_send_batch, count, 16, 4);
+FIELD(struct qchan_uring_send_batch, flags, 20, 4);
+FIELD(struct qchan_uring_send_batch, reserved, 24, 16);
 
 SIZE(struct qchan_client_info, 72);
 FIELD(struct qchan_client_info, scoid, 0, 4);

@@ -82,6 +82,8 @@
 #define QCHAN_FEAT_BATCH		(1ULL << 18)
 /* QCHAN_IOC_TIMER_INFO: QCHAN_TIMER_INFO_SEARCH, _RESET_OVERRUNS; reports the pulse and ABSTIME */
 #define QCHAN_FEAT_TIMER_INFO_EVENT	(1ULL << 22)
+/* QCHAN_UCMD_SEND_BATCH (struct qchan_uring_send_batch) */
+#define QCHAN_FEAT_URING_SEND_BATCH	(1ULL << 23)
 
 /* QNX's "server fault" errno: a fault in the server's buffers, reported to the client. */
 #define QCHAN_ESRVRFAULT	312
@@ -657,6 +659,43 @@ struct qchan_uring_cmd {
 };
 
 /*
+ * SEND_BATCH (QCHAN_FEAT_URING_SEND_BATCH): count SENDs in one command, a
+ * qchan extension (think sendmmsg).  sends_ptr points at count struct
+ * qchan_msg_send, each exactly as SEND's argument (coid, vectors,
+ * QCHAN_SEND_TIMEOUT_* with its own deadline, status 0, reserved 0);
+ * results_ptr at count __s32, where each send's result goes: 0 (its status
+ * is then in its struct) or -errno as SEND's CQE would have said.
+ *
+ * Everything is checked before any send is queued: the batch's flags and
+ * reserved fields, count (1..QCHAN_SEND_BATCH_MAX), each entry's fields,
+ * vectors and sizes, the copy-in of its data, its connection (a closed coid
+ * or a destroyed channel): one bad entry fails the whole command with
+ * nothing sent (the issue's -errno in the CQE: -EINVAL, -EFAULT, -EBADF,
+ * -EMSGSIZE, -ENOMEM; -EAGAIN when the sends would exceed the context's
+ * queued messages), results not written.  Then the sends are queued in
+ * array order, each exactly as one SEND (so FIFO within a priority: a batch
+ * is the same sends submitted one after another, with nobody's send in
+ * between on a channel they share): the same rcvids, blocking and async
+ * servers alike, MsgRead/MsgWrite, MsgError, its timeouts, the unblock
+ * protocol.  A channel destroyed between the check and its send's queueing
+ * fails that send alone (-EBADF in its result), as if it died just after.
+ * The one CQE (res 0) comes when the last of the sends has ended, every
+ * reply, status and result written; res is -EFAULT when a result could not
+ * be written.  CANCEL with the batch's user_data ends all its sends (each
+ * as a signal would end it); the context's end, the ring's close and the
+ * submitter's exit end them all, as for single commands.
+ */
+#define QCHAN_SEND_BATCH_MAX	64
+
+struct qchan_uring_send_batch {
+	__u64 sends_ptr;	/* in: struct qchan_msg_send[count] (status out per entry) */
+	__u64 results_ptr;	/* in: __s32[count]: out, each send's 0 or -errno */
+	__u32 count;		/* in: 1..QCHAN_SEND_BATCH_MAX */
+	__u32 flags;		/* in: 0 */
+	__u64 reserved[2];	/* in: 0 */
+};
+
+/*
  * CHANNEL_FD: a new file descriptor standing for one of the caller's
  * channels, for poll/select/epoll next to other fds.  It reports EPOLLIN |
  * EPOLLRDNORM while a message or pulse is queued on the channel and not yet
@@ -810,5 +849,6 @@ struct qchan_msg_reply_receive_batch {
 #define QCHAN_UCMD_REPLY_RECEIVE	_IOWR(QCHAN_IOC_MAGIC, 0xe4, struct qchan_msg_reply_receive)
 #define QCHAN_UCMD_SEND_PULSE		_IOWR(QCHAN_IOC_MAGIC, 0xe5, struct qchan_pulse_send)
 #define QCHAN_UCMD_CANCEL		_IOWR(QCHAN_IOC_MAGIC, 0xe6, struct qchan_uring_cmd)
+#define QCHAN_UCMD_SEND_BATCH		_IOWR(QCHAN_IOC_MAGIC, 0xe8, struct qchan_uring_send_batch)
 
 #endif /* _UAPI_LINUX_QCHAN_H */

@@ -22,6 +22,13 @@
  *   send_pulse   MsgSendPulse; completes at once.
  *   cancel       ends the send or receive whose user_data is @user_data
  *                (-ECANCELED in its CQE; res -ENOENT if there is none).
+ *   send_batch   count sends (1..QCHAN_SEND_BATCH_MAX) in one SQE
+ *                (QCHAN_FEAT_URING_SEND_BATCH): sends[i] filled with
+ *                qchan_batch_entry() (timeouts set in it by hand), queued
+ *                in array order; one CQE (res 0) when the last has ended,
+ *                results[i] 0 (status in sends[i].status) or -errno.  A bad
+ *                entry fails the whole command (res -errno) with nothing
+ *                sent; cancel with its user_data ends all its sends.
  * The prep calls return 0, or -errno when the context cannot be opened.
  * liburing is the caller's: pkg-config's libchan pulls it in.
  */
@@ -70,6 +77,10 @@ int qchan_prep_reply_receive(struct io_uring_sqe *sqe, struct qchan_async_reply_
 int qchan_prep_send_pulse(struct io_uring_sqe *sqe, struct qchan_pulse_send *p, int coid,
 			  int priority, int code, int value);
 int qchan_prep_cancel(struct io_uring_sqe *sqe, uint64_t user_data);
+void qchan_batch_entry(struct qchan_msg_send *e, int coid, const iov_t *siov,
+		       unsigned int sparts, const iov_t *riov, unsigned int rparts);
+int qchan_prep_send_batch(struct io_uring_sqe *sqe, struct qchan_uring_send_batch *b,
+			  struct qchan_msg_send *sends, int32_t *results, unsigned int count);
 
 /* The reply's status of a send whose CQE said 0. */
 static inline long qchan_async_status(const struct qchan_async_send *s)
