@@ -584,6 +584,136 @@ TEST_F(batch, fault_in_later_slot)
 	munmap(hole, 4096);
 }
 
+/* Starts client @c: a SCHED_FIFO @prio send of @text, and waits until it is blocked. */
+static int start_prio_client(struct qt_client *c, int coid, const char *text, int prio)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = QT_SEND;
+	c->coid = coid;
+	c->sbuf = text;
+	c->slen = strlen(text) + 1;
+	c->policy = SCHED_FIFO;
+	c->prio = prio;
+	if (qt_client_start(c) || !qt_wait_tid(&c->tid))
+		return -1;
+	return qt_wait_blocked(getpid(), atomic_load(&c->tid));
+}
+
+/* Replies 0 to every message slot of @b's first @n, and joins @c[0..@nc). */
+static int reply_all_join(struct bt *b, int chid, int n, struct qt_client *c, int nc)
+{
+	int k = 0;
+
+	for (int i = 0; i < n; i++)
+		if (b->slot[i].rcvid > 0)
+			bt_reply(b, k++, b->slot[i].rcvid, 0, "");
+	if (k && qchan_msg_reply_receive_batch(chid, b->rep, k, NULL, 0, 0))
+		return -1;
+	for (int i = 0; i < k; i++)
+		if (b->rep[i].result)
+			return -1;
+	for (int i = 0; i < nc; i++)
+		if (qt_client_join(&c[i]))
+			return -1;
+	return 0;
+}
+
+/*
+ * A call takes what its later slots receive in one go; when a slot faults,
+ * what it took for the slots behind goes back as if never taken: the next
+ * call receives it in the queue's order (priority, then arrival), around a
+ * pulse the call never took and messages that came meanwhile.
+ */
+TEST_F(batch, fault_gives_back_later_slots)
+{
+	static const int prio[6] = { 10, 30, 20, 30, 20, 10 };
+	static const char *const text[6] = { "g0", "g1", "g2", "g3", "g4", "g5" };
+	static struct bt b;
+	void *hole = qt_map_inaccessible(4096);
+	struct qt_client c[8];
+	struct _pulse *p;
+
+	ASSERT_NE(NULL, hole);
+	for (int i = 0; i < 6; i++)
+		ASSERT_EQ(0, start_prio_client(&c[i], self->coid, text[i], prio[i]));
+	ASSERT_EQ(0, MsgSendPulse(self->coid, 15, 7, 0x15));
+	/* Queue: g1, g3 (30), g2, g4 (20), pulse (15), g0, g5 (10); slot 2 faults. */
+	bt_slots(&b);
+	SETIOV(&b.iov[2], hole, BUFLEN);
+	ASSERT_EQ(2, qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS, 0));
+	EXPECT_STREQ("g1", b.buf[0]);
+	EXPECT_STREQ("g3", b.buf[1]);
+	ASSERT_EQ(0, qt_client_join(&c[2]));
+	EXPECT_EQ(-1, c[2].ret);
+	EXPECT_EQ(QCHAN_ESRVRFAULT, c[2].err);
+	EXPECT_EQ(0, reply_all_join(&b, self->chid, 2, NULL, 0));
+
+	/* Meanwhile a 20 (after g4, which came first) and a 30 (before everything). */
+	ASSERT_EQ(0, start_prio_client(&c[6], self->coid, "g6", 20));
+	ASSERT_EQ(0, start_prio_client(&c[7], self->coid, "g7", 30));
+	bt_slots(&b);
+	ASSERT_EQ(6, qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS, 0));
+	EXPECT_STREQ("g7", b.buf[0]);
+	EXPECT_STREQ("g4", b.buf[1]);
+	EXPECT_STREQ("g6", b.buf[2]);
+	EXPECT_EQ(0, b.slot[3].rcvid);
+	p = (struct _pulse *)b.buf[3];
+	EXPECT_EQ(7, p->code);
+	EXPECT_EQ(0x15, p->value.sival_int);
+	EXPECT_STREQ("g0", b.buf[4]);
+	EXPECT_STREQ("g5", b.buf[5]);
+	EXPECT_EQ(20, b.slot[1].info.priority);
+	for (int i = 0; i < 6; i++)
+		if (i != 3)
+			EXPECT_GT(b.slot[i].rcvid, 0);
+	EXPECT_EQ(0, reply_all_join(&b, self->chid, 6, NULL, 0));
+	for (int i = 0; i < 8; i++) {
+		if (i == 2)
+			continue;	/* joined above */
+		ASSERT_EQ(0, qt_client_join(&c[i]));
+		EXPECT_EQ(0, c[i].ret);
+	}
+	munmap(hole, 4096);
+}
+
+/*
+ * A later slot whose vector cannot be read: the slots before it are
+ * delivered, the messages taken for it and those behind go back, and the
+ * next call receives them, in order, under fresh rcvids.
+ */
+TEST_F(batch, bad_vector_in_later_slot)
+{
+	static struct bt b;
+	void *hole = qt_map_inaccessible(4096);
+	struct qt_client c[5];
+	char text[5][4];
+	int first[3];
+
+	ASSERT_NE(NULL, hole);
+	for (int i = 0; i < 5; i++) {
+		snprintf(text[i], sizeof(text[i]), "v%d", i);
+		ASSERT_EQ(0, start_prio_client(&c[i], self->coid, text[i], 10));
+	}
+	bt_slots(&b);
+	b.slot[3].iov_ptr = (uintptr_t)hole;
+	ASSERT_EQ(3, qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS, 0));
+	EXPECT_EQ(-7, b.slot[3].rcvid);
+	for (int i = 0; i < 3; i++) {
+		EXPECT_STREQ(text[i], b.buf[i]);
+		first[i] = b.slot[i].rcvid;
+	}
+	EXPECT_EQ(0, reply_all_join(&b, self->chid, 3, c, 3));
+	bt_slots(&b);
+	ASSERT_EQ(2, qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS, 0));
+	for (int i = 0; i < 2; i++) {
+		EXPECT_STREQ(text[3 + i], b.buf[i]);
+		for (int j = 0; j < 3; j++)
+			EXPECT_NE(first[j], b.slot[i].rcvid);
+	}
+	EXPECT_EQ(0, reply_all_join(&b, self->chid, 2, c + 3, 2));
+	munmap(hole, 4096);
+}
+
 /* The receive timeout: the replies are given, the receive times out; a poll takes what is queued. */
 TEST_F(batch, timeout)
 {
