@@ -236,8 +236,9 @@ static int qchan_batch_receive_one(struct qchan_ctx *ctx, struct qchan_channel *
 	bool pulse_only = a->flags & QCHAN_RECEIVE_PULSE_ONLY;
 	bool info = !(a->flags & QCHAN_BATCH_NO_INFO);
 	struct iov_iter iter, iter_start;
-	struct qchan_pulse_data pulse;
-	struct qchan_batch_out out;
+	/* Written before they are read: no per-slot zero-fill (CONFIG_INIT_STACK_ALL_ZERO). */
+	struct qchan_pulse_data pulse __qchan_noinit;
+	struct qchan_batch_out out __qchan_noinit;
 	struct qchan_msg *msg;
 	ssize_t n;
 	int err;
@@ -324,9 +325,10 @@ int qchan_msg_reply_receive_batch(struct qchan_ctx *ctx,
 	struct qchan_batch_vec vecs_fast[QCHAN_BATCH_STACK] __qchan_noinit;
 	struct qchan_batch_reply *replies = replies_fast;
 	struct qchan_batch_vec *vecs = vecs_fast;
-	struct qchan_msg_reply_receive_batch a;
+	/* Written before they are read (@t only with QCHAN_RECEIVE_TIMEOUT). */
+	struct qchan_msg_reply_receive_batch a __qchan_noinit;
 	struct qchan_channel *chan = NULL;
-	struct qchan_timeout t;
+	struct qchan_timeout t __qchan_noinit;
 	u32 received = 0;
 	void *heap = NULL;
 	int err;
