@@ -140,23 +140,88 @@ static int qchan_batch_copy_in(const struct qchan_msg_reply_receive_batch *a,
 	return qchan_batch_get_slots(a, vecs);
 }
 
-/* The reply entries, in order, each one's outcome to its result. */
-static int qchan_batch_reply_all(struct qchan_ctx *ctx, const struct qchan_batch_reply *replies,
-				 u32 nr, struct qchan_batch_reply __user *ureplies)
+/* The short replies' data a lock hold gives at most (a group of 16-byte replies: 32). */
+#define QCHAN_BATCH_REPLY_BUF	512
+
+/*
+ * Gives the replies of entries [@from, @to) that qchan_reply_prepare() read
+ * into @buf (replies[i].pad: the length + 1; 0 for the others) in one lock
+ * hold, in order.
+ */
+static void qchan_batch_claim(struct qchan_ctx *ctx, struct qchan_batch_reply *replies,
+			      u32 from, u32 to, const u8 *buf)
 {
+	u32 i, off = 0;
+
+	if (from == to)
+		return;
+	ctx_lock(ctx);
+	for (i = from; i < to; i++) {
+		u32 len = replies[i].pad;
+
+		if (!len)
+			continue;
+		replies[i].result = qchan_reply_claim_locked(ctx, &replies[i].reply, buf + off,
+							     len - 1);
+		off += len - 1;
+	}
+	ctx_unlock(ctx);
+}
+
+/*
+ * The reply entries, in order, each one's outcome to its result.  A short
+ * reply's data is read from our memory first (no user copy under the lock),
+ * and a run of them is given in one lock hold; any other entry in between
+ * takes MSG_REPLY's own path, after the run before it.
+ */
+static noinline_for_stack int qchan_batch_reply_all(struct qchan_ctx *ctx,
+						    struct qchan_batch_reply *replies, u32 nr,
+						    struct qchan_batch_reply __user *ureplies)
+{
+	u8 buf[QCHAN_BATCH_REPLY_BUF] __qchan_noinit;
 	bool compat = in_compat_syscall();
-	int err = 0;
-	u32 i;
+	u32 i, from = 0, used = 0;
+	ssize_t n;
 
 	for (i = 0; i < nr; i++) {
 		const struct qchan_msg_reply *r = &replies[i].reply;
-		int res = r->rcvid ? qchan_msg_reply_args(ctx, r, compat) : 0;
 
-		/* Every entry is answered even if a result cannot be written back. */
-		if (put_user(res, &ureplies[i].result))
-			err = -EFAULT;
+		/* pad (checked 0) now carries a prepared reply's length + 1. */
+		replies[i].result = 0;
+		if (!r->rcvid)
+			continue;
+		n = qchan_reply_prepare(r, buf + used, sizeof(buf) - used);
+		if (n == -ENOSPC) {
+			qchan_batch_claim(ctx, replies, from, i, buf);
+			from = i;
+			used = 0;
+			n = qchan_reply_prepare(r, buf, sizeof(buf));
+		}
+		if (n >= 0) {
+			replies[i].pad = n + 1;
+			used += n;
+			continue;
+		}
+		qchan_batch_claim(ctx, replies, from, i, buf);
+		from = i + 1;
+		used = 0;
+		replies[i].result = qchan_msg_reply_args(ctx, r, compat);
 	}
-	return err;
+	qchan_batch_claim(ctx, replies, from, nr, buf);
+
+	/* Every entry is answered even if a result cannot be written back. */
+	if (!nr)
+		return 0;
+	if (!user_access_begin(ureplies, array_size(nr, sizeof(*ureplies))))
+		return -EFAULT;
+	for (i = 0; i < nr; i++)
+		unsafe_put_user(replies[i].result, &ureplies[i].result, efault);
+	user_access_end();
+	return 0;
+
+efault:
+	user_access_end();
+	return -EFAULT;
 }
 
 /*

@@ -634,6 +634,9 @@ ssize_t qchan_receive_copy_msg(struct qchan_ctx *ctx, struct qchan_msg *msg,
 void qchan_rcvid_fail(struct qchan_ctx *ctx, int rcvid, int error);
 int qchan_reply_validate(const struct qchan_msg_reply *a);
 int qchan_msg_reply_args(struct qchan_ctx *ctx, const struct qchan_msg_reply *a, bool compat);
+ssize_t qchan_reply_prepare(const struct qchan_msg_reply *a, void *buf, size_t room);
+int qchan_reply_claim_locked(struct qchan_ctx *ctx, const struct qchan_msg_reply *a,
+			     const void *buf, size_t len);
 struct qchan_receiver *qchan_pick_receiver(struct qchan_channel *chan, bool for_msg);
 
 /* queue.c: the send queue's priority bands, the rcvid hash's growth */

@@ -662,6 +662,77 @@ out_free_iov:
 	return err;
 }
 
+/*
+ * For a batch (batch.c): the reply @a (validated), if short and simple, read
+ * from the server's memory into @buf (@room bytes free) without the lock,
+ * for qchan_reply_claim_locked().  Returns its length (0 for MsgError), or
+ * -ENOSPC when it does not fit in @room, or -EAGAIN when it is not that
+ * simple (several parts, a 32-bit caller's vector, longer than the stack
+ * tier, a fault, a bad rcvid): qchan_msg_reply_args() gives that one, with
+ * its own outcomes.
+ */
+ssize_t qchan_reply_prepare(const struct qchan_msg_reply *a, void *buf, size_t room)
+{
+	const struct iovec __user *uiov = u64_to_user_ptr(a->iov_ptr);
+	void __user *base;
+	size_t len;
+
+	if (a->rcvid <= 0)
+		return -EAGAIN;
+	if ((a->flags & QCHAN_REPLY_ERROR) || !a->parts)
+		return 0;
+	if (a->parts != 1 || in_compat_syscall())
+		return -EAGAIN;
+	/* Two loads, as qchan_import_iov() reads a one-part vector. */
+	if (!user_access_begin(uiov, sizeof(*uiov)))
+		return -EAGAIN;
+	unsafe_get_user(base, &uiov->iov_base, efault);
+	unsafe_get_user(len, &uiov->iov_len, efault);
+	user_access_end();
+	if (len > min_t(size_t, READ_ONCE(qchan_inline_max), QCHAN_STACK_INLINE))
+		return -EAGAIN;
+	if (len > room)
+		return -ENOSPC;
+	if (!len)
+		return 0;
+	trace_qchan_copy_tier(QCHAN_TRACE_REPLY, len, false);
+	if (copy_from_user(buf, base, len))
+		return -EAGAIN;
+	qchan_stat_add(bytes_inline, len);
+	return len;
+
+efault:
+	user_access_end();
+	return -EAGAIN;
+}
+
+/*
+ * Called with ctx->lock held: gives the reply @a that qchan_reply_prepare()
+ * read (@len bytes at @buf), as qchan_do_reply()'s claim of a reply in the
+ * stack tier.  Returns 0, or -ESRCH when @a->rcvid names no message
+ * waiting for a reply.
+ */
+int qchan_reply_claim_locked(struct qchan_ctx *ctx, const struct qchan_msg_reply *a,
+			     const void *buf, size_t len)
+{
+	int send_err = a->flags & QCHAN_REPLY_ERROR ? -a->error : 0;
+	struct qchan_msg *msg = qchan_rcvid_lookup(ctx, a->rcvid);
+
+	if (!msg || msg->state != QCHAN_MSG_RECEIVED)
+		return -ESRCH;
+	if (len) {
+		len = min_t(size_t, len, msg->rlen);
+		memcpy(msg->stack_rbuf, buf, len);
+		msg->rbuf = msg->stack_rbuf;
+		msg->rbuf_len = len;
+	}
+	msg->status = a->status;
+	if (!send_err)
+		trace_qchan_reply(msg, a->status, msg->rbuf_len);
+	qchan_msg_finish(ctx, msg, send_err);
+	return 0;
+}
+
 /* MSG_REPLY from a kernel copy of the arguments (uring.c's REPLY_RECEIVE), of the ABI @compat. */
 int qchan_msg_reply_args(struct qchan_ctx *ctx, const struct qchan_msg_reply *a, bool compat)
 {
