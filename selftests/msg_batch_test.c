@@ -268,6 +268,90 @@ TEST_F(batch, reply_and_receive_in_one_call)
 	}
 }
 
+/*
+ * Short replies are read first and given in runs, one lock hold each; every
+ * other entry (several parts, longer than the stack tier, a fault) takes
+ * MSG_REPLY's path in its place, so each outcome is what the entries one
+ * by one would give: a run overflowing its buffer, a skipped entry, a
+ * second reply to one rcvid, a MsgError, a long reply and a faulting one.
+ */
+TEST_F(batch, reply_runs_in_order)
+{
+	enum { NC = 7, NE = 10, RLEN = 300 };
+	static struct bt b;
+	static struct qchan_batch_reply rep[NE];
+	static iov_t riov[NE][2];
+	static char data[NE][RLEN], rbuf[NC][RLEN];
+	static const int want[NE] = { 0, 0, 0, 0, 0, -ESRCH, 0, 0, -QCHAN_ESRVRFAULT, -ESRCH };
+	void *hole = qt_map_inaccessible(4096);
+	struct qt_client c[NC];
+	int rcvid[NC];
+
+	ASSERT_NE(NULL, hole);
+	for (int i = 0; i < NC; i++)
+		ASSERT_EQ(0, qt_client_send_blocked(&c[i], self->coid, "r", 2, rbuf[i], RLEN));
+	bt_slots(&b);
+	ASSERT_EQ(NC, qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS, 0));
+	for (int i = 0; i < NC; i++)
+		rcvid[i] = b.slot[i].rcvid;
+
+	memset(rep, 0, sizeof(rep));
+	for (int e = 0; e < NE; e++) {
+		rep[e].reply.parts = 1;
+		rep[e].reply.iov_ptr = (uintptr_t)riov[e];
+		rep[e].reply.status = 100 + e;
+		rep[e].result = 12345;
+	}
+	/* 0-2: 200 bytes each, more than one run's buffer together. */
+	for (int e = 0; e < 3; e++) {
+		memset(data[e], 'a' + e, 200);
+		SETIOV(&riov[e][0], data[e], 200);
+		rep[e].reply.rcvid = rcvid[e];
+	}
+	rep[3].reply.rcvid = 0;				/* skipped */
+	SETIOV(&riov[3][0], data[3], 1);
+	snprintf(data[4], RLEN, "xyz");			/* two parts: MSG_REPLY's path */
+	SETIOV(&riov[4][0], data[4], 1);
+	SETIOV(&riov[4][1], data[4] + 1, 3);
+	rep[4].reply.parts = 2;
+	rep[4].reply.rcvid = rcvid[3];
+	SETIOV(&riov[5][0], data[5], 1);		/* answered already (entry 0) */
+	rep[5].reply.rcvid = rcvid[0];
+	memset(&rep[6].reply, 0, sizeof(rep[6].reply));	/* MsgError in a run */
+	rep[6].reply.rcvid = rcvid[4];
+	rep[6].reply.flags = QCHAN_REPLY_ERROR;
+	rep[6].reply.error = EPERM;
+	memset(data[7], 'd', RLEN);			/* longer than the stack tier */
+	SETIOV(&riov[7][0], data[7], RLEN);
+	rep[7].reply.rcvid = rcvid[5];
+	SETIOV(&riov[8][0], hole, 16);			/* our buffer faults */
+	rep[8].reply.rcvid = rcvid[6];
+	SETIOV(&riov[9][0], data[9], 1);		/* answered (with the fault) already */
+	rep[9].reply.rcvid = rcvid[6];
+
+	EXPECT_EQ(0, qchan_msg_reply_receive_batch(self->chid, rep, NE, NULL, 0, 0));
+	for (int e = 0; e < NE; e++) {
+		EXPECT_EQ(want[e], rep[e].result) {
+			TH_LOG("entry %d", e);
+		}
+	}
+	for (int i = 0; i < NC; i++)
+		ASSERT_EQ(0, qt_client_join(&c[i]));
+	for (int i = 0; i < 3; i++) {
+		EXPECT_EQ(100 + i, c[i].ret);
+		EXPECT_EQ(0, memcmp(rbuf[i], data[i], 200));
+	}
+	EXPECT_EQ(104, c[3].ret);
+	EXPECT_STREQ("xyz", rbuf[3]);
+	EXPECT_EQ(-1, c[4].ret);
+	EXPECT_EQ(EPERM, c[4].err);
+	EXPECT_EQ(107, c[5].ret);
+	EXPECT_EQ(0, memcmp(rbuf[5], data[7], RLEN));
+	EXPECT_EQ(-1, c[6].ret);
+	EXPECT_EQ(QCHAN_ESRVRFAULT, c[6].err);
+	munmap(hole, 4096);
+}
+
 /* Priority order across the batch: messages and pulses by priority, FIFO within one. */
 TEST_F(batch, priority_order_with_pulses)
 {
