@@ -29,11 +29,18 @@
 /* Entries the call keeps on its stack; larger batches allocate (one kmalloc). */
 #define QCHAN_BATCH_STACK	8
 
-/* What the kernel keeps of a slot: its vector, and the rcvid it received. */
+/*
+ * What the kernel keeps of a slot: its vector, the rcvid it received, and
+ * for a run (qchan_batch_run()) its one-part vector's buffer, once read.
+ */
 struct qchan_batch_vec {
 	u64 iov_ptr;
 	u32 parts;
 	s32 rcvid;
+	void __user *base;
+	size_t len;			/* with @base, once @ready */
+	bool ready;
+	u32 bytes;			/* a run's: copied for the slot */
 };
 
 /* A slot's output, as it lies in struct qchan_batch_slot: one copy out. */
@@ -110,6 +117,7 @@ static int qchan_batch_get_slots(const struct qchan_msg_reply_receive_batch *a,
 			return -EINVAL;
 		}
 		vecs[i].rcvid = 0;
+		vecs[i].ready = false;
 	}
 	user_access_end();
 	return 0;
@@ -352,6 +360,113 @@ out_free_iov:
 	return err;
 }
 
+/* Slots a run fills at most, and the bytes it stages for them. */
+#define QCHAN_BATCH_RUN		16
+#define QCHAN_BATCH_STAGE	512
+
+/* Reads slot @vec's one-part vector for a run (no lock held): false if it has another form. */
+static bool qchan_batch_vec_ready(struct qchan_batch_vec *vec)
+{
+	const struct iovec __user *uiov = u64_to_user_ptr(vec->iov_ptr);
+
+	if (vec->ready)
+		return true;
+	if (vec->parts != 1 || !user_access_begin(uiov, sizeof(*uiov)))
+		return false;
+	unsafe_get_user(vec->base, &uiov->iov_base, efault);
+	unsafe_get_user(vec->len, &uiov->iov_len, efault);
+	user_access_end();
+	vec->ready = vec->len <= SSIZE_MAX;
+	return vec->ready;
+
+efault:
+	user_access_end();
+	return false;
+}
+
+/*
+ * Fills slots @i.. with a run: the short messages queued next, taken and
+ * copied into a kernel buffer in one lock hold, then written to the slots'
+ * buffers, outside the lock, with nothing held (no sender waits for our
+ * faults).  A slot that faults fails its message as a receive would
+ * (-QCHAN_ESRVRFAULT) and gives back those staged behind it unseen.
+ * Returns the slots filled; *@err: -EAGAIN (nothing queued), -EFAULT, or
+ * 0 (go on: a run again, or the slot path for a pulse, a long message, a
+ * slot of another form).
+ */
+static noinline_for_stack u32 qchan_batch_run(struct qchan_ctx *ctx, struct qchan_channel *chan,
+					      struct qchan_batch_vec *vecs, u32 i, u32 nr,
+					      struct qchan_batch_slot __user *uslots, int *err)
+{
+	u8 buf[QCHAN_BATCH_STAGE] __qchan_noinit;
+	struct qchan_prio *rec, *boost;
+	u32 end, j, k, used = 0;
+	bool apply = false;
+	ssize_t n = 0;
+
+	*err = 0;
+	end = min(nr, i + QCHAN_BATCH_RUN);
+	for (j = i; j < end; j++)
+		if (!qchan_batch_vec_ready(&vecs[j]))
+			break;
+	end = j;
+	if (end == i)
+		return 0;
+
+	qchan_rcvids_maybe_grow(ctx);
+	ctx_lock(ctx);
+	rec = qchan_batch_rec(chan);
+	for (j = i; j < end; j++) {
+		n = qchan_receive_take_inline_locked(ctx, chan, rec, buf + used, vecs[j].len,
+						     sizeof(buf) - used, &vecs[j].rcvid, &apply);
+		if (n < 0)
+			break;
+		vecs[j].bytes = n;
+		used += n;
+	}
+	ctx_unlock(ctx);
+	if (unlikely(apply))
+		qchan_prio_apply(ctx, rec);
+	if (j == i && n == -EAGAIN)
+		*err = -EAGAIN;
+
+	used = 0;
+	for (k = i; k < j; k++) {
+		struct qchan_batch_slot __user *u = &uslots[k];
+		u32 bytes = vecs[k].bytes;
+
+		/* Bounds are ours (@buf): no hardened-usercopy walk of the stack per slot. */
+		if (!user_access_begin(vecs[k].base, bytes))
+			goto efault;
+		unsafe_copy_to_user(vecs[k].base, buf + used, bytes, efault_end);
+		user_access_end();
+		used += bytes;
+		if (!user_access_begin(&u->rcvid, offsetof(struct qchan_batch_out, info)))
+			goto efault;
+		unsafe_put_user(vecs[k].rcvid, &u->rcvid, efault_end);
+		unsafe_put_user(bytes, &u->bytes, efault_end);
+		user_access_end();
+	}
+	return j - i;
+
+efault_end:
+	user_access_end();
+efault:
+	*err = -EFAULT;
+	/* Our buffer: the sender learns the server faulted, as from a receive's copy. */
+	qchan_rcvid_fail(ctx, vecs[k].rcvid, -QCHAN_ESRVRFAULT);
+	if (k + 1 < j) {
+		ctx_lock(ctx);
+		for (end = k + 1; end < j; end++)
+			qchan_rcvid_untake_locked(ctx, vecs[end].rcvid);
+		boost = qchan_channel_hand_queued_locked(chan);
+		ctx_unlock(ctx);
+		if (boost)
+			qchan_prio_apply(ctx, boost);
+	}
+	return k - i;
+}
+
 /* Fills slots until one stays empty; only the first may wait. */
 static int qchan_batch_receive(struct qchan_ctx *ctx, struct qchan_channel *chan,
 			       const struct qchan_msg_reply_receive_batch *a,
@@ -359,13 +474,25 @@ static int qchan_batch_receive(struct qchan_ctx *ctx, struct qchan_channel *chan
 			       u32 *received)
 {
 	struct qchan_batch_slot __user *uslots = u64_to_user_ptr(a->slots_ptr);
-	u32 i;
+	/* Runs: messages without info, in a 64-bit caller's layout of the vectors. */
+	bool runs = (a->flags & (QCHAN_BATCH_NO_INFO | QCHAN_RECEIVE_PULSE_ONLY)) ==
+		    QCHAN_BATCH_NO_INFO && !in_compat_syscall();
+	u32 i = 0, m;
 	int err = 0;
 
-	for (i = 0; i < a->nr_slots; i++) {
+	while (i < a->nr_slots) {
+		if (i && runs) {
+			m = qchan_batch_run(ctx, chan, vecs, i, a->nr_slots, uslots, &err);
+			i += m;
+			if (err)
+				break;
+			if (m)
+				continue;
+		}
 		err = qchan_batch_receive_one(ctx, chan, a, t, i == 0, &vecs[i], &uslots[i]);
 		if (err < 0)
 			break;
+		i++;
 	}
 	*received = i;
 	/*

@@ -124,6 +124,61 @@ void qchan_msg_bind(struct qchan_ctx *ctx, struct qchan_msg *msg)
 	}
 }
 
+/*
+ * Called with ctx->lock held: a batch (batch.c) gives back the message
+ * @rcvid that it took and copied in one lock hold but cannot deliver (a
+ * slot before it faulted), never told to anyone, as if it had never been
+ * taken: unbound, and queued where its priority and arrival (msg->seq)
+ * place it.  A message that finished meanwhile (its sender killed, its
+ * channel gone) or is being replied to is left alone.  One whose sender
+ * asked out meanwhile (QCHAN_CHF_UNBLOCK: it sent the unblock pulse) ends
+ * with -EINTR, as a queued message would have; one another thread copies
+ * by the (guessed) rcvid fails with -QCHAN_ESRVRFAULT.
+ */
+void qchan_rcvid_untake_locked(struct qchan_ctx *ctx, int rcvid)
+{
+	struct qchan_msg *msg = qchan_rcvid_lookup(ctx, rcvid);
+	struct qchan_channel *chan;
+
+	if (!msg || msg->state != QCHAN_MSG_RECEIVED)
+		return;
+	if (msg->unblock_req || msg->busy) {
+		qchan_msg_finish(ctx, msg, msg->busy ? -QCHAN_ESRVRFAULT : -EINTR);
+		return;
+	}
+	chan = msg->chan;
+	qchan_rcvid_unhash(ctx, msg);
+	msg->rcvid = 0;
+	msg->state = QCHAN_MSG_QUEUED;
+	/* As a message queued now: it raises the channel's last receiver (prio.c). */
+	msg->prio_rec = chan->flags & QCHAN_CHF_FIXED_PRIORITY ? NULL : chan->last_rec;
+	qchan_msg_requeue(chan, msg);
+	/* Its timeout may cover the queued state: the sender looks again. */
+	if (msg->waiter && msg->timeout_states)
+		wake_up_process(msg->waiter);
+}
+
+/*
+ * Called with ctx->lock held, after qchan_rcvid_untake_locked(): the
+ * queue's head goes to any thread that started to wait on @chan meanwhile,
+ * as a send would have given it.  Returns a record to apply once unlocked.
+ */
+struct qchan_prio *qchan_channel_hand_queued_locked(struct qchan_channel *chan)
+{
+	struct qchan_prio *boost, *apply = NULL;
+	struct qchan_msg *msg;
+
+	while (!chan->dead && qchan_pick_receiver(chan, true)) {
+		msg = list_first_entry_or_null(&chan->send_queue, struct qchan_msg, node);
+		if (!msg)
+			break;
+		qchan_msg_dequeue(chan, msg);
+		qchan_msg_post_locked(msg, &boost);
+		apply = boost ?: apply;
+	}
+	return apply;
+}
+
 /* Fails every message and receiver of a channel that is going away. */
 void qchan_channel_fail_all(struct qchan_channel *chan)
 {

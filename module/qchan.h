@@ -635,12 +635,18 @@ void qchan_rcvid_fail(struct qchan_ctx *ctx, int rcvid, int error);
 int qchan_reply_validate(const struct qchan_msg_reply *a);
 int qchan_msg_reply_args(struct qchan_ctx *ctx, const struct qchan_msg_reply *a, bool compat);
 ssize_t qchan_reply_prepare(const struct qchan_msg_reply *a, void *buf, size_t room);
+ssize_t qchan_receive_take_inline_locked(struct qchan_ctx *ctx, struct qchan_channel *chan,
+					 struct qchan_prio *rec, void *buf, size_t cap,
+					 size_t room, int *rcvid, bool *apply);
+void qchan_rcvid_untake_locked(struct qchan_ctx *ctx, int rcvid);
+struct qchan_prio *qchan_channel_hand_queued_locked(struct qchan_channel *chan);
 int qchan_reply_claim_locked(struct qchan_ctx *ctx, const struct qchan_msg_reply *a,
 			     const void *buf, size_t len);
 struct qchan_receiver *qchan_pick_receiver(struct qchan_channel *chan, bool for_msg);
 
 /* queue.c: the send queue's priority bands, the rcvid hash's growth */
 void qchan_msg_dequeue(struct qchan_channel *chan, struct qchan_msg *msg);
+void qchan_msg_requeue(struct qchan_channel *chan, struct qchan_msg *msg);
 void qchan_rcvids_grow(struct qchan_ctx *ctx);
 
 /* Before a message may be bound to an rcvid of @ctx: without locks. */

@@ -112,3 +112,53 @@ void qchan_rcvids_grow(struct qchan_ctx *ctx)
 	if (old != ctx->rcvids_small)
 		kfree(old);
 }
+
+/*
+ * Called with ctx->lock held: puts @msg, taken off the queue and given back
+ * unseen (batch.c), where its priority and its arrival (msg->seq, kept) place
+ * it: not at the tail of its band, as a new message would go.
+ */
+void qchan_msg_requeue(struct qchan_channel *chan, struct qchan_msg *msg)
+{
+	struct rb_node **link = &chan->bands.rb_node, *parent = NULL;
+	struct qchan_msg *pos, *prev, *higher = NULL;
+
+	while (*link) {
+		parent = *link;
+		pos = rb_entry(parent, struct qchan_msg, band);
+		if (msg->priority == pos->priority)
+			goto band;
+		if (msg->priority > pos->priority) {
+			link = &parent->rb_left;
+		} else {
+			higher = pos;
+			link = &parent->rb_right;
+		}
+	}
+	/* Its band is empty: a new one, as qchan_msg_enqueue() makes it. */
+	list_add(&msg->node, higher ? &higher->node : &chan->send_queue);
+	rb_link_node(&msg->band, parent, link);
+	rb_insert_color(&msg->band, &chan->bands);
+	goto queued;
+
+band:
+	if (pos->seq < msg->seq) {
+		/* Later than all of its band: its new last. */
+		list_add(&msg->node, &pos->node);
+		rb_replace_node(&pos->band, &msg->band, &chan->bands);
+		RB_CLEAR_NODE(&pos->band);
+		goto queued;
+	}
+	/* Before the first of its band that came later (a walk: a fault path only). */
+	for (;;) {
+		prev = list_prev_entry(pos, node);
+		if (&prev->node == &chan->send_queue || prev->priority != msg->priority ||
+		    prev->seq < msg->seq)
+			break;
+		pos = prev;
+	}
+	list_add_tail(&msg->node, &pos->node);
+	RB_CLEAR_NODE(&msg->band);
+queued:
+	qchan_poll_wake(chan, EPOLLIN | EPOLLRDNORM);
+}

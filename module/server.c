@@ -281,6 +281,49 @@ struct qchan_msg *qchan_receive_take_rec_locked(struct qchan_ctx *ctx, struct qc
 	return msg;
 }
 
+/*
+ * For a batch (batch.c), called with ctx->lock held: if the next thing
+ * qchan_msg_wait() would take is a message of the inline tier whose
+ * min(length, @cap) bytes fit in @room, takes it as the receive does (a
+ * fresh rcvid, held by @rec: *@apply as for qchan_receive_take_rec_locked())
+ * and copies those bytes into the kernel buffer @buf: its receive copy,
+ * done without busy, since nothing sleeps.  Returns the bytes copied, with
+ * the rcvid in *@rcvid (the message itself is not the caller's once the
+ * lock drops), or -EAGAIN when nothing is queued, or -ENOENT when the next
+ * thing is something else (a pulse, a direct-tier message, or too long).
+ */
+ssize_t qchan_receive_take_inline_locked(struct qchan_ctx *ctx, struct qchan_channel *chan,
+					 struct qchan_prio *rec, void *buf, size_t cap,
+					 size_t room, int *rcvid, bool *apply)
+{
+	struct qchan_pulse_item *item;
+	struct qchan_msg *msg;
+	size_t n;
+
+	if (chan->dead)
+		return -ENOENT;
+	msg = list_first_entry_or_null(&chan->send_queue, struct qchan_msg, node);
+	item = list_first_entry_or_null(&chan->pulses, struct qchan_pulse_item, node);
+	if (!msg)
+		return item ? -ENOENT : -EAGAIN;
+	if (qchan_pulse_first(item, msg) || !msg->sbuf)
+		return -ENOENT;
+	n = min(msg->slen, cap);
+	if (n > room)
+		return -ENOENT;
+	qchan_msg_dequeue(chan, msg);
+	qchan_msg_bind(ctx, msg);
+	*apply |= qchan_prio_bind(chan, msg, rec, current);
+	memcpy(buf, msg->sbuf, n);
+	qchan_stat_add(bytes_inline, n);
+	msg->delivered = n;
+	trace_qchan_receive(msg, n);
+	/* Copied: we no longer hold the sender's memory (nothing waits on it yet). */
+	msg->busy--;
+	*rcvid = msg->rcvid;
+	return n;
+}
+
 struct qchan_msg *qchan_receive_take_locked(struct qchan_ctx *ctx, struct qchan_channel *chan,
 					    bool pulse_only, struct qchan_pulse_data *pulse,
 					    struct qchan_pulse_item **heap)
