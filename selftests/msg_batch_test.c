@@ -708,7 +708,8 @@ static int reply_all_join(struct bt *b, int chid, int n, struct qt_client *c, in
  * call receives it in the queue's order (priority, then arrival), around a
  * pulse the call never took and messages that came meanwhile.
  */
-TEST_F(batch, fault_gives_back_later_slots)
+static void fault_gives_back(struct __test_metadata *_metadata, FIXTURE_DATA(batch) *self,
+			     unsigned int flags)
 {
 	static const int prio[6] = { 10, 30, 20, 30, 20, 10 };
 	static const char *const text[6] = { "g0", "g1", "g2", "g3", "g4", "g5" };
@@ -724,7 +725,7 @@ TEST_F(batch, fault_gives_back_later_slots)
 	/* Queue: g1, g3 (30), g2, g4 (20), pulse (15), g0, g5 (10); slot 2 faults. */
 	bt_slots(&b);
 	SETIOV(&b.iov[2], hole, BUFLEN);
-	ASSERT_EQ(2, qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS, 0));
+	ASSERT_EQ(2, qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS, flags));
 	EXPECT_STREQ("g1", b.buf[0]);
 	EXPECT_STREQ("g3", b.buf[1]);
 	ASSERT_EQ(0, qt_client_join(&c[2]));
@@ -736,7 +737,7 @@ TEST_F(batch, fault_gives_back_later_slots)
 	ASSERT_EQ(0, start_prio_client(&c[6], self->coid, "g6", 20));
 	ASSERT_EQ(0, start_prio_client(&c[7], self->coid, "g7", 30));
 	bt_slots(&b);
-	ASSERT_EQ(6, qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS, 0));
+	ASSERT_EQ(6, qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS, flags));
 	EXPECT_STREQ("g7", b.buf[0]);
 	EXPECT_STREQ("g4", b.buf[1]);
 	EXPECT_STREQ("g6", b.buf[2]);
@@ -746,7 +747,8 @@ TEST_F(batch, fault_gives_back_later_slots)
 	EXPECT_EQ(0x15, p->value.sival_int);
 	EXPECT_STREQ("g0", b.buf[4]);
 	EXPECT_STREQ("g5", b.buf[5]);
-	EXPECT_EQ(20, b.slot[1].info.priority);
+	if (!flags)
+		EXPECT_EQ(20, b.slot[1].info.priority);
 	for (int i = 0; i < 6; i++)
 		if (i != 3)
 			EXPECT_GT(b.slot[i].rcvid, 0);
@@ -760,12 +762,24 @@ TEST_F(batch, fault_gives_back_later_slots)
 	munmap(hole, 4096);
 }
 
+TEST_F(batch, fault_gives_back_later_slots)
+{
+	fault_gives_back(_metadata, self, 0);
+}
+
+/* The same without _msg_info: the slots a call fills after the first are taken in runs. */
+TEST_F(batch, fault_gives_back_later_slots_no_info)
+{
+	fault_gives_back(_metadata, self, QCHAN_BATCH_NO_INFO);
+}
+
 /*
  * A later slot whose vector cannot be read: the slots before it are
  * delivered, the messages taken for it and those behind go back, and the
  * next call receives them, in order, under fresh rcvids.
  */
-TEST_F(batch, bad_vector_in_later_slot)
+static void bad_vector(struct __test_metadata *_metadata, FIXTURE_DATA(batch) *self,
+		       unsigned int flags)
 {
 	static struct bt b;
 	void *hole = qt_map_inaccessible(4096);
@@ -780,7 +794,7 @@ TEST_F(batch, bad_vector_in_later_slot)
 	}
 	bt_slots(&b);
 	b.slot[3].iov_ptr = (uintptr_t)hole;
-	ASSERT_EQ(3, qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS, 0));
+	ASSERT_EQ(3, qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS, flags));
 	EXPECT_EQ(-7, b.slot[3].rcvid);
 	for (int i = 0; i < 3; i++) {
 		EXPECT_STREQ(text[i], b.buf[i]);
@@ -788,7 +802,7 @@ TEST_F(batch, bad_vector_in_later_slot)
 	}
 	EXPECT_EQ(0, reply_all_join(&b, self->chid, 3, c, 3));
 	bt_slots(&b);
-	ASSERT_EQ(2, qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS, 0));
+	ASSERT_EQ(2, qchan_msg_reply_receive_batch(self->chid, NULL, 0, b.slot, NSLOTS, flags));
 	for (int i = 0; i < 2; i++) {
 		EXPECT_STREQ(text[3 + i], b.buf[i]);
 		for (int j = 0; j < 3; j++)
@@ -796,6 +810,16 @@ TEST_F(batch, bad_vector_in_later_slot)
 	}
 	EXPECT_EQ(0, reply_all_join(&b, self->chid, 2, c + 3, 2));
 	munmap(hole, 4096);
+}
+
+TEST_F(batch, bad_vector_in_later_slot)
+{
+	bad_vector(_metadata, self, 0);
+}
+
+TEST_F(batch, bad_vector_in_later_slot_no_info)
+{
+	bad_vector(_metadata, self, QCHAN_BATCH_NO_INFO);
 }
 
 /* The receive timeout: the replies are given, the receive times out; a poll takes what is queued. */
