@@ -925,6 +925,53 @@ TEST_F(batch, priority_inheritance)
 }
 
 /*
+ * The same without _msg_info, where a call's slots are filled in runs, the
+ * first one too when something is queued: the thread runs at its best
+ * held message's priority, and comes down as they are answered.
+ */
+TEST_F(batch, priority_inheritance_runs)
+{
+	static const int prio[3] = { 5, 12, 31 };
+	static struct bt b;
+	struct qt_client c[3];
+	int chid, coid;
+
+	chid = ChannelCreate(0);
+	ASSERT_GT(chid, 0);
+	coid = ConnectAttach(0, 0, chid, _NTO_SIDE_CHANNEL, 0);
+	ASSERT_GE(coid, 0);
+	ASSERT_EQ(SCHED_OTHER, sched_getscheduler(0));
+	/* A first receive gives the thread its record (and makes it the channel's). */
+	ASSERT_EQ(0, start_prio_client(&c[0], coid, "i", prio[0]));
+	bt_slots(&b);
+	ASSERT_EQ(1, qchan_msg_reply_receive_batch(chid, NULL, 0, b.slot, NSLOTS,
+						   QCHAN_BATCH_NO_INFO));
+	bt_reply(&b, 0, b.slot[0].rcvid, 0, "");
+	EXPECT_EQ(0, qchan_msg_reply_receive_batch(chid, b.rep, 1, NULL, 0, 0));
+	ASSERT_EQ(0, qt_client_join(&c[0]));
+	EXPECT_EQ(0, wait_self_prio(0));
+
+	for (int i = 1; i < 3; i++)
+		ASSERT_EQ(0, start_prio_client(&c[i], coid, "j", prio[i]));
+	bt_slots(&b);
+	ASSERT_EQ(2, qchan_msg_reply_receive_batch(chid, NULL, 0, b.slot, NSLOTS,
+						   QCHAN_BATCH_NO_INFO));
+	EXPECT_EQ(0, wait_self_prio(31));
+	bt_reply(&b, 0, b.slot[0].rcvid, 0, "");
+	EXPECT_EQ(0, qchan_msg_reply_receive_batch(chid, b.rep, 1, NULL, 0, 0));
+	EXPECT_EQ(0, wait_self_prio(12));
+	bt_reply(&b, 0, b.slot[1].rcvid, 0, "");
+	EXPECT_EQ(0, qchan_msg_reply_receive_batch(chid, b.rep, 1, NULL, 0, 0));
+	EXPECT_EQ(0, wait_self_prio(0));
+	for (int i = 1; i < 3; i++) {
+		ASSERT_EQ(0, qt_client_join(&c[i]));
+		EXPECT_EQ(0, c[i].ret);
+	}
+	EXPECT_EQ(0, ConnectDetach(coid));
+	EXPECT_EQ(0, ChannelDestroy(chid));
+}
+
+/*
  * A batch stopped and continued while it waits restarts with nr_replies
  * cleared: the replies already given are not given again (a second reply to
  * the same rcvid would overwrite the entry's result with -ESRCH).
