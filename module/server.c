@@ -706,6 +706,36 @@ out_free_iov:
 }
 
 /*
+ * @len bytes from user @src in one user access, a word at a time: the kernel
+ * has no unsafe_copy_from_user(), and copy_from_user() costs a call, its
+ * checks and a byte loop (ucopy.h, qchan_gather_short()).
+ */
+static __always_inline int qchan_read_short(void *dst, const char __user *src, size_t len)
+{
+	if (!user_access_begin(src, len))
+		return -EFAULT;
+	for (; len >= sizeof(u64); dst += sizeof(u64), src += sizeof(u64), len -= sizeof(u64))
+		unsafe_get_user(*(u64 *)dst, (const u64 __user *)src, efault);
+	if (len & sizeof(u32)) {
+		unsafe_get_user(*(u32 *)dst, (const u32 __user *)src, efault);
+		dst += sizeof(u32);
+		src += sizeof(u32);
+	}
+	if (len & sizeof(u16)) {
+		unsafe_get_user(*(u16 *)dst, (const u16 __user *)src, efault);
+		dst += sizeof(u16);
+		src += sizeof(u16);
+	}
+	if (len & sizeof(u8))
+		unsafe_get_user(*(u8 *)dst, src, efault);
+	user_access_end();
+	return 0;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
+/*
  * For a batch (batch.c): the reply @a (validated), if short and simple, read
  * from the server's memory into @buf (@room bytes free) without the lock,
  * for qchan_reply_claim_locked().  Returns its length (0 for MsgError), or
@@ -717,7 +747,7 @@ out_free_iov:
 ssize_t qchan_reply_prepare(const struct qchan_msg_reply *a, void *buf, size_t room)
 {
 	const struct iovec __user *uiov = u64_to_user_ptr(a->iov_ptr);
-	void __user *base;
+	const char __user *base;
 	size_t len;
 
 	if (a->rcvid <= 0)
@@ -739,7 +769,7 @@ ssize_t qchan_reply_prepare(const struct qchan_msg_reply *a, void *buf, size_t r
 	if (!len)
 		return 0;
 	trace_qchan_copy_tier(QCHAN_TRACE_REPLY, len, false);
-	if (copy_from_user(buf, base, len))
+	if (qchan_read_short(buf, base, len))
 		return -EAGAIN;
 	qchan_stat_add(bytes_inline, len);
 	return len;
