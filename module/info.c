@@ -15,20 +15,26 @@
 
 #include "qchan.h"
 
-/* The client process a scoid of @ctx names, referenced; -1 names the caller. */
-static struct pid *qchan_scoid_client(struct qchan_ctx *ctx, int scoid)
+/*
+ * The client process a scoid of @ctx names, referenced, and its node (@nd);
+ * -1 names the caller.
+ */
+static struct pid *qchan_scoid_client(struct qchan_ctx *ctx, int scoid, u32 *nd)
 {
 	struct qchan_scon *scon;
 	struct pid *client = NULL;
 
+	*nd = 0;
 	if (scoid == -1)
 		return get_pid(ctx->owner);
 	if (scoid < (int)QCHAN_SIDE_CHANNEL)
 		return NULL;
 	ctx_lock(ctx);
 	scon = xa_load(&ctx->scons, scoid - QCHAN_SIDE_CHANNEL);
-	if (scon && scon->published)
+	if (scon && scon->published) {
 		client = get_pid(scon->client);
+		*nd = scon->nd;
+	}
 	ctx_unlock(ctx);
 	return client;
 }
@@ -43,15 +49,16 @@ int qchan_client_info(struct qchan_ctx *ctx, struct qchan_client_info __user *ua
 	unsigned int i, n;
 	struct pid *client;
 	int err = 0;
+	u32 nd;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
-	if (a.flags || a.pad || memchr_inv(a.reserved, 0, sizeof(a.reserved)))
+	if (a.flags || a.pad || a.nd || a.pad2 || a.reserved)
 		return -EINVAL;
 	if (!a.groups_ptr)
 		a.ngroups = 0;
 
-	client = qchan_scoid_client(ctx, a.scoid);
+	client = qchan_scoid_client(ctx, a.scoid, &nd);
 	if (!client)
 		return -EINVAL;
 	rcu_read_lock();
@@ -85,6 +92,7 @@ int qchan_client_info(struct qchan_ctx *ctx, struct qchan_client_info __user *ua
 	a.sgid = from_kgid_munged(uns, cred->sgid);
 	a.pid = pid_vnr(client);
 	a.sid = task_session_vnr(task);
+	a.nd = nd;
 
 	if (n && copy_to_user(u64_to_user_ptr(a.groups_ptr), groups,
 			      array_size(n, sizeof(*groups))))

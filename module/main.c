@@ -33,6 +33,8 @@ static_assert(sizeof(struct qchan_connect_attach) == 40);
 static_assert(sizeof(struct qchan_connect_detach) == 16);
 static_assert(sizeof(struct qchan_connect_query) == 40);
 static_assert(sizeof(struct qchan_msg_send) == 56);
+static_assert(sizeof(struct qchan_net_send) == 88);
+static_assert(sizeof(struct qchan_net_proxy) == 32);
 static_assert(sizeof(struct qchan_msg_info) == 48);
 static_assert(sizeof(struct qchan_msg_receive) == 56);
 static_assert(sizeof(struct qchan_msg_reply) == 48);
@@ -401,7 +403,8 @@ static noinline int qchan_get_features(struct qchan_features __user *uarg)
 		     QCHAN_FEAT_CLIENT_INFO | QCHAN_FEAT_URING | QCHAN_FEAT_POLL |
 		     QCHAN_FEAT_BUSY_POLL | QCHAN_FEAT_URING_TIMEOUT |
 		     QCHAN_FEAT_TIMER_INFO_EVENT | QCHAN_FEAT_BATCH |
-		     QCHAN_FEAT_URING_SEND_BATCH;
+		     QCHAN_FEAT_URING_SEND_BATCH |
+		     QCHAN_FEAT_NET_PROXY;
 	f.max_iov = UIO_MAXIOV;
 	f.inline_max = READ_ONCE(qchan_inline_max);
 	return copy_to_user(uarg, &f, sizeof(f)) ? -EFAULT : 0;
@@ -483,6 +486,10 @@ static long qchan_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return qchan_channel_busy_poll(ctx, uarg);
 	case QCHAN_IOC_MSG_REPLY_RECEIVE_BATCH:
 		return qchan_msg_reply_receive_batch(ctx, uarg);
+	case QCHAN_IOC_NET_PROXY:
+		return qchan_net_proxy(ctx, uarg);
+	case QCHAN_IOC_NET_SEND:
+		return qchan_net_send(ctx, uarg);
 	}
 	return -ENOTTY;
 }

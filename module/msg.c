@@ -290,7 +290,9 @@ static int qchan_msg_post_wait(struct qchan_msg *msg)
 	return qchan_msg_wait_done_locked(ctx, msg);
 }
 
-int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
+/* A MSG_SEND; from a network proxy (netproxy.c) on behalf of the remote @net_pid, @net_tid. */
+int qchan_msg_send_as(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg,
+		      pid_t net_pid, pid_t net_tid)
 {
 	/*
 	 * Not auto-zeroed (CONFIG_INIT_STACK_ALL_ZERO: ~150 stores a send):
@@ -389,6 +391,8 @@ int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
 	msg.conn = conn;
 	msg.chan = conn->chan;
 	msg.coid = a.coid;
+	msg.net_pid = net_pid;
+	msg.net_tid = net_tid;
 	msg.priority = qchan_current_priority();
 	msg.kprio = qchan_prio_current();
 	qchan_stat_inc(msgs_in_flight);
@@ -445,4 +449,9 @@ out_free_siov:
 out_put_conn:
 	qchan_conn_put(conn);
 	return err;
+}
+
+int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg)
+{
+	return qchan_msg_send_as(ctx, uarg, 0, 0);
 }

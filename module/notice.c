@@ -123,6 +123,7 @@ static int qchan_scon_create(struct qchan_conn *conn)
 	scon = qchan_scon_alloc(chan, conn->acct->owner);
 	if (!scon)
 		return -ENOMEM;
+	scon->nd = READ_ONCE(conn->acct->net_nd);
 	/*
 	 * Below QCHAN_RCVID_SLOTS: the index is part of the rcvids (qchan.h);
 	 * from 1: QCHAN_SIDE_CHANNEL itself is QNX's SYSMGR_COID.

@@ -256,6 +256,9 @@ struct qchan_ctx {
 	/* Set under ctx->lock before shutdown empties the tables under conn_lock. */
 	bool dead;
 	atomic_t nr_queued;		/* messages this process has queued as a sender */
+	/* QCHAN_IOC_NET_PROXY (netproxy.c): the remote node it sends for, or 0; set once */
+	u32 net_nd;
+	u32 net_srcnd;
 	unsigned int nr_channels;	/* under conn_lock */
 	atomic_t nr_conns;		/* connections this process attached, both kinds */
 	struct list_head parked;	/* this process's parked sends, under conn_lock */
@@ -380,6 +383,7 @@ struct qchan_scon {
 	/* Its latest message's rcvid and sender (init ns tid), under chan->ctx->lock (event.c). */
 	int last_rcvid;
 	pid_t last_tid;
+	u32 nd;				/* its client's net_nd when it was made (netproxy.c) */
 	struct qchan_pulse_item disconnect;
 };
 
@@ -457,6 +461,8 @@ struct qchan_msg {
 	struct qchan_receiver *posted;
 	int rcvid;
 	int coid;			/* as the sender named it, for _msg_info */
+	pid_t net_pid;			/* QCHAN_IOC_NET_SEND: the remote sender, else 0 */
+	pid_t net_tid;
 	int priority;
 	int kprio;			/* the sender's, on the kernel's scale (prio.c) */
 	struct qchan_prio *prio_rec;	/* the server thread it boosts, under ctx->lock */
@@ -598,6 +604,8 @@ void qchan_ctx_shutdown_conns(struct qchan_ctx *ctx);
 
 /* msg.c, server.c */
 int qchan_msg_send(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg);
+int qchan_msg_send_as(struct qchan_ctx *ctx, struct qchan_msg_send __user *uarg,
+		      pid_t net_pid, pid_t net_tid);
 int qchan_msg_receive(struct qchan_ctx *ctx, struct qchan_msg_receive __user *uarg);
 int qchan_msg_reply(struct qchan_ctx *ctx, struct qchan_msg_reply __user *uarg);
 int qchan_msg_read(struct qchan_ctx *ctx, struct qchan_msg_rw __user *uarg);
@@ -751,6 +759,9 @@ int qchan_msg_reply_receive_batch(struct qchan_ctx *ctx,
 
 /* info.c: ConnectClientInfo */
 int qchan_client_info(struct qchan_ctx *ctx, struct qchan_client_info __user *uarg);
+/* netproxy.c */
+int qchan_net_proxy(struct qchan_ctx *ctx, struct qchan_net_proxy __user *uarg);
+int qchan_net_send(struct qchan_ctx *ctx, struct qchan_net_send __user *uarg);
 
 /* park.c */
 struct qchan_msg_send;

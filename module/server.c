@@ -106,9 +106,19 @@ static void qchan_msg_fill_info(struct qchan_msg *msg, struct qchan_msg_info *in
 {
 	struct pid_namespace *ns = task_active_pid_ns(current);
 
+	struct qchan_ctx *acct = msg->conn->acct;
+
 	memset(info, 0, sizeof(*info));
 	info->pid = task_tgid_nr_ns(msg->sender, ns);
 	info->tid = task_pid_nr_ns(msg->sender, ns);
+	info->nd = READ_ONCE(acct->net_nd);
+	if (unlikely(info->nd)) {
+		info->srcnd = READ_ONCE(acct->net_srcnd);
+		if (msg->net_pid) {
+			info->pid = msg->net_pid;
+			info->tid = msg->net_tid;
+		}
+	}
 	info->chid = msg->chan->chid;
 	info->scoid = msg->conn->scoid;
 	info->coid = msg->coid;

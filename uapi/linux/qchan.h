@@ -84,6 +84,8 @@
 #define QCHAN_FEAT_TIMER_INFO_EVENT	(1ULL << 22)
 /* QCHAN_UCMD_SEND_BATCH (struct qchan_uring_send_batch) */
 #define QCHAN_FEAT_URING_SEND_BATCH	(1ULL << 23)
+/* QCHAN_IOC_NET_PROXY, QCHAN_IOC_NET_SEND, qchan_client_info.nd */
+#define QCHAN_FEAT_NET_PROXY		(1ULL << 24)
 
 /* QNX's "server fault" errno: a fault in the server's buffers, reported to the client. */
 #define QCHAN_ESRVRFAULT	312
@@ -238,10 +240,14 @@ struct qchan_msg_send {
 
 /* struct _msg_info of QNX, with fixed-width types. */
 struct qchan_msg_info {
-	__u32 nd;
-	__u32 srcnd;
-	__s32 pid;		/* sender's process, in the receiver's pid namespace */
-	__s32 tid;		/* sender's thread, in the receiver's pid namespace */
+	__u32 nd;		/* sender's node as this node names it (0: local) */
+	__u32 srcnd;		/* this node as the sender's node names it (0 local) */
+	/*
+	 * Sender's process and thread, in the receiver's pid namespace; for a
+	 * QCHAN_IOC_NET_SEND message, the remote sender's on node nd.
+	 */
+	__s32 pid;
+	__s32 tid;
 	__s32 chid;
 	__s32 scoid;		/* server connection id: one per sending process and channel */
 	__s32 coid;		/* the sender's coid */
@@ -598,7 +604,14 @@ struct qchan_client_info {
 	__u32 rgid;
 	__u32 egid;
 	__u32 sgid;
-	__u64 reserved[2];	/* in: 0 */
+	/*
+	 * in: 0.  out (QCHAN_FEAT_NET_PROXY; 0 before): the client's node as
+	 * this node names it, 0 (ND_LOCAL_NODE) for a local client; a network
+	 * proxy's (QCHAN_IOC_NET_PROXY) connections show the nd it was given.
+	 */
+	__u32 nd;
+	__u32 pad2;		/* in: 0 */
+	__u64 reserved;		/* in: 0 */
 };
 
 /*
@@ -808,6 +821,39 @@ struct qchan_msg_reply_receive_batch {
 	__u64 reserved[2];	/* in: 0 */
 };
 
+/*
+ * Qnet (docs/QNET.md): marks the caller's context as a network proxy for the
+ * remote node nd, i.e. a process that sends on behalf of another node's
+ * clients (node B's qnetd worker).  Needs CAP_SYS_ADMIN (-EPERM), once
+ * (-EBUSY), before the context attached any connection (-EBUSY): a root
+ * process marks itself, then drops its ids.  From then on the servers of
+ * its connections see nd in qchan_client_info and (with srcnd) in
+ * qchan_msg_info, and QCHAN_IOC_NET_SEND may name the remote sender.
+ */
+struct qchan_net_proxy {
+	__u32 nd;		/* in: the client node as this node names it, != 0 */
+	__u32 srcnd;		/* in: this node as node nd names it (QNX's srcnd) */
+	__u32 flags;		/* in: 0 */
+	__u32 pad;		/* in: 0 */
+	__u64 reserved[2];	/* in: 0 */
+};
+
+/*
+ * MSG_SEND by a network proxy on behalf of one remote sender: the server's
+ * qchan_msg_info of this message shows pid and tid (the sender's, as node nd
+ * numbers them) instead of the proxy thread's.  send is exactly a MSG_SEND
+ * block (its status, restart and QCHAN_SEND_FINISH included).  -EPERM from
+ * a context not marked by QCHAN_IOC_NET_PROXY.
+ */
+struct qchan_net_send {
+	struct qchan_msg_send send;
+	__s32 pid;		/* in: > 0 */
+	__s32 tid;		/* in: > 0 */
+	__u32 flags;		/* in: 0 */
+	__u32 pad;		/* in: 0 */
+	__u64 reserved[2];	/* in: 0 */
+};
+
 #define QCHAN_IOC_MAGIC	'Q'
 
 #define QCHAN_IOC_GET_FEATURES		_IOWR(QCHAN_IOC_MAGIC, 0xa0, struct qchan_features)
@@ -839,6 +885,8 @@ struct qchan_msg_reply_receive_batch {
 #define QCHAN_IOC_CHANNEL_BUSY_POLL	_IOWR(QCHAN_IOC_MAGIC, 0xc8, struct qchan_channel_busy_poll)
 #define QCHAN_IOC_MSG_REPLY_RECEIVE_BATCH \
 	_IOWR(QCHAN_IOC_MAGIC, 0xc9, struct qchan_msg_reply_receive_batch)
+#define QCHAN_IOC_NET_PROXY		_IOWR(QCHAN_IOC_MAGIC, 0xcc, struct qchan_net_proxy)
+#define QCHAN_IOC_NET_SEND		_IOWR(QCHAN_IOC_MAGIC, 0xcd, struct qchan_net_send)
 #define QCHAN_IOC_NAME_ATTACH		_IOWR(QCHAN_IOC_MAGIC, 0xd0, struct qchan_name_attach)
 #define QCHAN_IOC_NAME_DETACH		_IOWR(QCHAN_IOC_MAGIC, 0xd1, struct qchan_name_detach)
 #define QCHAN_IOC_NAME_OPEN		_IOWR(QCHAN_IOC_MAGIC, 0xd2, struct qchan_name_open)
