@@ -65,6 +65,29 @@ static void send_timeout(struct qchan_msg_send *arg, uint32_t states, const stru
 	}
 }
 
+/* MSG_SEND or NET_SEND (@arg), whose send block is @s. */
+static inline int send_call(int fd, unsigned long cmd, void *arg, struct qchan_msg_send *s,
+			    long *status)
+{
+	int ret = qchan_ioctl(fd, cmd, arg);
+
+	/*
+	 * EINTR with the park cookie still in status: a signal handler ran
+	 * while the send was parked (the thread was stopped), and the kernel
+	 * could not tell.  Conclude it now, as QNX would have when the signal
+	 * came: the reply if it arrived meanwhile, else EINTR (or, on an
+	 * _NTO_CHF_UNBLOCK channel, the unblock pulse and the wait for the reply).
+	 */
+	while (unlikely(ret == -EINTR && s->status)) {
+		s->flags |= QCHAN_SEND_FINISH;
+		ret = qchan_ioctl(fd, cmd, arg);
+	}
+	if (unlikely(ret < 0))
+		return ret;
+	*status = (long)s->status;
+	return 0;
+}
+
 static inline int msg_sendv(int coid, const struct iovec *siov, size_t sparts,
 			    const struct iovec *riov, size_t rparts, long *status)
 {
@@ -78,7 +101,6 @@ static inline int msg_sendv(int coid, const struct iovec *siov, size_t sparts,
 	struct qchan_armed t;
 	uint32_t tmo = qchan_timeout_take(&t);
 	int fd = qchan_ctx();
-	int ret;
 
 	if (unlikely(fd < 0))
 		return fd;
@@ -86,22 +108,7 @@ static inline int msg_sendv(int coid, const struct iovec *siov, size_t sparts,
 		return -EOVERFLOW;
 	if (unlikely(tmo))
 		send_timeout(&arg, tmo, &t);
-	ret = qchan_ioctl(fd, QCHAN_IOC_MSG_SEND, &arg);
-	/*
-	 * EINTR with the park cookie still in status: a signal handler ran
-	 * while the send was parked (the thread was stopped), and the kernel
-	 * could not tell.  Conclude it now, as QNX would have when the signal
-	 * came: the reply if it arrived meanwhile, else EINTR (or, on an
-	 * _NTO_CHF_UNBLOCK channel, the unblock pulse and the wait for the reply).
-	 */
-	while (unlikely(ret == -EINTR && arg.status)) {
-		arg.flags |= QCHAN_SEND_FINISH;
-		ret = qchan_ioctl(fd, QCHAN_IOC_MSG_SEND, &arg);
-	}
-	if (unlikely(ret < 0))
-		return ret;
-	*status = (long)arg.status;
-	return 0;
+	return send_call(fd, QCHAN_IOC_MSG_SEND, &arg, &arg, status);
 }
 
 /* The armed TimerTimeout() for a receive, if it covers STATE_RECEIVE. */
@@ -307,6 +314,49 @@ QCHAN_EXPORT int qchan_msg_sendv(int coid, const struct iovec *siov, size_t spar
 	long st;
 	int ret = msg_sendv(coid, siov, sparts, riov, rparts, &st);
 
+	if (ret == 0 && status)
+		*status = st;
+	return ret;
+}
+
+QCHAN_EXPORT int qchan_net_proxy(uint32_t nd, uint32_t srcnd)
+{
+	struct qchan_net_proxy arg = { .nd = nd, .srcnd = srcnd };
+	int fd = qchan_ctx();
+
+	if (fd < 0)
+		return fd;
+	return qchan_ioctl(fd, QCHAN_IOC_NET_PROXY, &arg);
+}
+
+QCHAN_EXPORT int qchan_net_sendv(int coid, pid_t pid, pid_t tid, const struct iovec *siov,
+				 size_t sparts, const struct iovec *riov, size_t rparts,
+				 long *status)
+{
+	struct qchan_net_send arg = {
+		.send = {
+			.coid = coid,
+			.send_parts = (uint32_t)sparts,
+			.reply_parts = (uint32_t)rparts,
+			.send_iov_ptr = PTR_U64(siov),
+			.reply_iov_ptr = PTR_U64(riov),
+		},
+		.pid = pid,
+		.tid = tid,
+	};
+	struct qchan_armed t;
+	uint32_t tmo = qchan_timeout_take(&t);
+	int fd = qchan_ctx();
+	long st;
+	int ret;
+
+	if (fd < 0)
+		return fd;
+	if (!parts_ok(sparts) || !parts_ok(rparts))
+		return -EOVERFLOW;
+	if (tmo)
+		send_timeout(&arg.send, tmo, &t);
+	ret = send_call(fd, QCHAN_IOC_NET_SEND, &arg, &arg.send, &st);
 	if (ret == 0 && status)
 		*status = st;
 	return ret;

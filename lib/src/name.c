@@ -255,7 +255,7 @@ static int client_info(int scoid, struct _client_info *info, int ngroups)
 	ret = qchan_client_info(&arg);
 	if (ret < 0)
 		return ret;
-	info->nd = ND_LOCAL_NODE;
+	info->nd = arg.nd;
 	info->pid = arg.pid;
 	info->sid = arg.sid;
 	info->flags = 0;

@@ -310,7 +310,26 @@ FIELD(struct qchan_client_info, suid, 40, 4);
 FIELD(struct qchan_client_info, rgid, 44, 4);
 FIELD(struct qchan_client_info, egid, 48, 4);
 FIELD(struct qchan_client_info, sgid, 52, 4);
-FIELD(struct qchan_client_info, reserved, 56, 16);
+FIELD(struct qchan_client_info, nd, 56, 4);
+FIELD(struct qchan_client_info, pad2, 60, 4);
+FIELD(struct qchan_client_info, reserved, 64, 8);
+
+SIZE(struct qchan_net_proxy, 32);
+FIELD(struct qchan_net_proxy, nd, 0, 4);
+FIELD(struct qchan_net_proxy, srcnd, 4, 4);
+FIELD(struct qchan_net_proxy, flags, 8, 4);
+FIELD(struct qchan_net_proxy, pad, 12, 4);
+FIELD(struct qchan_net_proxy, reserved, 16, 16);
+
+SIZE(struct qchan_net_send, 88);
+FIELD(struct qchan_net_send, send, 0, 56);
+FIELD(struct qchan_net_send, pid, 56, 4);
+FIELD(struct qchan_net_send, tid, 60, 4);
+FIELD(struct qchan_net_send, flags, 64, 4);
+FIELD(struct qchan_net_send, pad, 68, 4);
+FIELD(struct qchan_net_send, reserved, 72, 16);
+_Static_assert(QCHAN_IOC_NET_PROXY == 0xc02051cc, "QCHAN_IOC_NET_PROXY");
+_Static_assert(QCHAN_IOC_NET_SEND == 0xc05851cd, "QCHAN_IOC_NET_SEND");
 
 SIZE(struct qchan_server_info, 40);
 FIELD(struct qchan_server_info, coid, 0, 4);

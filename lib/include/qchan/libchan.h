@@ -94,6 +94,16 @@ int qchan_msg_sendv(int coid, const struct iovec *siov, size_t sparts,
 		    const struct iovec *riov, size_t rparts, long *status);
 
 /*
+ * Qnet's network proxies (QCHAN_IOC_NET_PROXY, QCHAN_IOC_NET_SEND; docs/QNET.md):
+ * mark the process as sending for the remote node @nd (CAP_SYS_ADMIN, before
+ * any connection), then send as qchan_msg_sendv on behalf of a remote
+ * sender whose pid and tid the server's _msg_info shows.  0 or -errno.
+ */
+int qchan_net_proxy(uint32_t nd, uint32_t srcnd);
+int qchan_net_sendv(int coid, pid_t pid, pid_t tid, const struct iovec *siov, size_t sparts,
+		    const struct iovec *riov, size_t rparts, long *status);
+
+/*
  * Returns the rcvid (> 0) and fills *info if not NULL (info->msglen: bytes
  * delivered); or 0 for a pulse (info untouched).
  */

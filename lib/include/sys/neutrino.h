@@ -129,7 +129,7 @@ typedef int rcvid_t;
  * compiles either way.  pid and tid are in the receiver's pid namespace.
  */
 struct _msg_info {
-	_Uint32t	nd;		/* client's node: ND_LOCAL_NODE */
+	_Uint32t	nd;		/* client's node: ND_LOCAL_NODE, or Qnet's */
 	_Uint32t	srcnd;		/* server's node as seen by the client */
 	pid_t		pid;		/* client process */
 	_Int32t		tid;		/* client thread (Linux tid) */
@@ -264,7 +264,7 @@ struct _cred_info {
 };
 
 struct _client_info {
-	_Uint32t	nd;		/* ND_LOCAL_NODE */
+	_Uint32t	nd;		/* the client's node: ND_LOCAL_NODE, or a Qnet client's */
 	pid_t		pid;		/* in the caller's pid namespace */
 	pid_t		sid;
 	_Uint32t	flags;
