@@ -625,6 +625,9 @@ static void forward(int rcvid, const struct _msg_info *info, struct lconn *c,
 	w->seq = p->seq;
 	w->prio = info->priority;
 	w->a = info->dstmsglen < (int)QNET_MAX_MSG ? info->dstmsglen : (int)QNET_MAX_MSG;
+	/* Who sent it: the server on node B sees them in its _msg_info. */
+	w->b = info->pid;
+	w->status = info->tid;
 	w->len = info->msglen;
 	pthread_mutex_unlock(&g.lock);
 	if (send_msg(l->fd, &l->wlock, w, HDR + w->len) < 0)

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/tipc.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@
 /* An incoming TIPC connection: another node's qnetd asking us. */
 struct peer {
 	int fd;
+	uint32_t nd;		/* the other node's, from its TIPC address */
 	int refs;		/* the reader, each worker */
 	bool dead;
 	pthread_mutex_t wlock;
@@ -388,6 +390,9 @@ static void peer_connect(struct peer *pe, struct qnet_wire *w, size_t n)
 	}
 	rc->conn = w->conn;
 	rc->wk = wk;
+	/* For the worker's QCHAN_IOC_NET_PROXY: node A as we name it, and us as it does. */
+	w->nd = pe->nd;
+	w->status = g.nd;
 	rc->next = pe->conns;
 	pe->conns = rc;
 	wk->nconns++;
@@ -514,9 +519,11 @@ void *acceptor(void *arg)
 	int lfd = (int)(intptr_t)arg;
 
 	for (;;) {
+		struct sockaddr_tipc sa = { 0 };
+		socklen_t salen = sizeof(sa);
 		struct peer *pe;
 		pthread_t t;
-		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		int fd = accept4(lfd, (struct sockaddr *)&sa, &salen, SOCK_CLOEXEC);
 
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -529,6 +536,8 @@ void *acceptor(void *arg)
 			continue;
 		}
 		pe->fd = fd;
+		/* The kernel's word for where it came from: the nd node A's qnetd binds. */
+		pe->nd = qnet_addr_to_nd(sa.addr.id.node);
 		pe->refs = 1;
 		pthread_mutex_init(&pe->wlock, NULL);
 		if (pthread_create(&t, NULL, peer_reader, pe)) {

@@ -4,9 +4,12 @@
  * "Credentials").  qnetd starts it (fork + exec of its own binary, so no
  * lock or thread of qnetd's comes along) with a socket pair on
  * QNET_WORKER_FD, and forwards to it every request of the connections it
- * routes here, in qnetd's wire format.  The first is a CONNECT: its ids,
- * already mapped by node B's policy, become the process's own before libchan
- * opens /dev/qchan, so the targets' connect permission (euid),
+ * routes here, in qnetd's wire format.  The first is a CONNECT: while still
+ * root the worker marks its qchan context a network proxy for node A
+ * (QCHAN_IOC_NET_PROXY: servers see node A's nd, and each message the remote
+ * client's pid and tid), then its ids, already mapped by node B's policy,
+ * become the process's own before it attaches anything, so the targets'
+ * connect permission (euid),
  * ConnectClientInfo (ids and groups of the client process, hence a process
  * per identity, not threads with their own ids) and anything else the
  * kernel checks see the remote user.
@@ -22,6 +25,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -29,6 +33,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <qchan/libchan.h>
 #include <sys/neutrino.h>
 
 #include "qnetd.h"
@@ -56,6 +61,7 @@ static struct {
 	struct wconn *conns;
 	struct proxy *proxies;
 	int become_err;		/* the ids could not be taken: every CONNECT fails so */
+	bool net;		/* marked a network proxy: sends name the remote client */
 } wk = { .wlock = PTHREAD_MUTEX_INITIALIZER, .idle = PTHREAD_COND_INITIALIZER };
 
 static void noop(int sig)
@@ -90,6 +96,16 @@ static int become(const struct qnet_wire *w)
 	for (uint32_t i = 0; i < c->ngroups; i++)
 		groups[i] = ((const uint32_t *)(c + 1))[i];
 	/*
+	 * While still root (CAP_SYS_ADMIN), and before any connection: the
+	 * servers see node A's nd and each message's remote pid and tid.  An
+	 * older module without it: the proxies are seen as themselves.
+	 */
+	err = -qchan_net_proxy(w->nd, (uint32_t)w->status);
+	wk.net = !err;
+	if (err)
+		logv("worker %d: no network proxy mark (%s)\n", (int)getpid(), strerror(err));
+	err = 0;
+	/*
 	 * Still root and single-threaded: glibc's wrappers change the one
 	 * thread there is.  The gids before the uids (root is needed to set
 	 * them), and a process that cannot take all of them does not run.
@@ -121,6 +137,15 @@ static void *proxy_fn(void *arg)
 		/* Released before we sent: as QNX, the message is not delivered. */
 		status = -1;
 		errno = EINTR;
+	} else if (wk.net && x->msg->b > 0 && x->msg->status > 0 && x->msg->status <= INT_MAX) {
+		struct iovec siov = { x->msg + 1, x->msg->len }, riov = { r + 1, x->rbytes };
+		int ret = qchan_net_sendv(x->coid, x->msg->b, (pid_t)x->msg->status, &siov, 1,
+					  &riov, 1, &status);
+
+		if (ret < 0) {
+			status = -1;
+			errno = -ret;
+		}
 	} else {
 		status = MsgSend(x->coid, x->msg + 1, x->msg->len, r + 1, x->rbytes);
 	}

@@ -61,9 +61,16 @@ struct qnet_ctl {
 enum qnet_wire_op {
 	QNET_HELLO = 1,		/* -> HELLO_REPLY: nd, name in the payload */
 	QNET_HELLO_REPLY,
-	QNET_CONNECT,		/* conn, a = pid, b = chid, struct qnet_cred -> REPLY (err) */
+	/*
+	 * conn, a = pid, b = chid, struct qnet_cred -> REPLY (err).  Node B's
+	 * qnetd hands it to the worker with nd = node A's nd (from TIPC, not
+	 * from node A) and status = its own nd: the worker's
+	 * qchan_net_proxy(nd, srcnd).
+	 */
+	QNET_CONNECT,
 	QNET_DETACH,		/* conn */
-	QNET_SEND,		/* conn, seq, prio, a = reply bytes, payload -> REPLY */
+	/* conn, seq, prio, a = reply bytes, b = client pid, status = its tid, payload -> REPLY */
+	QNET_SEND,
 	QNET_REPLY,		/* seq, err or status + payload */
 	QNET_PULSE,		/* conn, prio, a = code, status = value */
 	QNET_UNBLOCK,		/* conn, seq: the client wants out (signal, timeout, death) */
