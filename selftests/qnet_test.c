@@ -36,7 +36,16 @@
 #define TIPC	"/usr/sbin/tipc"
 #define BIG	65536
 
-enum { OP_ECHO = 1, OP_ERROR, OP_HOLD, OP_RW, OP_CRED };
+enum { OP_ECHO = 1, OP_ERROR, OP_HOLD, OP_RW, OP_CRED, OP_WHO };
+
+/* Whom the server sees sending (OP_WHO): _msg_info, ConnectClientInfo, netmgr_ndtostr(nd). */
+struct who_rep {
+	uint32_t nd, srcnd;
+	int32_t pid, tid;
+	uint32_t ci_nd;
+	int32_t ci_pid;
+	char name[64];
+};
 
 /* What the server's ConnectClientInfo says about the sender (OP_CRED). */
 struct cred_rep {
@@ -72,6 +81,10 @@ struct shm {
 	_Atomic int stage;		/* client progress */
 	_Atomic int err;		/* client's errno */
 	_Atomic int chid_private;	/* the server's channel for its own euid only */
+	_Atomic int held_proxy;		/* ConnectClientInfo's pid of the held message's scoid */
+	_Atomic int who_pid[2];		/* ConnectClientInfo's pid for each who_fn client */
+	_Atomic int server_pid;
+	_Atomic uint32_t nd_a;		/* node A as node B names it */
 	uint32_t server_uid;		/* the server's ids (and gid); 0: root */
 	struct cred_rep rep;		/* the last OP_CRED answer a client got */
 	char exe_dir[PATH_MAX];
@@ -255,9 +268,31 @@ static int server_fn(void *arg)
 		case OP_ERROR:
 			MsgError(rcvid, r->arg);
 			break;
-		case OP_HOLD:
+		case OP_HOLD: {
+			static struct _client_info ci;
+
+			/* The process behind the scoid: node B's worker (_msg_info names the client). */
+			shm->held_proxy = ConnectClientInfo(info.scoid, &ci, 0) ? -1 : ci.pid;
 			shm->held = rcvid;
 			break;
+		}
+		case OP_WHO: {
+			static struct _client_info ci;
+			struct who_rep w = {
+				.nd = info.nd, .srcnd = info.srcnd, .pid = info.pid, .tid = info.tid,
+			};
+
+			if (ConnectClientInfo(info.scoid, &ci, 0) < 0) {
+				MsgError(rcvid, errno);
+				break;
+			}
+			w.ci_nd = ci.nd;
+			w.ci_pid = ci.pid;
+			if (netmgr_ndtostr(0, info.nd, w.name, sizeof(w.name)) < 0)
+				w.name[0] = 0;
+			MsgReply(rcvid, 0, &w, sizeof(w));
+			break;
+		}
 		case OP_CRED: {
 			static struct _client_info ci;
 			struct cred_rep cr = { 0 };
@@ -879,9 +914,10 @@ TEST_F_TIMEOUT(qnet, worker_death, 120)
 	struct client_arg a = { .server = start_server(_metadata, self), .op = ESRCH };
 	pid_t c = start_held(_metadata, self, &a);
 
-	ASSERT_NE(0, shm->last_pid);
-	ASSERT_NE(self->qnetd[1], shm->last_pid);
-	kill(shm->last_pid, SIGKILL);
+	ASSERT_LT(0, shm->held_proxy);
+	ASSERT_NE(self->qnetd[1], shm->held_proxy);
+	ASSERT_NE(c, shm->held_proxy);
+	kill(shm->held_proxy, SIGKILL);
 	EXPECT_EQ(0, qt_child_result(c));
 	EXPECT_EQ(ESRCH, shm->err);
 }
@@ -1010,6 +1046,126 @@ TEST_F_TIMEOUT(qnet, remote_id_policy, 180)
 	ASSERT_EQ(0, as_ids(self, &a));
 	ASSERT_EQ(0, shm->err);
 	EXPECT_EQ(65534, shm->rep.euid);
+}
+
+static int nd_a_fn(void *p)
+{
+	int nd = netmgr_strtond("nodea", NULL);
+
+	(void)p;
+	shm->nd_a = nd > 0 ? (uint32_t)nd : 0;
+	return nd > 0 ? 0 : 1;
+}
+
+/* OP_WHO from the calling thread: the server must see this thread of this process. */
+static int who(int coid, uint32_t want_nd, uint32_t want_srcnd, const char *want_name)
+{
+	struct req r = { .op = OP_WHO };
+	struct who_rep w;
+
+	memset(&w, 0xff, sizeof(w));
+	if (MsgSend(coid, &r, sizeof(r), &w, sizeof(w)) != 0)
+		return 1;
+	if (w.nd != want_nd || w.ci_nd != want_nd)
+		return 2;
+	if (w.srcnd != want_srcnd)
+		return 3;
+	if (w.pid != getpid() || w.tid != qt_gettid())
+		return 4;
+	if (strcmp(w.name, want_name))
+		return 5;
+	return w.ci_pid > 0 ? -w.ci_pid : 6;
+}
+
+static void *who_thread(void *p)
+{
+	return (void *)(intptr_t)who(((int *)p)[0], ((int *)p)[1], ((int *)p)[2], "nodea");
+}
+
+/*
+ * A client in node A (arg: which of two): the server sees its nd, node A's
+ * name, srcnd (node B as node A names it), its pid and each thread's tid.
+ * Client 0 keeps its connection (so both share the worker) until stage 2.
+ */
+static int who_fn(void *p)
+{
+	int idx = (int)(intptr_t)p, nd = netmgr_strtond("nodeb", NULL), ret;
+	int targ[3];
+	pthread_t t;
+	void *tret;
+	long long end;
+
+	if (nd <= 0)
+		return 10;
+	targ[0] = ConnectAttach(nd, shm->server_pid, shm->chid, _NTO_SIDE_CHANNEL, 0);
+	if (targ[0] < 0)
+		return 11;
+	ret = who(targ[0], shm->nd_a, nd, "nodea");
+	if (ret >= 0)
+		return 20 + ret;
+	shm->who_pid[idx] = -ret;
+	targ[1] = (int)shm->nd_a;
+	targ[2] = nd;
+	if (pthread_create(&t, NULL, who_thread, targ) || pthread_join(t, &tret))
+		return 12;
+	if ((intptr_t)tret != ret)
+		return 30 + (int)(intptr_t)tret;
+	if (!idx) {
+		shm->stage = 1;
+		end = qt_now_ms() + 3 * QT_WAIT_MS;
+		while (shm->stage != 2 && qt_now_ms() < end)
+			qt_sleep_ms(2);
+	}
+	return ConnectDetach(targ[0]) ? 13 : 0;
+}
+
+/* A client on node B itself: nd and srcnd 0, as before. */
+static int who_local_fn(void *p)
+{
+	int coid = ConnectAttach(ND_LOCAL_NODE, (pid_t)(intptr_t)p, shm->chid, _NTO_SIDE_CHANNEL, 0);
+	int ret;
+
+	if (coid < 0)
+		return 10;
+	ret = who(coid, ND_LOCAL_NODE, 0, "nodeb");
+	if (ret >= 0)
+		return 20 + ret;
+	return -ret == getpid() ? 0 : 14;
+}
+
+/*
+ * QNX's _msg_info across Qnet: nd (naming node A on node B), srcnd, the
+ * remote client's pid and tid; ConnectClientInfo's nd the same.  Two clients
+ * of one identity through one worker each see their own pid; a local
+ * client is nd 0.
+ */
+TEST_F_TIMEOUT(qnet, remote_sender_info, 120)
+{
+	if (self->skip)
+		return;
+	pid_t server = start_server(_metadata, self), c0;
+	long long end = qt_now_ms() + 3 * QT_WAIT_MS;
+
+	/* Node A as node B names it: what the server's nd must be. */
+	ASSERT_EQ(0, qt_child_result(spawn(self->node[1], nd_a_fn, NULL, NULL, 0)));
+	ASSERT_LT(0u, shm->nd_a);
+	shm->server_pid = server;
+	shm->stage = 0;
+	c0 = spawn(self->node[0], who_fn, (void *)0, NULL, 0);
+	self->kids[self->nkids++] = c0;
+	while (shm->stage != 1 && qt_now_ms() < end)
+		qt_sleep_ms(2);
+	ASSERT_EQ(1, shm->stage);
+	EXPECT_EQ(0, qt_child_result(spawn(self->node[0], who_fn, (void *)1, NULL, 0)));
+	shm->stage = 2;
+	EXPECT_EQ(0, qt_child_result(c0));
+	/* One identity from one node: one worker, whose scoid both share. */
+	EXPECT_LT(0, shm->who_pid[0]);
+	EXPECT_EQ(shm->who_pid[0], shm->who_pid[1]);
+	EXPECT_NE(self->qnetd[1], shm->who_pid[0]);
+
+	EXPECT_EQ(0, qt_child_result(spawn(self->node[1], who_local_fn,
+					   (void *)(intptr_t)server, NULL, 0)));
 }
 
 TEST_HARNESS_MAIN
