@@ -54,6 +54,24 @@ static const struct file_operations qchan_conn_fops = {
 	.release = qchan_conn_release,
 };
 
+/*
+ * xa_load() of side channel @coid inside the caller's RCU read section:
+ * xa_load()'s own nested rcu_read_lock()/unlock() pair is calls on a
+ * PREEMPT_RCU kernel (Debian's), on every send by coid.
+ */
+static __always_inline struct qchan_conn *qchan_side_conn_load_rcu(struct qchan_ctx *ctx, int coid)
+{
+	XA_STATE(xas, &ctx->side_conns, coid - QCHAN_SIDE_CHANNEL);
+	void *entry;
+
+	do {
+		entry = xas_load(&xas);
+		if (xa_is_zero(entry))
+			entry = NULL;
+	} while (xas_retry(&xas, entry));
+	return entry;
+}
+
 /* Returns a referenced connection named by @coid in the caller's spaces, or an ERR_PTR. */
 struct qchan_conn *qchan_conn_get(struct qchan_ctx *ctx, int coid)
 {
@@ -65,7 +83,7 @@ struct qchan_conn *qchan_conn_get(struct qchan_ctx *ctx, int coid)
 		if (task_tgid(current) != ctx->owner)
 			return ERR_PTR(-EBADF);
 		rcu_read_lock();
-		conn = xa_load(&ctx->side_conns, coid - QCHAN_SIDE_CHANNEL);
+		conn = qchan_side_conn_load_rcu(ctx, coid);
 		if (conn && !kref_get_unless_zero(&conn->ref))
 			conn = NULL;
 		rcu_read_unlock();
