@@ -123,6 +123,7 @@ static void qchan_ctx_free(struct kref *ref)
 	xa_destroy(&ctx->scons);
 	xa_destroy(&ctx->timers);
 	qchan_prio_free_all(ctx);
+	kfree(ctx->batch_heap);
 	if (ctx->rcvids != ctx->rcvids_small)
 		kfree(ctx->rcvids);
 	put_pid(ctx->owner);

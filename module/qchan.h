@@ -289,6 +289,8 @@ struct qchan_ctx {
 	struct qchan_uasync *uring_free;	/* under uring_lock: freed commands to reuse */
 	unsigned int uring_nfree;
 	struct delayed_work uring_reap;	/* kernels without cancelable uring_cmds */
+	/* A batch call's arrays above its stack's (batch.c), kept for the next: xchg()ed */
+	void *batch_heap;
 };
 
 /* Called with ctx->lock held: the ctx->rcvids bucket of @rcvid. */
