@@ -182,10 +182,9 @@ static void qchan_uasync_free(struct qchan_uasync *ua)
 }
 
 /* Arms the ring and submitter watch (see above); called with uring_lock held. */
-void qchan_uring_reap_arm(struct qchan_ctx *ctx)
+void __qchan_uring_reap_arm(struct qchan_ctx *ctx)
 {
-	if (!delayed_work_pending(&ctx->uring_reap))
-		queue_delayed_work(system_wq, &ctx->uring_reap, HZ);
+	queue_delayed_work(system_wq, &ctx->uring_reap, HZ);
 }
 
 /* Lists @ua on its ctx: -EBADF once the ctx has ended. */
@@ -446,6 +445,9 @@ static __always_inline int __qchan_uring_send_check(const struct qchan_msg_send 
 	/* No restart cookie: the command's life is the ring's business. */
 	if ((a->flags & ~QCHAN_SEND_TIMEOUTS) || a->status || a->reserved)
 		return -EINVAL;
+	/* qchan_timeout_import()'s check of an unarmed timeout, without its call. */
+	if (!(a->flags & QCHAN_SEND_TIMEOUTS))
+		return a->timeout || a->timeout_clock ? -EINVAL : 0;
 	return qchan_timeout_import(a->flags & QCHAN_SEND_TIMEOUTS, a->timeout, a->timeout_clock,
 				    t);
 }

@@ -107,7 +107,15 @@ static inline bool qchan_uring_in_submitter(const struct qchan_uasync *ua)
 void qchan_uasync_init(struct qchan_uasync *ua, struct qchan_ctx *ctx, struct io_uring_cmd *cmd,
 		       bool send, bool compat);
 void qchan_uasync_release(struct qchan_uasync *ua);
-void qchan_uring_reap_arm(struct qchan_ctx *ctx);
+void __qchan_uring_reap_arm(struct qchan_ctx *ctx);
+
+/* Pending already on every command but the first: the check without a call. */
+static inline void qchan_uring_reap_arm(struct qchan_ctx *ctx)
+{
+	if (!delayed_work_pending(&ctx->uring_reap))
+		__qchan_uring_reap_arm(ctx);
+}
+
 void qchan_uring_cancel(struct qchan_uasync *ua, int error, bool user);
 void qchan_uring_timer_init(struct qchan_uasync *ua, const struct qchan_timeout *t);
 void qchan_uring_timer_start(struct qchan_uasync *ua);
