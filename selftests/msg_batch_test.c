@@ -1077,4 +1077,132 @@ TEST_F(batch, kill9_server_mid_batch)
 	EXPECT_EQ(0, ConnectDetach(coid));
 }
 
+/*
+ * Calls above 8 entries and slots (9 to 40, every size in turn) from two
+ * server threads at once, over many rounds: their arrays come from the
+ * ctx's kept block or, while the other thread holds it, an allocation of
+ * their own.  Every client gets its own reply, and nothing is left behind.
+ */
+#define LB_CLIENTS	24
+#define LB_ROUNDS	25
+#define LB_SLOTS	40
+
+struct lb_server {
+	pthread_t thread;
+	int chid;
+	int calls;
+	int err;
+	struct qchan_batch_slot slot[LB_SLOTS];
+	iov_t iov[LB_SLOTS];
+	char buf[LB_SLOTS][BUFLEN];
+	struct qchan_batch_reply rep[LB_SLOTS];
+	iov_t riov[LB_SLOTS];
+	char rbuf[LB_SLOTS][BUFLEN];
+};
+
+static atomic_int lb_stop;
+
+static void *lb_server_fn(void *arg)
+{
+	struct lb_server *sv = arg;
+	unsigned int nrep = 0, nslots;
+	bool pulse = false;
+	int n;
+
+	for (;;) {
+		nslots = pulse ? 0 : 9 + (sv->calls % (LB_SLOTS - 8));
+		memset(sv->slot, 0, sizeof(sv->slot));
+		for (unsigned int i = 0; i < nslots; i++) {
+			SETIOV(&sv->iov[i], sv->buf[i], BUFLEN);
+			sv->slot[i].iov_ptr = (uintptr_t)&sv->iov[i];
+			sv->slot[i].parts = 1;
+		}
+		n = qchan_msg_reply_receive_batch(sv->chid, sv->rep, nrep, sv->slot, nslots, 0);
+		sv->calls++;
+		if (n < 0) {
+			sv->err = n;
+			return NULL;
+		}
+		for (unsigned int i = 0; i < nrep; i++)
+			if (sv->rep[i].result)
+				sv->err = sv->rep[i].result;
+		if (pulse)
+			return NULL;
+		nrep = 0;
+		for (int i = 0; i < n; i++) {
+			struct qchan_batch_reply *r = &sv->rep[nrep];
+
+			if (!sv->slot[i].rcvid) {
+				pulse = atomic_load(&lb_stop);
+				continue;
+			}
+			memset(r, 0, sizeof(*r));
+			snprintf(sv->rbuf[nrep], BUFLEN, "r%.*s", BUFLEN - 2, sv->buf[i]);
+			SETIOV(&sv->riov[nrep], sv->rbuf[nrep], strlen(sv->rbuf[nrep]) + 1);
+			r->reply.rcvid = sv->slot[i].rcvid;
+			r->reply.status = sv->slot[i].bytes;
+			r->reply.parts = 1;
+			r->reply.iov_ptr = (uintptr_t)&sv->riov[nrep];
+			nrep++;
+		}
+	}
+}
+
+struct lb_client {
+	pthread_t thread;
+	int coid;
+	int id;
+	int bad;
+};
+
+static void *lb_client_fn(void *arg)
+{
+	struct lb_client *c = arg;
+	char sbuf[32], rbuf[BUFLEN], want[BUFLEN];
+	long ret;
+
+	for (int k = 0; k < LB_ROUNDS; k++) {
+		snprintf(sbuf, sizeof(sbuf), "c%d-%d", c->id, k);
+		snprintf(want, sizeof(want), "r%s", sbuf);
+		memset(rbuf, 0, sizeof(rbuf));
+		ret = MsgSend(c->coid, sbuf, strlen(sbuf) + 1, rbuf, sizeof(rbuf));
+		if (ret != (long)strlen(sbuf) + 1 || strcmp(rbuf, want))
+			c->bad++;
+	}
+	return NULL;
+}
+
+TEST_F(batch, large_batches_two_threads)
+{
+	static struct lb_server sv[2];
+	static struct lb_client c[LB_CLIENTS];
+	int bad = 0;
+
+	atomic_store(&lb_stop, 0);
+	for (int i = 0; i < 2; i++) {
+		memset(&sv[i], 0, sizeof(sv[i]));
+		sv[i].chid = self->chid;
+		ASSERT_EQ(0, pthread_create(&sv[i].thread, NULL, lb_server_fn, &sv[i]));
+	}
+	for (int i = 0; i < LB_CLIENTS; i++) {
+		c[i] = (struct lb_client){ .coid = self->coid, .id = i };
+		ASSERT_EQ(0, pthread_create(&c[i].thread, NULL, lb_client_fn, &c[i]));
+	}
+	for (int i = 0; i < LB_CLIENTS; i++) {
+		ASSERT_EQ(0, pthread_join(c[i].thread, NULL));
+		bad += c[i].bad;
+	}
+	EXPECT_EQ(0, bad);
+	/* One pulse each ends them (a server may take both: keep sending). */
+	atomic_store(&lb_stop, 1);
+	for (int i = 0; i < 2; i++) {
+		while (pthread_tryjoin_np(sv[i].thread, NULL)) {
+			ASSERT_EQ(0, MsgSendPulse(self->coid, -1, _PULSE_CODE_MINAVAIL, 0));
+			usleep(20000);
+		}
+		EXPECT_EQ(0, sv[i].err) TH_LOG("server %d", i);
+		EXPECT_GT(sv[i].calls, 1);
+	}
+}
+
 TEST_HARNESS_MAIN
