@@ -43,6 +43,8 @@ static const struct {
 	{ QCHAN_FEAT_BATCH, "BATCH", "batched replies and receives (qchan_msg_reply_receive_batch)" },
 	{ QCHAN_FEAT_URING_SEND_BATCH, "URING_SEND_BATCH",
 	  "several async sends in one io_uring command (qchan_prep_send_batch)" },
+	{ QCHAN_FEAT_NET_PROXY, "NET_PROXY",
+	  "Qnet proxies: a remote client's nd, pid and tid in _msg_info (qchan_net_proxy)" },
 };
 
 int main(int argc, char **argv)
