@@ -23,6 +23,7 @@
 
 #include "prio.h"
 #include "qchan.h"
+#include "ucopy.h"
 
 #define QCHAN_BATCH_FLAGS \
 	(QCHAN_RECEIVE_PULSE_ONLY | QCHAN_RECEIVE_TIMEOUT | QCHAN_BATCH_NO_INFO)
@@ -370,21 +371,16 @@ out_free_iov:
 /* Reads slot @vec's one-part vector for a run (no lock held): false if it has another form. */
 static bool qchan_batch_vec_ready(struct qchan_batch_vec *vec)
 {
-	const struct iovec __user *uiov = u64_to_user_ptr(vec->iov_ptr);
+	struct iovec iov;
 
 	if (vec->ready)
 		return true;
-	if (vec->parts != 1 || !user_access_begin(uiov, sizeof(*uiov)))
+	if (vec->parts != 1 || qchan_get_iovec(&iov, u64_to_user_ptr(vec->iov_ptr)))
 		return false;
-	unsafe_get_user(vec->base, &uiov->iov_base, efault);
-	unsafe_get_user(vec->len, &uiov->iov_len, efault);
-	user_access_end();
+	vec->base = iov.iov_base;
+	vec->len = iov.iov_len;
 	vec->ready = vec->len <= SSIZE_MAX;
 	return vec->ready;
-
-efault:
-	user_access_end();
-	return false;
 }
 
 /*

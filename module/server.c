@@ -19,6 +19,7 @@
 #include "prio.h"
 #include "qchan.h"
 #include "trace.h"
+#include "ucopy.h"
 
 /* Every ioctl argument struct has these; the helper keeps each check one line. */
 #define QCHAN_RESERVED_NONZERO(a)	memchr_inv((a)->reserved, 0, sizeof((a)->reserved))
@@ -45,11 +46,8 @@ ssize_t qchan_import_iov(int dir, u64 ptr, u32 parts, struct iovec **iovp,
 		/* As import_iovec(): NULL whatever the outcome, for the caller's kfree(). */
 		*iovp = NULL;
 		/* Two loads, not a copy routine's per-byte `rep movsb` (no FSRM here). */
-		if (!user_access_begin(uiov, sizeof(*uiov)))
+		if (qchan_get_iovec(iov, uiov))
 			return -EFAULT;
-		unsafe_get_user(iov->iov_base, &uiov->iov_base, efault);
-		unsafe_get_user(iov->iov_len, &uiov->iov_len, efault);
-		user_access_end();
 		if (iov->iov_len > SSIZE_MAX)
 			return -EOVERFLOW;
 		n = qchan_import_single(dir, iov, iter);
@@ -60,10 +58,6 @@ ssize_t qchan_import_iov(int dir, u64 ptr, u32 parts, struct iovec **iovp,
 	n = import_iovec(dir, u64_to_user_ptr(ptr), parts, UIO_FASTIOV, iovp, iter);
 
 	return n == -EINVAL ? -EOVERFLOW : n;
-
-efault:
-	user_access_end();
-	return -EFAULT;
 }
 
 /*
@@ -716,36 +710,6 @@ out_free_buf:
 out_free_iov:
 	kfree(iov);
 	return err;
-}
-
-/*
- * @len bytes from user @src in one user access, a word at a time: the kernel
- * has no unsafe_copy_from_user(), and copy_from_user() costs a call, its
- * checks and a byte loop (ucopy.h, qchan_gather_short()).
- */
-static __always_inline int qchan_read_short(void *dst, const char __user *src, size_t len)
-{
-	if (!user_access_begin(src, len))
-		return -EFAULT;
-	for (; len >= sizeof(u64); dst += sizeof(u64), src += sizeof(u64), len -= sizeof(u64))
-		unsafe_get_user(*(u64 *)dst, (const u64 __user *)src, efault);
-	if (len & sizeof(u32)) {
-		unsafe_get_user(*(u32 *)dst, (const u32 __user *)src, efault);
-		dst += sizeof(u32);
-		src += sizeof(u32);
-	}
-	if (len & sizeof(u16)) {
-		unsafe_get_user(*(u16 *)dst, (const u16 __user *)src, efault);
-		dst += sizeof(u16);
-		src += sizeof(u16);
-	}
-	if (len & sizeof(u8))
-		unsafe_get_user(*(u8 *)dst, src, efault);
-	user_access_end();
-	return 0;
-efault:
-	user_access_end();
-	return -EFAULT;
 }
 
 /*

@@ -44,6 +44,20 @@ efault:
 	return -EFAULT;
 }
 
+/* A one-part vector's iovec in one user access: two loads, not a copy routine. */
+static __always_inline int qchan_get_iovec(struct iovec *iov, const struct iovec __user *u)
+{
+	if (!user_access_begin(u, sizeof(*u)))
+		return -EFAULT;
+	unsafe_get_user(iov->iov_base, &u->iov_base, efault);
+	unsafe_get_user(iov->iov_len, &u->iov_len, efault);
+	user_access_end();
+	return 0;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
 /*
  * A send's or reply's vector into @fast, as qchan_iov_import_as() does it,
  * a one-part vector (a short message's usual case) read in one user access;
@@ -68,12 +82,8 @@ static __always_inline int qchan_iov_import_fast(u64 ptr, u32 parts, struct iove
 		user_access_end();
 		fast->iov_base = compat_ptr(base);
 		fast->iov_len = clen;
-	} else {
-		if (!user_access_begin(u, sizeof(*u)))
-			return -EFAULT;
-		unsafe_get_user(fast->iov_base, &u->iov_base, efault);
-		unsafe_get_user(fast->iov_len, &u->iov_len, efault);
-		user_access_end();
+	} else if (qchan_get_iovec(fast, u)) {
+		return -EFAULT;
 	}
 	if (fast->iov_len > MAX_RW_COUNT)
 		return -EOVERFLOW;
@@ -88,19 +98,13 @@ efault:
 }
 
 /*
- * The send's bytes into msg->sbuf.  A short message in one part is read in
- * one user access, word by word: the kernel has no unsafe_copy_from_user()
- * (its generic one is a checked copy).
+ * @len bytes from user @src in one user access, a word at a time: the kernel
+ * has no unsafe_copy_from_user() (its generic one is a checked copy), and
+ * copy_from_user() costs a call, its checks and a byte loop.  For short
+ * lengths only (a message or reply of the stack tier).
  */
-static __always_inline int qchan_gather_short(struct qchan_msg *msg)
+static __always_inline int qchan_read_short(void *dst, const char __user *src, size_t len)
 {
-	const char __user *src;
-	size_t len = msg->slen;
-	char *dst = msg->sbuf;
-
-	if (msg->sparts != 1 || len > sizeof(msg->stack_sbuf))
-		return qchan_gather_from_user(msg->sbuf, msg->siov, msg->sparts, msg->slen);
-	src = msg->siov[0].iov_base;
 	if (!user_access_begin(src, len))
 		return -EFAULT;
 	for (; len >= sizeof(u64); dst += sizeof(u64), src += sizeof(u64), len -= sizeof(u64))
@@ -116,12 +120,20 @@ static __always_inline int qchan_gather_short(struct qchan_msg *msg)
 		src += sizeof(u16);
 	}
 	if (len & sizeof(u8))
-		unsafe_get_user(*dst, src, efault);
+		unsafe_get_user(*(u8 *)dst, src, efault);
 	user_access_end();
 	return 0;
 efault:
 	user_access_end();
 	return -EFAULT;
+}
+
+/* The send's bytes into msg->sbuf: a short message in one part with qchan_read_short(). */
+static __always_inline int qchan_gather_short(struct qchan_msg *msg)
+{
+	if (msg->sparts != 1 || msg->slen > sizeof(msg->stack_sbuf))
+		return qchan_gather_from_user(msg->sbuf, msg->siov, msg->sparts, msg->slen);
+	return qchan_read_short(msg->sbuf, msg->siov[0].iov_base, msg->slen);
 }
 
 /*
